@@ -1,0 +1,173 @@
+// Package approvals owns a restore request's life: its states, who may move
+// it between them, and the Redis store that makes every transition atomic.
+//
+// The domain types here know nothing of Slack, Redis or the cloud SDK; the
+// store (store.go) is the only place that touches Redis.
+package approvals
+
+import (
+	"crypto/sha256"
+	"encoding/hex"
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// State is where a request is in its life.
+type State string
+
+// The states of a request. Pending is the only state that can be approved,
+// denied, cancelled or expired; executing means the approval threshold was
+// reached and the restore call is being made (by exactly one replica);
+// submitted means the cloud accepted it and gave a job ID. The rest are final.
+const (
+	StatePending   State = "pending"
+	StateExecuting State = "executing"
+	StateSubmitted State = "submitted"
+	StateCompleted State = "completed"
+	StateFailed    State = "failed"
+	StateUnknown   State = "outcome_unknown"
+	StateDenied    State = "denied"
+	StateCancelled State = "cancelled"
+	StateExpired   State = "expired"
+	StateDryRun    State = "dry_run"
+)
+
+// Terminal reports whether the state is final: a terminal request never
+// changes again.
+func (s State) Terminal() bool {
+	switch s {
+	case StatePending, StateExecuting, StateSubmitted:
+		return false
+	}
+	return true
+}
+
+// RestoreType says what the restore starts from.
+type RestoreType string
+
+// The two restore types, spelled as the GaussDB API spells them.
+const (
+	TypeBackup    RestoreType = "backup"
+	TypeTimestamp RestoreType = "timestamp"
+)
+
+// Params are the exact parameters of the restore call, plus the names shown
+// to people. Only the API fields enter the hash that an approval is bound to.
+type Params struct {
+	SourceID      string      `json:"source_id"`
+	SourceName    string      `json:"source_name"`
+	TargetID      string      `json:"target_id"`
+	TargetName    string      `json:"target_name"`
+	Type          RestoreType `json:"type"`
+	BackupID      string      `json:"backup_id,omitempty"`
+	RestoreTimeMs int64       `json:"restore_time_ms,omitempty"` // UNIX ms, UTC
+}
+
+// Overwrite reports whether the restore writes over the source instance
+// itself (restore to the original instance).
+func (p Params) Overwrite() bool { return p.SourceID == p.TargetID }
+
+// Hash is a short, stable digest of the fields sent to the restore API. An
+// approval carries the hash the approver saw; the store refuses it if the
+// request's parameters hash differently.
+func (p Params) Hash() string {
+	canon := strings.Join([]string{
+		"v1", p.SourceID, p.TargetID, string(p.Type), p.BackupID,
+		strconv.FormatInt(p.RestoreTimeMs, 10),
+	}, "\n")
+	sum := sha256.Sum256([]byte(canon))
+	return hex.EncodeToString(sum[:])[:16]
+}
+
+// RestoreTime is the point in time for a timestamp restore, in UTC.
+func (p Params) RestoreTime() time.Time { return time.UnixMilli(p.RestoreTimeMs).UTC() }
+
+// Rule is the approval policy in force for a request, captured when the
+// request is created so that later policy edits do not change a request
+// under people's feet.
+type Rule struct {
+	Name              string   `json:"name"`
+	Approvers         []string `json:"approvers"` // Slack user (U…/W…) and user-group (S…) IDs
+	RequiredApprovals int      `json:"required_approvals"`
+	SafetyBackup      bool     `json:"safety_backup,omitempty"`
+	IncidentChannel   string   `json:"incident_channel,omitempty"`
+}
+
+// Required is the number of distinct approvers needed, never less than one.
+func (r Rule) Required() int {
+	if r.RequiredApprovals < 1 {
+		return 1
+	}
+	return r.RequiredApprovals
+}
+
+// Approval is one distinct approver's click.
+type Approval struct {
+	User string    `json:"user"`
+	At   time.Time `json:"at"`
+}
+
+// Request is a restore request as stored.
+type Request struct {
+	ID          string     `json:"id"`
+	State       State      `json:"state"`
+	Params      Params     `json:"params"`
+	ParamHash   string     `json:"param_hash"`
+	Reason      string     `json:"reason"`
+	Ticket      string     `json:"ticket,omitempty"`
+	Requester   string     `json:"requester"`
+	RequesterTZ string     `json:"requester_tz,omitempty"`
+	Rule        Rule       `json:"rule"`
+	BreakGlass  string     `json:"break_glass,omitempty"`
+	Channel     string     `json:"channel"`              // where the approval message lives
+	MessageTS   string     `json:"message_ts,omitempty"` // the approval message
+	CreatedAt   time.Time  `json:"created_at"`
+	ExpiresAt   time.Time  `json:"expires_at"`
+	Approvals   []Approval `json:"approvals,omitempty"`
+	DecidedBy   string     `json:"decided_by,omitempty"` // who denied or cancelled
+	DecidedAt   time.Time  `json:"decided_at,omitempty"`
+	JobID       string     `json:"job_id,omitempty"`
+	Detail      string     `json:"detail,omitempty"` // last error or outcome note
+	UpdatedAt   time.Time  `json:"updated_at"`
+}
+
+// Event is one entry of a request's audit trail.
+type Event struct {
+	At        time.Time `json:"at"`
+	Actor     string    `json:"actor"` // Slack user ID, or "bot"
+	Action    string    `json:"action"`
+	State     State     `json:"state"`
+	ParamHash string    `json:"param_hash"`
+	Detail    string    `json:"detail,omitempty"`
+}
+
+// Reason names why the store refused a transition. The Slack layer turns a
+// Reason into words; nothing here knows how it will be phrased.
+type Reason string
+
+// Refusal reasons.
+const (
+	ReasonNotFound        Reason = "not_found"
+	ReasonNotPending      Reason = "not_pending"      // already decided; Refusal.State says how
+	ReasonExpired         Reason = "expired"          // pending but past its expiry (now marked expired)
+	ReasonSelfApproval    Reason = "self_approval"    // the requester tried to approve or deny
+	ReasonAlreadyApproved Reason = "already_approved" // this approver already counted
+	ReasonStale           Reason = "stale"            // the approver saw other parameters than stored
+	ReasonNotRequester    Reason = "not_requester"    // cancel by someone else
+	ReasonNotApprover     Reason = "not_approver"     // checked by the caller before the store
+	ReasonFrozen          Reason = "frozen"
+)
+
+// Refusal is the error the store returns when a transition is not allowed.
+// It carries the request as it stands so the caller can explain.
+type Refusal struct {
+	Reason  Reason
+	State   State   // the request's state when refused
+	Request Request // zero when not found
+}
+
+func (e *Refusal) Error() string {
+	return fmt.Sprintf("transition refused: %s (state %s)", e.Reason, e.State)
+}

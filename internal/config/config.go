@@ -1,0 +1,275 @@
+// Package config reads the bot's settings from the environment into one
+// struct and reports every missing or malformed variable at once.
+package config
+
+import (
+	"errors"
+	"fmt"
+	"net"
+	"net/url"
+	"regexp"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/rs/zerolog"
+)
+
+// Config is every setting the bot reads. Field comments name the variable.
+type Config struct {
+	SlackAppToken string // SLACK_APP_TOKEN (xapp-…)
+	SlackBotToken string // SLACK_BOT_TOKEN (xoxb-…)
+	SlackAPIURL   string // SLACK_API_URL, with trailing slash
+
+	RedisURL string // REDIS_URL; empty = embedded in-memory store
+
+	CloudAK        string // HUAWEICLOUD_SDK_AK
+	CloudSK        string // HUAWEICLOUD_SDK_SK
+	CloudProjectID string // HUAWEICLOUD_SDK_PROJECT_ID
+	CloudRegion    string // HUAWEICLOUD_REGION
+	CloudEndpoint  string // GAUSSDB_ENDPOINT
+
+	Approvers       []string      // RESTORE_APPROVERS
+	Requesters      []string      // RESTORE_REQUESTERS; empty = anyone
+	Admins          []string      // RESTORE_ADMINS (freeze on/off)
+	BreakGlass      []string      // RESTORE_BREAK_GLASS
+	ApprovalChannel string        // RESTORE_APPROVAL_CHANNEL
+	IncidentChannel string        // RESTORE_INCIDENT_CHANNEL
+	RequestTTL      time.Duration // RESTORE_REQUEST_TTL
+	DryRun          bool          // RESTORE_DRY_RUN
+	PolicyFile      string        // RESTORE_POLICY_FILE
+
+	JobPollInterval time.Duration // RESTORE_JOB_POLL_INTERVAL
+	JobTimeout      time.Duration // RESTORE_JOB_TIMEOUT
+	RemindAfter     time.Duration // RESTORE_REMIND_AFTER
+
+	HealthAddr string        // HEALTH_ADDR; "off" disables the listener
+	LogLevel   zerolog.Level // LOG_LEVEL
+}
+
+// CloudConfigured reports whether cloud credentials were given. Without them
+// only a dry run may start.
+func (c Config) CloudConfigured() bool { return c.CloudAK != "" || c.CloudSK != "" }
+
+var (
+	userOrGroupID = regexp.MustCompile(`^[UWS][A-Z0-9]{2,}$`)
+	channelID     = regexp.MustCompile(`^[CGD][A-Z0-9]{2,}$`)
+)
+
+// Load reads the configuration through getenv. The error, if any, names
+// every bad variable and what it expects.
+func Load(getenv func(string) string) (Config, error) {
+	var p problems
+	c := Config{
+		SlackAppToken:   strings.TrimSpace(getenv("SLACK_APP_TOKEN")),
+		SlackBotToken:   strings.TrimSpace(getenv("SLACK_BOT_TOKEN")),
+		SlackAPIURL:     strings.TrimSpace(getenv("SLACK_API_URL")),
+		RedisURL:        strings.TrimSpace(getenv("REDIS_URL")),
+		CloudAK:         strings.TrimSpace(getenv("HUAWEICLOUD_SDK_AK")),
+		CloudSK:         strings.TrimSpace(getenv("HUAWEICLOUD_SDK_SK")),
+		CloudProjectID:  strings.TrimSpace(getenv("HUAWEICLOUD_SDK_PROJECT_ID")),
+		CloudRegion:     strings.TrimSpace(getenv("HUAWEICLOUD_REGION")),
+		CloudEndpoint:   strings.TrimSpace(getenv("GAUSSDB_ENDPOINT")),
+		ApprovalChannel: strings.TrimSpace(getenv("RESTORE_APPROVAL_CHANNEL")),
+		IncidentChannel: strings.TrimSpace(getenv("RESTORE_INCIDENT_CHANNEL")),
+		PolicyFile:      strings.TrimSpace(getenv("RESTORE_POLICY_FILE")),
+		HealthAddr:      strings.TrimSpace(getenv("HEALTH_ADDR")),
+	}
+
+	switch {
+	case c.SlackAppToken == "":
+		p.add("SLACK_APP_TOKEN", "is required: the app-level token (xapp-…) with connections:write")
+	case !strings.HasPrefix(c.SlackAppToken, "xapp-"):
+		p.add("SLACK_APP_TOKEN", "must be an app-level token starting with xapp-")
+	}
+	switch {
+	case c.SlackBotToken == "":
+		p.add("SLACK_BOT_TOKEN", "is required: the bot token (xoxb-…)")
+	case !strings.HasPrefix(c.SlackBotToken, "xoxb-"):
+		p.add("SLACK_BOT_TOKEN", "must be a bot token starting with xoxb-")
+	}
+	if c.SlackAPIURL == "" {
+		c.SlackAPIURL = "https://slack.com/api/"
+	} else if u, err := url.Parse(c.SlackAPIURL); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		p.add("SLACK_API_URL", "must be an http(s) URL such as https://slack.com/api/")
+	} else if !strings.HasSuffix(c.SlackAPIURL, "/") {
+		c.SlackAPIURL += "/"
+	}
+	if c.RedisURL != "" {
+		if u, err := url.Parse(c.RedisURL); err != nil || !strings.HasPrefix(u.Scheme, "redis") {
+			p.add("REDIS_URL", "must be a redis://, rediss://, redis+sentinel:// or redis+cluster:// URL")
+		}
+	}
+
+	c.DryRun = p.boolean(getenv, "RESTORE_DRY_RUN", false)
+	loadCloud(&c, &p)
+
+	c.Approvers = p.ids(getenv, "RESTORE_APPROVERS", userOrGroupID, "Slack user (U…, W…) or user-group (S…) IDs")
+	if len(c.Approvers) == 0 && !p.has("RESTORE_APPROVERS") && c.PolicyFile == "" {
+		p.add("RESTORE_APPROVERS", "is required: comma-separated Slack user (U…, W…) or user-group (S…) IDs who may approve")
+	}
+	c.Requesters = p.ids(getenv, "RESTORE_REQUESTERS", userOrGroupID, "Slack user (U…, W…) or user-group (S…) IDs")
+	c.Admins = p.ids(getenv, "RESTORE_ADMINS", userOrGroupID, "Slack user (U…, W…) or user-group (S…) IDs")
+	c.BreakGlass = p.ids(getenv, "RESTORE_BREAK_GLASS", userOrGroupID, "Slack user (U…, W…) or user-group (S…) IDs")
+	for _, ch := range []struct {
+		name string
+		v    string
+	}{{"RESTORE_APPROVAL_CHANNEL", c.ApprovalChannel}, {"RESTORE_INCIDENT_CHANNEL", c.IncidentChannel}} {
+		if ch.v != "" && !channelID.MatchString(ch.v) {
+			p.add(ch.name, "must be a Slack channel ID such as C0123ABCD (not a #name)")
+		}
+	}
+
+	c.RequestTTL = p.duration(getenv, "RESTORE_REQUEST_TTL", 30*time.Minute, time.Minute, 7*24*time.Hour)
+	c.JobPollInterval = p.duration(getenv, "RESTORE_JOB_POLL_INTERVAL", 15*time.Second, 100*time.Millisecond, time.Hour)
+	c.JobTimeout = p.duration(getenv, "RESTORE_JOB_TIMEOUT", 6*time.Hour, time.Second, 7*24*time.Hour)
+	c.RemindAfter = p.duration(getenv, "RESTORE_REMIND_AFTER", 10*time.Minute, time.Second, 7*24*time.Hour)
+
+	if c.HealthAddr == "" {
+		c.HealthAddr = ":8080"
+	} else if c.HealthAddr != "off" {
+		if _, _, err := net.SplitHostPort(c.HealthAddr); err != nil {
+			p.add("HEALTH_ADDR", "must be host:port such as :8080, or off")
+		}
+	}
+
+	c.LogLevel = zerolog.InfoLevel
+	if v := strings.TrimSpace(getenv("LOG_LEVEL")); v != "" {
+		lvl, err := zerolog.ParseLevel(strings.ToLower(v))
+		if err != nil || v == "" {
+			p.add("LOG_LEVEL", "must be one of trace, debug, info, warn, error")
+		} else {
+			c.LogLevel = lvl
+		}
+	}
+	return c, p.err()
+}
+
+func loadCloud(c *Config, p *problems) {
+	if !c.CloudConfigured() {
+		if !c.DryRun {
+			p.add("HUAWEICLOUD_SDK_AK", "is required (with HUAWEICLOUD_SDK_SK) unless RESTORE_DRY_RUN=true")
+		}
+		return
+	}
+	if c.CloudAK == "" {
+		p.add("HUAWEICLOUD_SDK_AK", "is required when HUAWEICLOUD_SDK_SK is set")
+	}
+	if c.CloudSK == "" {
+		p.add("HUAWEICLOUD_SDK_SK", "is required when HUAWEICLOUD_SDK_AK is set")
+	}
+	if c.CloudProjectID == "" {
+		p.add("HUAWEICLOUD_SDK_PROJECT_ID", "is required with cloud credentials (the bot never asks IAM or the metadata service)")
+	}
+	if c.CloudRegion == "" && c.CloudEndpoint == "" {
+		p.add("HUAWEICLOUD_REGION", "is required (e.g. ap-southeast-1) unless GAUSSDB_ENDPOINT is set")
+	}
+	if c.CloudEndpoint != "" {
+		if u, err := url.Parse(c.CloudEndpoint); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+			p.add("GAUSSDB_ENDPOINT", "must be an http(s) URL such as https://gaussdb.ap-southeast-1.myhuaweicloud.com")
+		}
+	}
+}
+
+// problems collects configuration errors, one per variable.
+type problems map[string]string
+
+func (p *problems) add(name, msg string) {
+	if *p == nil {
+		*p = problems{}
+	}
+	if _, dup := (*p)[name]; !dup {
+		(*p)[name] = msg
+	}
+}
+
+func (p problems) has(name string) bool { _, ok := p[name]; return ok }
+
+func (p problems) err() error {
+	if len(p) == 0 {
+		return nil
+	}
+	names := make([]string, 0, len(p))
+	for n := range p {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	lines := make([]string, 0, len(names))
+	for _, n := range names {
+		lines = append(lines, n+" "+p[n])
+	}
+	return &Error{Lines: lines}
+}
+
+func (p *problems) boolean(getenv func(string) string, name string, def bool) bool {
+	v := strings.TrimSpace(getenv(name))
+	if v == "" {
+		return def
+	}
+	b, err := strconv.ParseBool(v)
+	if err != nil {
+		p.add(name, "must be true or false")
+		return def
+	}
+	return b
+}
+
+func (p *problems) duration(getenv func(string) string, name string, def, min, max time.Duration) time.Duration {
+	v := strings.TrimSpace(getenv(name))
+	if v == "" {
+		return def
+	}
+	d, err := time.ParseDuration(v)
+	if err != nil {
+		p.add(name, fmt.Sprintf("must be a Go duration such as %s", def))
+		return def
+	}
+	if d < min || d > max {
+		p.add(name, fmt.Sprintf("must be between %s and %s", min, max))
+		return def
+	}
+	return d
+}
+
+func (p *problems) ids(getenv func(string) string, name string, re *regexp.Regexp, what string) []string {
+	v := strings.TrimSpace(getenv(name))
+	if v == "" {
+		return nil
+	}
+	var out, bad []string
+	seen := map[string]bool{}
+	for _, f := range strings.Split(v, ",") {
+		f = strings.TrimSpace(f)
+		if f == "" {
+			continue
+		}
+		if !re.MatchString(f) {
+			bad = append(bad, strconv.Quote(f))
+			continue
+		}
+		if !seen[f] {
+			seen[f] = true
+			out = append(out, f)
+		}
+	}
+	if len(bad) > 0 {
+		p.add(name, fmt.Sprintf("must list %s; not valid: %s", what, strings.Join(bad, ", ")))
+	} else if len(out) == 0 {
+		p.add(name, fmt.Sprintf("must list %s", what))
+	}
+	return out
+}
+
+// Error lists every configuration problem, one variable per line.
+type Error struct{ Lines []string }
+
+func (e *Error) Error() string {
+	return "configuration: " + strings.Join(e.Lines, "; ")
+}
+
+// Is lets callers test for any configuration error with errors.Is(err, ErrInvalid).
+func (e *Error) Is(target error) bool { return target == ErrInvalid }
+
+// ErrInvalid matches every *Error.
+var ErrInvalid = errors.New("invalid configuration")

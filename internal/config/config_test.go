@@ -1,0 +1,113 @@
+package config
+
+import (
+	"errors"
+	"strings"
+	"testing"
+	"time"
+)
+
+func env(m map[string]string) func(string) string {
+	return func(k string) string { return m[k] }
+}
+
+func valid() map[string]string {
+	return map[string]string{
+		"SLACK_APP_TOKEN":            "xapp-1-A1-1-abc",
+		"SLACK_BOT_TOKEN":            "xoxb-1-2-abc",
+		"HUAWEICLOUD_SDK_AK":         "AK",
+		"HUAWEICLOUD_SDK_SK":         "SK",
+		"HUAWEICLOUD_SDK_PROJECT_ID": "p1",
+		"HUAWEICLOUD_REGION":         "ap-southeast-1",
+		"RESTORE_APPROVERS":          "U01,S02",
+	}
+}
+
+func TestLoadDefaults(t *testing.T) {
+	c, err := Load(env(valid()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.SlackAPIURL != "https://slack.com/api/" || c.RequestTTL != 30*time.Minute || c.JobPollInterval != 15*time.Second ||
+		c.JobTimeout != 6*time.Hour || c.RemindAfter != 10*time.Minute || c.HealthAddr != ":8080" || c.DryRun {
+		t.Fatalf("defaults: got %+v", c)
+	}
+	if strings.Join(c.Approvers, ",") != "U01,S02" {
+		t.Fatalf("approvers: got %v", c.Approvers)
+	}
+}
+
+func TestLoadProblems(t *testing.T) {
+	tests := []struct {
+		name string
+		set  map[string]string
+		want []string // variables named in the error
+	}{
+		{"nothing set", map[string]string{"SLACK_APP_TOKEN": "", "SLACK_BOT_TOKEN": "", "HUAWEICLOUD_SDK_AK": "", "HUAWEICLOUD_SDK_SK": "", "RESTORE_APPROVERS": ""},
+			[]string{"SLACK_APP_TOKEN", "SLACK_BOT_TOKEN", "HUAWEICLOUD_SDK_AK", "RESTORE_APPROVERS"}},
+		{"swapped tokens", map[string]string{"SLACK_APP_TOKEN": "xoxb-1", "SLACK_BOT_TOKEN": "xapp-1"}, []string{"SLACK_APP_TOKEN", "SLACK_BOT_TOKEN"}},
+		{"bad approver", map[string]string{"RESTORE_APPROVERS": "U01,@alice"}, []string{"RESTORE_APPROVERS"}},
+		{"channel name", map[string]string{"RESTORE_APPROVAL_CHANNEL": "#dba"}, []string{"RESTORE_APPROVAL_CHANNEL"}},
+		{"bad ttl", map[string]string{"RESTORE_REQUEST_TTL": "30"}, []string{"RESTORE_REQUEST_TTL"}},
+		{"bad dry run", map[string]string{"RESTORE_DRY_RUN": "maybe"}, []string{"RESTORE_DRY_RUN"}},
+		{"no project", map[string]string{"HUAWEICLOUD_SDK_PROJECT_ID": ""}, []string{"HUAWEICLOUD_SDK_PROJECT_ID"}},
+		{"no region nor endpoint", map[string]string{"HUAWEICLOUD_REGION": ""}, []string{"HUAWEICLOUD_REGION"}},
+		{"sk alone", map[string]string{"HUAWEICLOUD_SDK_AK": ""}, []string{"HUAWEICLOUD_SDK_AK"}},
+		{"redis scheme", map[string]string{"REDIS_URL": "http://x"}, []string{"REDIS_URL"}},
+		{"log level", map[string]string{"LOG_LEVEL": "loud"}, []string{"LOG_LEVEL"}},
+		{"health addr", map[string]string{"HEALTH_ADDR": "8080"}, []string{"HEALTH_ADDR"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			m := valid()
+			for k, v := range tt.set {
+				m[k] = v
+			}
+			_, err := Load(env(m))
+			if !errors.Is(err, ErrInvalid) {
+				t.Fatalf("got %v, want a configuration error", err)
+			}
+			var ce *Error
+			errors.As(err, &ce)
+			if len(ce.Lines) != len(tt.want) {
+				t.Errorf("got %d problems %q, want %v", len(ce.Lines), ce.Lines, tt.want)
+			}
+			for _, name := range tt.want {
+				if !strings.Contains(err.Error(), name+" ") {
+					t.Errorf("error %q does not name %s", err, name)
+				}
+			}
+		})
+	}
+}
+
+func TestDryRunNeedsNoCloud(t *testing.T) {
+	m := valid()
+	for _, k := range []string{"HUAWEICLOUD_SDK_AK", "HUAWEICLOUD_SDK_SK", "HUAWEICLOUD_SDK_PROJECT_ID", "HUAWEICLOUD_REGION"} {
+		delete(m, k)
+	}
+	m["RESTORE_DRY_RUN"] = "true"
+	c, err := Load(env(m))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.CloudConfigured() || !c.DryRun {
+		t.Fatalf("got %+v", c)
+	}
+}
+
+func TestSecretsNeverInError(t *testing.T) {
+	m := valid()
+	m["HUAWEICLOUD_SDK_SK"] = "super-secret-sk"
+	m["HUAWEICLOUD_SDK_PROJECT_ID"] = ""
+	m["SLACK_BOT_TOKEN"] = "xoxp-secret-user-token"
+	_, err := Load(env(m))
+	if err == nil {
+		t.Fatal("want an error")
+	}
+	for _, secret := range []string{"super-secret-sk", "xoxp-secret-user-token"} {
+		if strings.Contains(err.Error(), secret) {
+			t.Errorf("error %q contains a secret", err)
+		}
+	}
+}
