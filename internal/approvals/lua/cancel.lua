@@ -1,0 +1,8 @@
+-- cancel: ARGV id, now, actor. Only the requester may cancel.
+local refused = check_pending()
+if refused then return refused end
+if ARGV[3] ~= get('requester') then return reply('not_requester') end
+redis.call('HSET', K.req, 'decided_by', ARGV[3], 'decided_at_ms', now)
+set_state('cancelled')
+audit(ARGV[3], 'cancelled', '')
+return reply('ok')

@@ -1,0 +1,14 @@
+-- create: ARGV id, now, doc, requester, param_hash, expires_at_ms, required,
+-- channel, message_ts. Refuses with 'exists' when the id was ever used.
+if exists() or redis.call('EXISTS', K.audit) == 1 then
+  return {'exists', '', {}}
+end
+redis.call('HSET', K.req, 'doc', ARGV[3], 'state', 'pending',
+  'requester', ARGV[4], 'param_hash', ARGV[5], 'expires_at_ms', ARGV[6],
+  'required', ARGV[7], 'channel', ARGV[8], 'message_ts', ARGV[9],
+  'created_at_ms', now, 'updated_at_ms', now, 'approvals', '0')
+redis.call('ZADD', K.active, now, id)
+redis.call('ZADD', K.expiry, ARGV[6], id)
+redis.call('ZADD', K.remind, now, id)
+audit(ARGV[4], 'requested', '')
+return reply('ok')

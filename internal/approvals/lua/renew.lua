@@ -1,0 +1,7 @@
+-- renew: KEYS[1] exec:<id>; ARGV token, ttl_ms. Extends the lease only for
+-- its owner.
+if redis.call('GET', KEYS[1]) == ARGV[1] then
+  redis.call('PEXPIRE', KEYS[1], ARGV[2])
+  return 1
+end
+return 0

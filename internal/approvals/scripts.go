@@ -1,0 +1,45 @@
+package approvals
+
+import (
+	"embed"
+	"fmt"
+
+	"github.com/redis/go-redis/v9"
+)
+
+//go:embed lua/*.lua
+var luaFS embed.FS
+
+// scripts holds one Lua script per transition. Each runs atomically in
+// Redis (EVALSHA, falling back to EVAL after a SCRIPT FLUSH or failover).
+type scripts struct {
+	create, message, approve, deny, cancel *redis.Script
+	expire, finish, reap, remind           *redis.Script
+	renew, freeze                          *redis.Script
+}
+
+func loadScripts() scripts {
+	lib := mustRead("lib")
+	perRequest := func(name string) *redis.Script { return redis.NewScript(lib + mustRead(name)) }
+	return scripts{
+		create:  perRequest("create"),
+		message: perRequest("message"),
+		approve: perRequest("approve"),
+		deny:    perRequest("deny"),
+		cancel:  perRequest("cancel"),
+		expire:  perRequest("expire"),
+		finish:  perRequest("finish"),
+		reap:    perRequest("reap"),
+		remind:  perRequest("remind"),
+		renew:   redis.NewScript(mustRead("renew")),
+		freeze:  redis.NewScript(mustRead("freeze")),
+	}
+}
+
+func mustRead(name string) string {
+	b, err := luaFS.ReadFile("lua/" + name + ".lua")
+	if err != nil {
+		panic(fmt.Sprintf("approvals: embedded script %s: %v", name, err)) // a build defect
+	}
+	return string(b)
+}

@@ -1,0 +1,319 @@
+package approvals
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/redis/go-redis/v9"
+)
+
+// DefaultLeaseTTL is how long the restore lease lives without renewal. The
+// replica that wins an approval renews it while it submits; when the
+// replica dies, the lease lapses and ReapExecuting closes the request.
+const DefaultLeaseTTL = 20 * time.Second
+
+// Store keeps requests in Redis. Every state change is one Lua script that
+// checks and writes atomically, so several replicas can share one Redis.
+//
+// Layout, under the prefix (keep a {hash tag} in it for Redis Cluster):
+// req:<id> is a hash of control fields that the scripts check and change
+// (state, requester, param_hash, required, expires_at_ms, approvals, a:<user>,
+// job_id, detail, decided_by, decided_at_ms, channel, message_ts, ...) plus
+// doc, the request's JSON as created. doc is never rewritten: a Request is
+// doc overlaid with the control fields, so the scripts need no JSON and no
+// number ever passes through Lua arithmetic. audit:<id> is the request's
+// audit stream; active, expiry, remind, executing and submitted are sorted
+// sets indexing requests by state; exec:<id> is the restore lease; freeze
+// holds the freeze reason, and audit the global audit stream.
+type Store struct {
+	rdb      redis.UniversalClient
+	prefix   string
+	now      func() time.Time
+	owner    string
+	leaseTTL time.Duration
+	sc       scripts
+}
+
+// Option changes a Store's defaults.
+type Option func(*Store)
+
+// WithOwner sets the token this replica writes into the restore leases it
+// takes (default: random per Store).
+func WithOwner(token string) Option { return func(s *Store) { s.owner = token } }
+
+// WithLeaseTTL sets how long a restore lease lives without renewal
+// (default DefaultLeaseTTL).
+func WithLeaseTTL(d time.Duration) Option { return func(s *Store) { s.leaseTTL = d } }
+
+// NewStore returns a store keeping its keys under prefix in rdb and reading
+// the time from now.
+func NewStore(rdb redis.UniversalClient, prefix string, now func() time.Time, opts ...Option) *Store {
+	s := &Store{rdb: rdb, prefix: prefix, now: now, owner: randomToken(), leaseTTL: DefaultLeaseTTL, sc: loadScripts()}
+	for _, o := range opts {
+		o(s)
+	}
+	return s
+}
+
+// Owner is the token of the restore leases this store takes.
+func (s *Store) Owner() string { return s.owner }
+
+// LeaseTTL is the restore lease's lifetime; renew well within it.
+func (s *Store) LeaseTTL() time.Duration { return s.leaseTTL }
+
+func (s *Store) requestKeys(id string) []string {
+	p := s.prefix
+	return []string{p + "req:" + id, p + "audit:" + id, p + "active", p + "expiry",
+		p + "remind", p + "executing", p + "submitted", p + "exec:" + id, p + "freeze"}
+}
+
+func (s *Store) nowMS() string { return strconv.FormatInt(s.now().UnixMilli(), 10) }
+
+// idAlphabet leaves out look-alikes (0/o, 1/l/i) so people can type IDs.
+const (
+	idAlphabet = "23456789abcdefghjkmnpqrstuvwxyz"
+	idLen      = 6
+)
+
+func newID() string {
+	b := make([]byte, 0, idLen)
+	buf := make([]byte, 16)
+	for len(b) < idLen {
+		if _, err := rand.Read(buf); err != nil {
+			panic(fmt.Sprintf("approvals: crypto/rand: %v", err)) // never fails on supported platforms
+		}
+		for _, x := range buf {
+			// Reject the top of the byte range so every letter is equally likely.
+			if x < byte(len(idAlphabet)*(256/len(idAlphabet))) && len(b) < idLen {
+				b = append(b, idAlphabet[int(x)%len(idAlphabet)])
+			}
+		}
+	}
+	return string(b)
+}
+
+// NormalizeID lower-cases and trims a typed request ID and reports whether
+// it can be an ID at all.
+func NormalizeID(id string) (string, bool) {
+	id = strings.ToLower(strings.TrimSpace(id))
+	if len(id) != idLen {
+		return id, false
+	}
+	for _, c := range id {
+		if !strings.ContainsRune(idAlphabet, c) {
+			return id, false
+		}
+	}
+	return id, true
+}
+
+func randomToken() string {
+	b := make([]byte, 12)
+	if _, err := rand.Read(b); err != nil {
+		panic(fmt.Sprintf("approvals: crypto/rand: %v", err))
+	}
+	return hex.EncodeToString(b)
+}
+
+// Create stores a new pending request and returns it as stored. The caller
+// sets the parameters, rule, requester, reason, channel and ExpiresAt; the
+// store sets the ID, state, parameter hash and times.
+func (s *Store) Create(ctx context.Context, r Request) (Request, error) {
+	now := s.now()
+	switch {
+	case r.Requester == "":
+		return Request{}, errors.New("create request: requester is empty")
+	case !r.ExpiresAt.After(now):
+		return Request{}, fmt.Errorf("create request: expires_at %s is not after now", r.ExpiresAt.UTC().Format(time.RFC3339))
+	}
+	r.State = StatePending
+	r.ParamHash = r.Params.Hash()
+	r.Approvals, r.DecidedBy, r.DecidedAt, r.JobID, r.Detail = nil, "", time.Time{}, "", ""
+	for range 10 {
+		r.ID = newID()
+		doc, err := json.Marshal(r)
+		if err != nil {
+			return Request{}, fmt.Errorf("create request: encode: %w", err)
+		}
+		res, err := s.run(ctx, s.sc.create, r.ID,
+			string(doc), r.Requester, r.ParamHash, strconv.FormatInt(r.ExpiresAt.UnixMilli(), 10),
+			strconv.Itoa(r.Rule.Required()), r.Channel, r.MessageTS)
+		if err != nil {
+			return Request{}, fmt.Errorf("create request: %w", err)
+		}
+		if res.status == "exists" {
+			continue
+		}
+		return decode(r.ID, res.fields)
+	}
+	return Request{}, errors.New("create request: no free id after 10 tries")
+}
+
+// Get returns the request with the given ID (matched case-insensitively),
+// or a *Refusal with ReasonNotFound.
+func (s *Store) Get(ctx context.Context, id string) (Request, error) {
+	id, ok := NormalizeID(id)
+	if !ok {
+		return Request{}, &Refusal{Reason: ReasonNotFound}
+	}
+	fields, err := s.rdb.HGetAll(ctx, s.prefix+"req:"+id).Result()
+	if err != nil {
+		return Request{}, fmt.Errorf("get request %s: %w", id, err)
+	}
+	if len(fields) == 0 {
+		return Request{}, &Refusal{Reason: ReasonNotFound}
+	}
+	return decode(id, fields)
+}
+
+// SetMessage records where the request's approval message was posted.
+func (s *Store) SetMessage(ctx context.Context, id, channel, ts string) error {
+	_, _, err := s.transition(ctx, "set message of", s.sc.message, id, channel, ts)
+	return err
+}
+
+// result is a per-request script's reply.
+type result struct {
+	status, extra string
+	fields        map[string]string
+}
+
+func (s *Store) run(ctx context.Context, sc *redis.Script, id string, args ...any) (result, error) {
+	argv := append([]any{id, s.nowMS()}, args...)
+	v, err := sc.Run(ctx, s.rdb, s.requestKeys(id), argv...).Slice()
+	if err != nil {
+		return result{}, err
+	}
+	if len(v) != 3 {
+		return result{}, fmt.Errorf("script reply has %d elements, want 3", len(v))
+	}
+	var res result
+	res.status, _ = v[0].(string)
+	res.extra, _ = v[1].(string)
+	flat, _ := v[2].([]any)
+	res.fields = make(map[string]string, len(flat)/2)
+	for i := 0; i+1 < len(flat); i += 2 {
+		k, _ := flat[i].(string)
+		val, _ := flat[i+1].(string)
+		res.fields[k] = val
+	}
+	return res, nil
+}
+
+// transition runs a per-request script and turns its reply into the
+// request as it now stands, or a *Refusal.
+func (s *Store) transition(ctx context.Context, op string, sc *redis.Script, rawID string, args ...any) (Request, result, error) {
+	id, ok := NormalizeID(rawID)
+	if !ok {
+		return Request{}, result{}, &Refusal{Reason: ReasonNotFound}
+	}
+	res, err := s.run(ctx, sc, id, args...)
+	if err != nil {
+		return Request{}, result{}, fmt.Errorf("%s request %s: %w", op, id, err)
+	}
+	if res.status == string(ReasonNotFound) {
+		return Request{}, res, &Refusal{Reason: ReasonNotFound}
+	}
+	req, err := decode(id, res.fields)
+	if err != nil {
+		return Request{}, res, fmt.Errorf("%s request %s: %w", op, id, err)
+	}
+	switch Reason(res.status) {
+	case "ok":
+		return req, res, nil
+	case ReasonNotPending, ReasonExpired, ReasonSelfApproval, ReasonAlreadyApproved,
+		ReasonStale, ReasonNotRequester, ReasonFrozen:
+		return req, res, &Refusal{Reason: Reason(res.status), State: req.State, Request: req}
+	}
+	return req, res, fmt.Errorf("%s request %s: unexpected script status %q", op, id, res.status)
+}
+
+// decode builds a Request from its hash: the creation-time doc overlaid
+// with the control fields, which are the truth for everything that changes.
+func decode(id string, f map[string]string) (Request, error) {
+	var r Request
+	if err := json.Unmarshal([]byte(f["doc"]), &r); err != nil {
+		return Request{}, fmt.Errorf("decode request %s: %w", id, err)
+	}
+	r.ID = id
+	r.State = State(f["state"])
+	r.Requester = f["requester"]
+	r.ParamHash = f["param_hash"]
+	r.Channel = f["channel"]
+	r.MessageTS = f["message_ts"]
+	r.DecidedBy = f["decided_by"]
+	r.JobID = f["job_id"]
+	r.Detail = f["detail"]
+	var err error
+	times := []struct {
+		field string
+		dst   *time.Time
+	}{
+		{"created_at_ms", &r.CreatedAt}, {"expires_at_ms", &r.ExpiresAt},
+		{"updated_at_ms", &r.UpdatedAt}, {"decided_at_ms", &r.DecidedAt},
+	}
+	for _, t := range times {
+		if *t.dst, err = msTime(f[t.field]); err != nil {
+			return Request{}, fmt.Errorf("decode request %s: %s: %w", id, t.field, err)
+		}
+	}
+	if r.Approvals, err = decodeApprovals(f); err != nil {
+		return Request{}, fmt.Errorf("decode request %s: %w", id, err)
+	}
+	return r, nil
+}
+
+// decodeApprovals reads the a:<user> fields, whose values are
+// "<sequence>:<ms>", in the order the approvals were counted.
+func decodeApprovals(f map[string]string) ([]Approval, error) {
+	type seqApproval struct {
+		seq int
+		a   Approval
+	}
+	var list []seqApproval
+	for k, v := range f {
+		user, ok := strings.CutPrefix(k, "a:")
+		if !ok {
+			continue
+		}
+		seqStr, msStr, _ := strings.Cut(v, ":")
+		seq, err := strconv.Atoi(seqStr)
+		if err != nil {
+			return nil, fmt.Errorf("approval by %s: bad sequence %q", user, seqStr)
+		}
+		at, err := msTime(msStr)
+		if err != nil {
+			return nil, fmt.Errorf("approval by %s: %w", user, err)
+		}
+		list = append(list, seqApproval{seq, Approval{User: user, At: at}})
+	}
+	sort.Slice(list, func(i, j int) bool { return list[i].seq < list[j].seq })
+	out := make([]Approval, 0, len(list))
+	for _, x := range list {
+		out = append(out, x.a)
+	}
+	if len(out) == 0 {
+		return nil, nil
+	}
+	return out, nil
+}
+
+// msTime reads UNIX milliseconds; empty is the zero time.
+func msTime(s string) (time.Time, error) {
+	if s == "" {
+		return time.Time{}, nil
+	}
+	ms, err := strconv.ParseInt(s, 10, 64)
+	if err != nil {
+		return time.Time{}, fmt.Errorf("bad milliseconds %q", s)
+	}
+	return time.UnixMilli(ms).UTC(), nil
+}

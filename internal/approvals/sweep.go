@@ -1,0 +1,84 @@
+package approvals
+
+import (
+	"context"
+	"fmt"
+	"strconv"
+	"time"
+
+	"github.com/redis/go-redis/v9"
+)
+
+// ReapDetail is the detail of a request closed by ReapExecuting.
+const ReapDetail = "the bot stopped while submitting the restore; it was not retried"
+
+// defaultSweepLimit bounds one sweep when the caller passes no limit.
+const defaultSweepLimit = 100
+
+// ExpireDue expires up to limit pending requests whose expiry has passed
+// and returns the ones this call expired. Each is expired by one atomic
+// script, so when several replicas sweep at once each request is returned
+// to exactly one of them (which should then tell people).
+func (s *Store) ExpireDue(ctx context.Context, limit int) ([]Request, error) {
+	ids, err := s.due(ctx, "expiry", s.now(), limit)
+	if err != nil {
+		return nil, fmt.Errorf("expire due requests: %w", err)
+	}
+	return s.sweep(ctx, "expire", s.sc.expire, ids)
+}
+
+// DueReminders marks up to limit pending requests created at least
+// olderThan ago, and not reminded before, as reminded, and returns them.
+// Each request is returned once, to one caller, ever.
+func (s *Store) DueReminders(ctx context.Context, olderThan time.Duration, limit int) ([]Request, error) {
+	cutoff := s.now().Add(-olderThan)
+	ids, err := s.due(ctx, "remind", cutoff, limit)
+	if err != nil {
+		return nil, fmt.Errorf("find requests to remind: %w", err)
+	}
+	return s.sweep(ctx, "remind", s.sc.remind, ids, strconv.FormatInt(cutoff.UnixMilli(), 10))
+}
+
+// ReapExecuting turns every executing request that has no job ID and no
+// live lease into outcome_unknown, and returns those it changed. A replica
+// that stopped mid-submission leaves such a request behind; whether the
+// cloud got the restore call is unknown, so it is never submitted again.
+// Run it at start-up and periodically.
+func (s *Store) ReapExecuting(ctx context.Context) ([]Request, error) {
+	ids, err := s.rdb.ZRange(ctx, s.prefix+"executing", 0, 999).Result()
+	if err != nil {
+		return nil, fmt.Errorf("list executing requests: %w", err)
+	}
+	return s.sweep(ctx, "reap", s.sc.reap, ids, ReapDetail)
+}
+
+// due lists up to limit ids of an index scored at or before t.
+func (s *Store) due(ctx context.Context, index string, t time.Time, limit int) ([]string, error) {
+	if limit <= 0 {
+		limit = defaultSweepLimit
+	}
+	return s.rdb.ZRangeByScore(ctx, s.prefix+index, &redis.ZRangeBy{
+		Min: "-inf", Max: strconv.FormatInt(t.UnixMilli(), 10), Count: int64(limit),
+	}).Result()
+}
+
+// sweep runs a per-request script over ids and returns the requests it
+// changed; the script answers "skip" for the others.
+func (s *Store) sweep(ctx context.Context, op string, sc *redis.Script, ids []string, args ...any) ([]Request, error) {
+	var changed []Request
+	for _, id := range ids {
+		res, err := s.run(ctx, sc, id, args...)
+		if err != nil {
+			return changed, fmt.Errorf("%s request %s: %w", op, id, err)
+		}
+		if res.status != "ok" {
+			continue
+		}
+		req, err := decode(id, res.fields)
+		if err != nil {
+			return changed, err
+		}
+		changed = append(changed, req)
+	}
+	return changed, nil
+}

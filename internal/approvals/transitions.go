@@ -1,0 +1,120 @@
+package approvals
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strconv"
+)
+
+// ApproveResult is what one approval did.
+type ApproveResult struct {
+	Request  Request // as it stands after the call
+	Count    int     // distinct approvals counted so far
+	Required int     // approvals needed
+	// Executing is true for exactly one call per request: the approval
+	// that reached Required. That caller now holds the restore lease (see
+	// RenewExec) and must make the restore call, then record its outcome
+	// with MarkSubmitted, MarkFailed, MarkUnknown or MarkDryRun.
+	Executing bool
+}
+
+// Approve counts actor's approval of the request. The caller must already
+// have checked that actor may approve under the request's rule; the store
+// refuses (with a *Refusal) a request that is not pending, is past its
+// expiry (and marks it expired), was requested by actor, was already
+// approved by actor, carries other parameters than the seenHash the
+// approver was shown, or while restores are frozen.
+func (s *Store) Approve(ctx context.Context, id, actor, seenHash string) (ApproveResult, error) {
+	if actor == "" {
+		return ApproveResult{}, errors.New("approve request: actor is empty")
+	}
+	req, res, err := s.transition(ctx, "approve", s.sc.approve, id,
+		actor, seenHash, s.owner, strconv.FormatInt(s.leaseTTL.Milliseconds(), 10))
+	out := ApproveResult{Request: req, Count: len(req.Approvals), Required: req.Rule.Required()}
+	if err != nil {
+		return out, err
+	}
+	out.Executing = res.extra == "executing"
+	return out, nil
+}
+
+// Deny ends a pending request as denied by actor, with an optional note.
+// The requester cannot deny their own request (ReasonSelfApproval); they
+// cancel it instead.
+func (s *Store) Deny(ctx context.Context, id, actor, note string) (Request, error) {
+	if actor == "" {
+		return Request{}, errors.New("deny request: actor is empty")
+	}
+	req, _, err := s.transition(ctx, "deny", s.sc.deny, id, actor, note)
+	return req, err
+}
+
+// Cancel ends a pending request at its requester's wish; anyone else is
+// refused with ReasonNotRequester.
+func (s *Store) Cancel(ctx context.Context, id, actor string) (Request, error) {
+	if actor == "" {
+		return Request{}, errors.New("cancel request: actor is empty")
+	}
+	req, _, err := s.transition(ctx, "cancel", s.sc.cancel, id, actor)
+	return req, err
+}
+
+// RenewExec extends the restore lease of an executing request, if this
+// store still owns it. False means the lease is gone (the request left
+// executing, or the lease lapsed and the request may have been reaped): the
+// caller must not start the restore call.
+func (s *Store) RenewExec(ctx context.Context, id string) (bool, error) {
+	id, ok := NormalizeID(id)
+	if !ok {
+		return false, nil
+	}
+	n, err := s.sc.renew.Run(ctx, s.rdb, []string{s.prefix + "exec:" + id},
+		s.owner, s.leaseTTL.Milliseconds()).Int()
+	if err != nil {
+		return false, fmt.Errorf("renew lease of request %s: %w", id, err)
+	}
+	return n == 1, nil
+}
+
+// MarkSubmitted records that the cloud accepted the restore as jobID.
+func (s *Store) MarkSubmitted(ctx context.Context, id, jobID string) (Request, error) {
+	if jobID == "" {
+		return Request{}, errors.New("mark request submitted: job id is empty")
+	}
+	return s.finish(ctx, id, StateSubmitted, "", jobID, "job "+jobID, StateExecuting)
+}
+
+// MarkDryRun records that the restore call was only simulated.
+func (s *Store) MarkDryRun(ctx context.Context, id, detail string) (Request, error) {
+	return s.finish(ctx, id, StateDryRun, detail, "", detail, StateExecuting)
+}
+
+// MarkFailed records that the restore call was refused, or that the
+// submitted job failed.
+func (s *Store) MarkFailed(ctx context.Context, id, detail string) (Request, error) {
+	return s.finish(ctx, id, StateFailed, detail, "", detail, StateExecuting, StateSubmitted)
+}
+
+// MarkUnknown records that the restore call's outcome cannot be known (for
+// example, a timeout after the request was sent): it is never retried.
+func (s *Store) MarkUnknown(ctx context.Context, id, detail string) (Request, error) {
+	return s.finish(ctx, id, StateUnknown, detail, "", detail, StateExecuting)
+}
+
+// MarkCompleted records that the submitted restore job finished.
+func (s *Store) MarkCompleted(ctx context.Context, id, detail string) (Request, error) {
+	return s.finish(ctx, id, StateCompleted, detail, "", detail, StateSubmitted)
+}
+
+// finish moves a request from one of the from states to the given state,
+// as the bot. A request in any other state is refused with
+// ReasonNotPending and Refusal.State saying where it is.
+func (s *Store) finish(ctx context.Context, id string, to State, detail, jobID, auditDetail string, from ...State) (Request, error) {
+	args := []any{string(to), detail, jobID, auditDetail}
+	for _, f := range from {
+		args = append(args, string(f))
+	}
+	req, _, err := s.transition(ctx, "mark "+string(to), s.sc.finish, id, args...)
+	return req, err
+}
