@@ -135,7 +135,7 @@ func TestLifecycle(t *testing.T) {
 			e := newEnvOn(t, b.open)
 			s := e.store()
 			r := e.create(t, s, 2)
-			if err := s.SetMessage(ctx, r.ID, "C1", "1.2"); err != nil {
+			if _, err := s.SetMessage(ctx, r.ID, "C1", "1.2"); err != nil {
 				t.Fatal(err)
 			}
 			if _, err := s.Approve(ctx, r.ID, approver(1), r.ParamHash); err != nil {

@@ -174,10 +174,12 @@ func (s *Store) Get(ctx context.Context, id string) (Request, error) {
 	return decode(id, fields)
 }
 
-// SetMessage records where the request's approval message was posted.
-func (s *Store) SetMessage(ctx context.Context, id, channel, ts string) error {
-	_, _, err := s.transition(ctx, "set message of", s.sc.message, id, channel, ts)
-	return err
+// SetMessage records where the request's approval message was posted and
+// returns the request as it stands: a fast approver may already have moved
+// it on before the message was recorded.
+func (s *Store) SetMessage(ctx context.Context, id, channel, ts string) (Request, error) {
+	req, _, err := s.transition(ctx, "set message of", s.sc.message, id, channel, ts)
+	return req, err
 }
 
 // result is a per-request script's reply.

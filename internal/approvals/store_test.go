@@ -69,7 +69,7 @@ func TestSetMessage(t *testing.T) {
 	e := newEnv(t)
 	s := e.store()
 	r := e.create(t, s, 1)
-	if err := s.SetMessage(ctx, r.ID, "C2", "1700000000.000100"); err != nil {
+	if _, err := s.SetMessage(ctx, r.ID, "C2", "1700000000.000100"); err != nil {
 		t.Fatalf("SetMessage: %v", err)
 	}
 	got, err := s.Get(ctx, r.ID)
@@ -79,7 +79,8 @@ func TestSetMessage(t *testing.T) {
 	if got.Channel != "C2" || got.MessageTS != "1700000000.000100" || got.State != approvals.StatePending {
 		t.Errorf("after SetMessage: channel %q ts %q state %s", got.Channel, got.MessageTS, got.State)
 	}
-	wantRefusal(t, s.SetMessage(ctx, "zzzzzz", "C", "1"), approvals.ReasonNotFound)
+	_, err = s.SetMessage(ctx, "zzzzzz", "C", "1")
+	wantRefusal(t, err, approvals.ReasonNotFound)
 }
 
 func TestApproveRefusals(t *testing.T) {

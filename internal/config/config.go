@@ -22,7 +22,8 @@ type Config struct {
 	SlackBotToken string // SLACK_BOT_TOKEN (xoxb-…)
 	SlackAPIURL   string // SLACK_API_URL, with trailing slash
 
-	RedisURL string // REDIS_URL; empty = embedded in-memory store
+	RedisURL       string // REDIS_URL; empty = embedded in-memory store
+	RedisKeyPrefix string // REDIS_KEY_PREFIX; default "{db-restore}:"
 
 	CloudAK        string // HUAWEICLOUD_SDK_AK
 	CloudSK        string // HUAWEICLOUD_SDK_SK
@@ -55,6 +56,7 @@ func (c Config) CloudConfigured() bool { return c.CloudAK != "" || c.CloudSK != 
 var (
 	userOrGroupID = regexp.MustCompile(`^[UWS][A-Z0-9]{2,}$`)
 	channelID     = regexp.MustCompile(`^[CGD][A-Z0-9]{2,}$`)
+	keyPrefix     = regexp.MustCompile(`^[A-Za-z0-9:._-]*\{[A-Za-z0-9:._-]+\}[A-Za-z0-9:._-]*$`)
 )
 
 // Load reads the configuration through getenv. The error, if any, names
@@ -66,6 +68,7 @@ func Load(getenv func(string) string) (Config, error) {
 		SlackBotToken:   strings.TrimSpace(getenv("SLACK_BOT_TOKEN")),
 		SlackAPIURL:     strings.TrimSpace(getenv("SLACK_API_URL")),
 		RedisURL:        strings.TrimSpace(getenv("REDIS_URL")),
+		RedisKeyPrefix:  strings.TrimSpace(getenv("REDIS_KEY_PREFIX")),
 		CloudAK:         strings.TrimSpace(getenv("HUAWEICLOUD_SDK_AK")),
 		CloudSK:         strings.TrimSpace(getenv("HUAWEICLOUD_SDK_SK")),
 		CloudProjectID:  strings.TrimSpace(getenv("HUAWEICLOUD_SDK_PROJECT_ID")),
@@ -100,6 +103,13 @@ func Load(getenv func(string) string) (Config, error) {
 		if u, err := url.Parse(c.RedisURL); err != nil || !strings.HasPrefix(u.Scheme, "redis") {
 			p.add("REDIS_URL", "must be a redis://, rediss://, redis+sentinel:// or redis+cluster:// URL")
 		}
+	}
+
+	switch {
+	case c.RedisKeyPrefix == "":
+		c.RedisKeyPrefix = "{db-restore}:"
+	case !keyPrefix.MatchString(c.RedisKeyPrefix):
+		p.add("REDIS_KEY_PREFIX", "must be letters, digits and { } : . _ - with one {hash tag}, such as {db-restore}:")
 	}
 
 	c.DryRun = p.boolean(getenv, "RESTORE_DRY_RUN", false)

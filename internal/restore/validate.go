@@ -159,7 +159,16 @@ func (v *Validator) Recheck(ctx context.Context, p Plan) error {
 		return err
 	}
 	if target.ID != p.Source.ID {
-		if err := checkSameEngine(p.Source, target); err != nil {
+		// Compare with the source as it is now, not as the plan remembers it:
+		// a plan rebuilt from stored parameters carries only IDs and names.
+		source, err := v.cloud.Instance(ctx, p.Source.ID)
+		if IsNotFound(err) {
+			return &FieldError{Field: FieldSource, Problem: fmt.Sprintf("instance %s no longer exists", p.Source.ID), Accepted: acceptInstance}
+		}
+		if err != nil {
+			return fmt.Errorf("recheck source: %w", err)
+		}
+		if err := checkSameEngine(source, target); err != nil {
 			return err
 		}
 	}

@@ -1,0 +1,106 @@
+package slackapp
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+
+	"github.com/slack-go/slack"
+
+	"github.com/dbrestore/db-restore/internal/approvals"
+)
+
+// routeInteraction acks every interaction at once and returns the work it
+// asks for. A click is acked empty: the answer comes as an ephemeral message.
+func (a *App) routeInteraction(cb slack.InteractionCallback) (any, func(context.Context)) {
+	if cb.Type != slack.InteractionTypeBlockActions {
+		return nil, nil
+	}
+	for _, act := range cb.ActionCallback.BlockActions {
+		if act == nil {
+			continue
+		}
+		switch act.ActionID {
+		case actionApprove, actionDeny:
+			d := decision{
+				approve: act.ActionID == actionApprove, user: cb.User.ID,
+				channel: cb.Channel.ID, messageTS: cb.Container.MessageTs, value: act.Value,
+			}
+			return nil, func(ctx context.Context) { a.onDecision(ctx, d) }
+		}
+	}
+	return nil, nil
+}
+
+// decision is one click on Approve or Deny.
+type decision struct {
+	approve   bool
+	user      string
+	channel   string
+	messageTS string // the approval message clicked
+	value     string // "<request id>|<param hash>"
+}
+
+// located fills in the approval message's place from the click when the
+// store has not recorded it yet (a click within milliseconds of posting).
+func (d decision) located(r approvals.Request) approvals.Request {
+	return samePlace(r, approvals.Request{Channel: d.channel, MessageTS: d.messageTS})
+}
+
+func (a *App) onDecision(ctx context.Context, d decision) {
+	id, hash, _ := strings.Cut(d.value, "|")
+	log := a.log.With().Str("request_id", id).Str("user_id", d.user).Bool("approve", d.approve).Logger()
+	refuse := func(err error) {
+		log.Info().Err(err).Msg("click refused")
+		a.whisper(ctx, d.channel, d.user, explain(a.log, err))
+		var r *approvals.Refusal
+		if errors.As(err, &r) && r.Reason == approvals.ReasonExpired && r.State == approvals.StateExpired {
+			// This click's transition expired the request: report it once.
+			a.expired(ctx, d.located(r.Request))
+		}
+	}
+	req, err := a.store.Get(ctx, id)
+	if err != nil {
+		refuse(storeErr(err))
+		return
+	}
+	// The requester hears why they cannot decide, not that they are no approver.
+	if d.user != req.Requester {
+		ok, err := a.people.member(ctx, d.user, req.Rule.Approvers)
+		if err != nil {
+			refuse(err)
+			return
+		}
+		if !ok {
+			refuse(&approvals.Refusal{Reason: approvals.ReasonNotApprover, State: req.State, Request: req})
+			return
+		}
+	}
+	if !d.approve {
+		req, err := a.store.Deny(ctx, id, d.user, "")
+		if err != nil {
+			refuse(storeErr(err))
+			return
+		}
+		req = d.located(req)
+		log.Info().Msg("request denied")
+		a.refresh(ctx, req)
+		a.thread(ctx, req, fmt.Sprintf(":no_entry: Denied by <@%s>. Nothing will be restored.", d.user))
+		a.announce(ctx, req, fmt.Sprintf(":no_entry: <@%s> denied restore `%s`: %s", d.user, req.ID, whatLine(req)))
+		return
+	}
+	res, err := a.store.Approve(ctx, id, d.user, hash)
+	if err != nil {
+		refuse(storeErr(err))
+		return
+	}
+	res.Request = d.located(res.Request)
+	log.Info().Int("approvals", res.Count).Int("required", res.Required).Bool("executing", res.Executing).Msg("approval counted")
+	if !res.Executing {
+		a.refresh(ctx, res.Request)
+		a.thread(ctx, res.Request, fmt.Sprintf(":ballot_box_with_check: Approved by <@%s> (%d of %d).", d.user, res.Count, res.Required))
+		return
+	}
+	a.execute(ctx, res.Request)
+}

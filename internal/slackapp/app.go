@@ -1,0 +1,136 @@
+// Package slackapp is the bot's Slack side: the Socket Mode loop that acks
+// every envelope at once, the slash command and button handlers, and the
+// Block Kit messages people see. The request life itself is in approvals;
+// the cloud calls are in restore.
+package slackapp
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sync/atomic"
+	"time"
+
+	"github.com/rs/zerolog"
+	"github.com/slack-go/slack"
+
+	"github.com/dbrestore/db-restore/internal/approvals"
+	"github.com/dbrestore/db-restore/internal/restore"
+)
+
+// Validator checks a request against the cloud before it is stored, and
+// again just before the restore call.
+type Validator interface {
+	Validate(ctx context.Context, s restore.Spec) (restore.Plan, error)
+	Recheck(ctx context.Context, p restore.Plan) error
+}
+
+// Restorer makes the one restore call. It must never retry on its own.
+type Restorer interface {
+	Restore(ctx context.Context, c restore.Call) (jobID string, err error)
+}
+
+// Options is everything the app needs. Zero durations take the defaults.
+type Options struct {
+	Log       zerolog.Logger
+	API       *slack.Client
+	Store     *approvals.Store
+	Validator Validator
+	Restorer  Restorer // nil only in a dry run
+	Now       func() time.Time
+
+	Approvers       []string // Slack user and user-group IDs
+	Requesters      []string // empty: anyone may request
+	ApprovalChannel string   // empty: the channel the command was typed in
+	IncidentChannel string
+	RequestTTL      time.Duration
+	DryRun          bool
+
+	RestoreTimeout time.Duration // bound on the one restore call (default 60s)
+	SweepInterval  time.Duration // how often expiry and crashed submissions are swept (default 5s)
+	Workers        int           // goroutines doing the work after acks (default 16)
+}
+
+// App is the running bot's Slack side.
+type App struct {
+	log    zerolog.Logger
+	api    *slack.Client
+	store  *approvals.Store
+	check  Validator
+	cloud  Restorer
+	now    func() time.Time
+	people *people
+	opt    Options
+
+	connected atomic.Bool
+}
+
+// New builds the app; Run starts it.
+func New(o Options) (*App, error) {
+	switch {
+	case o.API == nil:
+		return nil, errors.New("slackapp: no Slack client")
+	case o.Store == nil:
+		return nil, errors.New("slackapp: no request store")
+	case o.Validator == nil:
+		return nil, errors.New("slackapp: no validator")
+	case o.Restorer == nil && !o.DryRun:
+		return nil, errors.New("slackapp: no restore client and not a dry run")
+	case len(o.Approvers) == 0:
+		return nil, errors.New("slackapp: no approvers")
+	}
+	if o.Now == nil {
+		o.Now = time.Now
+	}
+	if o.RequestTTL <= 0 {
+		o.RequestTTL = 30 * time.Minute
+	}
+	if o.RestoreTimeout <= 0 {
+		o.RestoreTimeout = 60 * time.Second
+	}
+	if o.SweepInterval <= 0 {
+		o.SweepInterval = 5 * time.Second
+	}
+	if o.Workers <= 0 {
+		o.Workers = 16
+	}
+	return &App{
+		log: o.Log, api: o.API, store: o.Store, check: o.Validator, cloud: o.Restorer,
+		now: o.Now, people: newPeople(o.API, o.Now), opt: o,
+	}, nil
+}
+
+// Connected reports whether a Socket Mode link is up, for readiness.
+func (a *App) Connected() bool { return a.connected.Load() }
+
+// rule is the approval policy for a new request.
+func (a *App) rule() approvals.Rule {
+	return approvals.Rule{Name: "default", Approvers: a.opt.Approvers, RequiredApprovals: 1, IncidentChannel: a.opt.IncidentChannel}
+}
+
+// Run connects to Slack and serves until ctx ends or Slack refuses the
+// tokens. On return every accepted piece of work has finished.
+func (a *App) Run(ctx context.Context) error {
+	work := context.WithoutCancel(ctx) // in-flight work finishes after a shutdown signal
+	p := startPool(a.opt.Workers, 4096)
+	defer p.stop()
+
+	a.reap(work)
+	sweepDone := make(chan struct{})
+	go func() {
+		defer close(sweepDone)
+		a.sweep(ctx, work)
+	}()
+	defer func() { <-sweepDone }()
+
+	err := a.serveSocket(ctx, func(job func(context.Context)) { p.submit(func() { job(work) }) })
+	if ctx.Err() != nil {
+		return nil
+	}
+	return err
+}
+
+// errorf wraps an error with the request it concerns.
+func errorf(id, what string, err error) error {
+	return fmt.Errorf("request %s: %s: %w", id, what, err)
+}

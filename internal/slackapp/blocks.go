@@ -1,0 +1,205 @@
+package slackapp
+
+import (
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/slack-go/slack"
+	"github.com/slack-go/slack/slackutilsx"
+
+	"github.com/dbrestore/db-restore/internal/approvals"
+)
+
+// Action IDs of the approval message's buttons.
+const (
+	actionApprove = "approve"
+	actionDeny    = "deny"
+)
+
+// esc neutralises Slack's control characters in text people typed or the
+// cloud returned, so that `<!channel>` or `<@U…>` in a reason never pings.
+func esc(s string) string { return slackutilsx.EscapeMessage(s) }
+
+// mrkdwn is a text object that Slack does not auto-link or auto-mention:
+// verbatim, so only the markup we write ourselves takes effect.
+func mrkdwn(s string) *slack.TextBlockObject {
+	return slack.NewTextBlockObject(slack.MarkdownType, s, false, true)
+}
+
+func plain(s string) *slack.TextBlockObject {
+	return slack.NewTextBlockObject(slack.PlainTextType, s, false, false)
+}
+
+// instanceLabel names an instance for people: its name and its ID.
+func instanceLabel(name, id string) string {
+	if name == "" || name == id {
+		return "`" + esc(id) + "`"
+	}
+	return "*" + esc(name) + "* (`" + esc(id) + "`)"
+}
+
+// formatInstant shows an instant in UTC, in the requester's zone and as the
+// epoch milliseconds the API receives, so nobody has to convert in their head.
+func formatInstant(t time.Time, tz string) string {
+	s := t.UTC().Format("2006-01-02 15:04:05 UTC")
+	if loc, err := time.LoadLocation(tz); err == nil && tz != "" && tz != "UTC" {
+		s += " · " + t.In(loc).Format("2006-01-02 15:04:05 MST") + " (" + esc(tz) + ")"
+	}
+	return fmt.Sprintf("%s · `%d` ms", s, t.UnixMilli())
+}
+
+func stamp(t time.Time) string { return t.UTC().Format("2006-01-02 15:04 UTC") }
+
+// mentionList renders approver IDs as Slack mentions: users as <@U…>, user
+// groups as <!subteam^S…>. These IDs come from our configuration, never
+// from user input.
+func mentionList(ids []string) string {
+	out := make([]string, 0, len(ids))
+	for _, id := range ids {
+		if strings.HasPrefix(id, "S") {
+			out = append(out, "<!subteam^"+id+">")
+		} else {
+			out = append(out, "<@"+id+">")
+		}
+	}
+	return strings.Join(out, ", ")
+}
+
+// whatLine is a one-line summary used in threads, DMs and the incident channel.
+func whatLine(r approvals.Request) string {
+	p := r.Params
+	var from string
+	if p.Type == approvals.TypeBackup {
+		from = "backup `" + esc(p.BackupID) + "`"
+	} else {
+		from = "point in time " + stamp(p.RestoreTime())
+	}
+	if p.Overwrite() {
+		return fmt.Sprintf("%s from %s, overwriting it", instanceLabel(p.TargetName, p.TargetID), from)
+	}
+	return fmt.Sprintf("%s → %s from %s", instanceLabel(p.SourceName, p.SourceID), instanceLabel(p.TargetName, p.TargetID), from)
+}
+
+// approvalBlocks renders the approval message for a request in any state:
+// pending requests carry Approve and Deny buttons, every other state shows
+// who decided, when, and what happened instead.
+func approvalBlocks(r approvals.Request) []slack.Block {
+	p := r.Params
+	blocks := []slack.Block{
+		slack.NewHeaderBlock(plain("Database restore request " + r.ID)),
+	}
+	if p.Overwrite() {
+		blocks = append(blocks, slack.NewSectionBlock(mrkdwn(fmt.Sprintf(
+			":warning: *Restore to the original instance:* this overwrites the current data of %s. The instance is unavailable while it restores.",
+			instanceLabel(p.TargetName, p.TargetID))), nil, nil))
+	}
+	fields := []*slack.TextBlockObject{
+		mrkdwn("*Requested by*\n<@" + r.Requester + ">"),
+		mrkdwn("*Type*\n" + typeLabel(p.Type)),
+		mrkdwn("*Source*\n" + instanceLabel(p.SourceName, p.SourceID)),
+		mrkdwn("*Target*\n" + instanceLabel(p.TargetName, p.TargetID)),
+	}
+	if p.Type == approvals.TypeBackup {
+		fields = append(fields, mrkdwn("*Backup*\n`"+esc(p.BackupID)+"`"))
+	} else {
+		fields = append(fields, mrkdwn("*Restore to*\n"+formatInstant(p.RestoreTime(), r.RequesterTZ)))
+	}
+	fields = append(fields, mrkdwn(fmt.Sprintf("*Approvals*\nneeds %d of %s", r.Rule.Required(), mentionList(r.Rule.Approvers))))
+	blocks = append(blocks, slack.NewSectionBlock(nil, fields, nil))
+	blocks = append(blocks, slack.NewSectionBlock(mrkdwn("*Reason*\n"+esc(r.Reason)), nil, nil))
+	if r.Ticket != "" {
+		blocks = append(blocks, slack.NewSectionBlock(mrkdwn("*Ticket*\n"+esc(r.Ticket)), nil, nil))
+	}
+	blocks = append(blocks, slack.NewContextBlock("status", mrkdwn(statusLine(r))))
+	if r.State == approvals.StatePending {
+		approve := slack.NewButtonBlockElement(actionApprove, r.ID+"|"+r.ParamHash, plain("Approve"))
+		approve.Style = slack.StylePrimary
+		approve.Confirm = slack.NewConfirmationBlockObject(
+			plain("Approve this restore?"),
+			mrkdwn(truncate("Restore "+whatLine(r)+".", 300)),
+			plain("Approve"), plain("Cancel"))
+		deny := slack.NewButtonBlockElement(actionDeny, r.ID+"|"+r.ParamHash, plain("Deny"))
+		deny.Style = slack.StyleDanger
+		blocks = append(blocks, slack.NewActionBlock("decision", approve, deny))
+	}
+	return blocks
+}
+
+func typeLabel(t approvals.RestoreType) string {
+	if t == approvals.TypeBackup {
+		return "from a backup"
+	}
+	return "to a point in time"
+}
+
+// statusLine says where the request stands, who moved it there and when.
+func statusLine(r approvals.Request) string {
+	approvedBy := func() string {
+		parts := make([]string, 0, len(r.Approvals))
+		for _, a := range r.Approvals {
+			parts = append(parts, "<@"+a.User+"> at "+stamp(a.At))
+		}
+		return strings.Join(parts, ", ")
+	}
+	switch r.State {
+	case approvals.StatePending:
+		s := fmt.Sprintf(":hourglass: Waiting for approval (%d of %d) · expires %s · ID `%s`",
+			len(r.Approvals), r.Rule.Required(), stamp(r.ExpiresAt), r.ID)
+		if len(r.Approvals) > 0 {
+			s += " · approved so far by " + approvedBy()
+		}
+		return s
+	case approvals.StateExecuting:
+		return ":gear: Approved by " + approvedBy() + " · submitting the restore"
+	case approvals.StateSubmitted:
+		return ":arrows_counterclockwise: Approved by " + approvedBy() + " · restore running, job `" + esc(r.JobID) + "`"
+	case approvals.StateCompleted:
+		return ":white_check_mark: Approved by " + approvedBy() + " · restore completed, job `" + esc(r.JobID) + "`" + took(r)
+	case approvals.StateFailed:
+		s := ":x: Failed"
+		if len(r.Approvals) > 0 {
+			s = ":x: Approved by " + approvedBy() + " · failed"
+		}
+		if r.JobID != "" {
+			s += ", job `" + esc(r.JobID) + "`"
+		}
+		return s + ": " + esc(r.Detail) + took(r)
+	case approvals.StateUnknown:
+		return ":grey_question: Approved by " + approvedBy() + " · outcome unknown: " + esc(r.Detail)
+	case approvals.StateDryRun:
+		return ":test_tube: Approved by " + approvedBy() + " · dry run: the restore call was not made"
+	case approvals.StateDenied:
+		return ":no_entry: Denied by <@" + r.DecidedBy + "> at " + stamp(r.DecidedAt)
+	case approvals.StateCancelled:
+		return ":wastebasket: Cancelled by <@" + r.DecidedBy + "> at " + stamp(r.DecidedAt)
+	case approvals.StateExpired:
+		return ":alarm_clock: Expired at " + stamp(r.ExpiresAt) + " without enough approvals"
+	}
+	return string(r.State)
+}
+
+// took says how long a finished restore ran, from its approval.
+func took(r approvals.Request) string {
+	if len(r.Approvals) == 0 || r.UpdatedAt.IsZero() {
+		return ""
+	}
+	d := r.UpdatedAt.Sub(r.Approvals[len(r.Approvals)-1].At).Round(time.Second)
+	if d <= 0 {
+		return ""
+	}
+	return " · took " + d.String()
+}
+
+// fallbackText is the notification text that goes with the blocks.
+func fallbackText(r approvals.Request) string {
+	return fmt.Sprintf("Restore request %s (%s): %s", r.ID, r.State, r.Params.TargetName)
+}
+
+func truncate(s string, n int) string {
+	r := []rune(s)
+	if len(r) <= n {
+		return s
+	}
+	return string(r[:n-1]) + "…"
+}

@@ -1,0 +1,253 @@
+package slackapp
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+
+	"github.com/redis/go-redis/v9"
+	"github.com/slack-go/slack"
+
+	"github.com/dbrestore/db-restore/internal/approvals"
+	"github.com/dbrestore/db-restore/internal/command"
+	"github.com/dbrestore/db-restore/internal/restore"
+)
+
+// ephemeral is a slash-command ack payload shown only to the person who typed.
+type ephemeral struct {
+	ResponseType string `json:"response_type"`
+	Text         string `json:"text"`
+}
+
+func reply(text string) ephemeral { return ephemeral{ResponseType: "ephemeral", Text: text} }
+
+// routeCommand parses the command text (pure, microseconds) so help and
+// usage errors go back in the ack itself; everything that needs Redis, Slack
+// or the cloud is returned as work for after the ack.
+func (a *App) routeCommand(sc slack.SlashCommand) (any, func(context.Context)) {
+	cmd, err := command.Parse(sc.Text)
+	if err != nil {
+		return reply(explain(a.log, err)), nil
+	}
+	u := user{id: sc.UserID, channel: sc.ChannelID, responseURL: sc.ResponseURL}
+	switch c := cmd.(type) {
+	case command.Help, command.Open:
+		return reply(command.Usage), nil
+	case command.Request:
+		return reply(":hourglass_flowing_sand: Checking your request against GaussDB…"), func(ctx context.Context) { a.onRequest(ctx, u, c) }
+	case command.List:
+		return nil, func(ctx context.Context) { a.onList(ctx, u, c) }
+	case command.Status:
+		return nil, func(ctx context.Context) { a.onStatus(ctx, u, c.ID) }
+	case command.Cancel:
+		return nil, func(ctx context.Context) { a.onCancel(ctx, u, c.ID) }
+	}
+	return reply(":construction: That part of /db-restore is not available yet.\n\n" + command.Usage), nil
+}
+
+// user is the person behind an envelope and where to answer them privately.
+type user struct {
+	id          string
+	channel     string
+	responseURL string
+}
+
+// tell answers the user privately: through the command's response_url when
+// there is one (it works even where the bot is not a channel member), else
+// as an ephemeral message in the channel.
+func (a *App) tell(ctx context.Context, u user, text string) {
+	opts := []slack.MsgOption{slack.MsgOptionText(text, false)}
+	var err error
+	if u.responseURL != "" {
+		opts = append(opts, slack.MsgOptionResponseURL(u.responseURL, slack.ResponseTypeEphemeral))
+		_, _, err = a.api.PostMessageContext(ctx, u.channel, opts...)
+	} else {
+		_, err = a.api.PostEphemeralContext(ctx, u.channel, u.id, opts...)
+	}
+	if err != nil {
+		a.log.Warn().Err(err).Str("user_id", u.id).Msg("could not answer user")
+	}
+}
+
+// onRequest validates a typed request, stores it and posts it for approval.
+func (a *App) onRequest(ctx context.Context, u user, c command.Request) {
+	req, err := a.createRequest(ctx, u.id, u.channel, draft{
+		Source: c.Source, Target: c.Target, BackupID: c.BackupID, Time: c.Time, Reason: c.Reason, Ticket: c.Ticket,
+	})
+	if err != nil {
+		a.tell(ctx, u, explain(a.log, err))
+		return
+	}
+	a.tell(ctx, u, fmt.Sprintf(":inbox_tray: Request `%s` is waiting for approval in <#%s>: %s. `/db-restore cancel %s` withdraws it.",
+		req.ID, req.Channel, whatLine(req), req.ID))
+}
+
+// draft is a restore request as a person entered it, before validation.
+type draft struct {
+	Source, Target, BackupID, Time string
+	Reason, Ticket                 string
+}
+
+// createRequest is the one path from a draft to a stored, announced request,
+// shared by the text command and the form. It checks who asks, resolves the
+// time in the requester's zone, validates against the cloud, stores the
+// request and posts the approval message.
+func (a *App) createRequest(ctx context.Context, requester, channel string, d draft) (approvals.Request, error) {
+	log := a.log.With().Str("user_id", requester).Logger()
+	if len(a.opt.Requesters) > 0 {
+		ok, err := a.people.member(ctx, requester, a.opt.Requesters)
+		if err != nil {
+			return approvals.Request{}, err
+		}
+		if !ok {
+			return approvals.Request{}, &notAllowedError{action: "request", who: a.opt.Requesters}
+		}
+	}
+	if strings.TrimSpace(d.Reason) == "" {
+		return approvals.Request{}, &restore.FieldError{Field: "reason", Problem: "a reason is required", Accepted: "a short sentence saying why the restore is needed"}
+	}
+	loc, err := a.people.location(ctx, requester)
+	if err != nil {
+		return approvals.Request{}, err
+	}
+	spec := restore.Spec{Source: d.Source, Target: d.Target, BackupID: d.BackupID}
+	if d.Time != "" {
+		t, err := command.ParseTime(d.Time, loc)
+		if err != nil {
+			return approvals.Request{}, err
+		}
+		spec.Time = t
+	}
+	plan, err := a.check.Validate(ctx, spec)
+	if err != nil {
+		return approvals.Request{}, err
+	}
+	ch := a.opt.ApprovalChannel
+	if ch == "" {
+		ch = channel
+	}
+	now := a.now()
+	req, err := a.store.Create(ctx, approvals.Request{
+		Params:      paramsOf(plan),
+		Reason:      d.Reason,
+		Ticket:      d.Ticket,
+		Requester:   requester,
+		RequesterTZ: loc.String(),
+		Rule:        a.rule(),
+		Channel:     ch,
+		ExpiresAt:   now.Add(a.opt.RequestTTL),
+	})
+	if err != nil {
+		return approvals.Request{}, storeErr(err)
+	}
+	log = log.With().Str("request_id", req.ID).Logger()
+	log.Info().Str("param_hash", req.ParamHash).Msg("restore requested")
+
+	_, ts, err := a.api.PostMessageContext(ctx, ch, slack.MsgOptionText(fallbackText(req), false), slack.MsgOptionBlocks(approvalBlocks(req)...))
+	if err != nil {
+		// Nobody can approve a request nobody sees: withdraw it.
+		if _, cerr := a.store.Cancel(ctx, req.ID, requester); cerr != nil {
+			log.Error().Err(cerr).Msg("could not withdraw a request whose approval message failed")
+		}
+		return approvals.Request{}, fmt.Errorf("post approval message in %s: %w", ch, err)
+	}
+	if rec, err := a.store.SetMessage(ctx, req.ID, ch, ts); err != nil {
+		log.Error().Err(err).Msg("could not record the approval message")
+	} else if rec.State != approvals.StatePending {
+		// Decided in the milliseconds before the message was recorded: the
+		// decision could not redraw it, so redraw it now.
+		a.refresh(ctx, rec)
+	}
+	req.Channel, req.MessageTS = ch, ts
+	a.announce(ctx, req, fmt.Sprintf(":inbox_tray: <@%s> requested restore `%s`: %s", requester, req.ID, whatLine(req)))
+	return req, nil
+}
+
+// paramsOf turns a validated plan into the parameters a request stores.
+func paramsOf(p restore.Plan) approvals.Params {
+	out := approvals.Params{
+		SourceID: p.Source.ID, SourceName: p.Source.Name,
+		TargetID: p.Target.ID, TargetName: p.Target.Name,
+		Type: approvals.RestoreType(p.Type),
+	}
+	if p.Backup != nil {
+		out.BackupID = p.Backup.ID
+	}
+	if out.Type == approvals.TypeTimestamp {
+		out.RestoreTimeMs = p.RestoreTime.UnixMilli()
+	}
+	return out
+}
+
+// storeErr marks errors from reaching Redis, so the user hears that nothing
+// was stored; refusals pass through unchanged.
+func storeErr(err error) error {
+	var refusal *approvals.Refusal
+	if err == nil || errors.As(err, &refusal) || errors.Is(err, redis.Nil) {
+		return err
+	}
+	return fmt.Errorf("%w: %w", errStoreUnavailable, err)
+}
+
+func (a *App) onList(ctx context.Context, u user, c command.List) {
+	const perPage = 10
+	page := max(c.Page, 1)
+	reqs, total, err := a.store.List(ctx, (page-1)*perPage, perPage)
+	if err != nil {
+		a.tell(ctx, u, explain(a.log, storeErr(err)))
+		return
+	}
+	if total == 0 {
+		a.tell(ctx, u, "No restore requests are pending or running.")
+		return
+	}
+	var b strings.Builder
+	fmt.Fprintf(&b, "*Pending and running restores* (page %d of %d, %d in all, newest first)\n", page, (total+perPage-1)/perPage, total)
+	for _, r := range reqs {
+		fmt.Fprintf(&b, "• `%s` %s · %s · by <@%s> · %s\n", r.ID, stateWords(r.State), whatLine(r), r.Requester, stamp(r.CreatedAt))
+	}
+	if page*perPage < total {
+		fmt.Fprintf(&b, "Next: `/db-restore list %d`", page+1)
+	}
+	a.tell(ctx, u, b.String())
+}
+
+func (a *App) onStatus(ctx context.Context, u user, id string) {
+	req, err := a.store.Get(ctx, id)
+	if err != nil {
+		a.tell(ctx, u, explain(a.log, storeErr(err)))
+		return
+	}
+	events, err := a.store.History(ctx, req.ID)
+	if err != nil {
+		a.tell(ctx, u, explain(a.log, storeErr(err)))
+		return
+	}
+	var b strings.Builder
+	fmt.Fprintf(&b, "*Request `%s`*: %s\n%s\n*Reason:* %s\n*History*\n", req.ID, stateWords(req.State), whatLine(req), esc(req.Reason))
+	for _, e := range events {
+		actor := "the bot"
+		if e.Actor != "" && e.Actor != "bot" {
+			actor = "<@" + e.Actor + ">"
+		}
+		fmt.Fprintf(&b, "• %s · %s by %s → %s", stamp(e.At), esc(e.Action), actor, stateWords(e.State))
+		if e.Detail != "" {
+			b.WriteString(" · " + esc(e.Detail))
+		}
+		b.WriteString("\n")
+	}
+	a.tell(ctx, u, b.String())
+}
+
+func (a *App) onCancel(ctx context.Context, u user, id string) {
+	req, err := a.store.Cancel(ctx, id, u.id)
+	if err != nil {
+		a.tell(ctx, u, explain(a.log, storeErr(err)))
+		return
+	}
+	a.log.Info().Str("request_id", req.ID).Str("user_id", u.id).Msg("request cancelled")
+	a.refresh(ctx, req)
+	a.tell(ctx, u, fmt.Sprintf(":wastebasket: Request `%s` is cancelled.", req.ID))
+	a.announce(ctx, req, fmt.Sprintf(":wastebasket: <@%s> cancelled restore `%s`: %s", u.id, req.ID, whatLine(req)))
+}

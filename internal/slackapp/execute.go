@@ -1,0 +1,206 @@
+package slackapp
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/rs/zerolog"
+
+	"github.com/dbrestore/db-restore/internal/approvals"
+	"github.com/dbrestore/db-restore/internal/restore"
+)
+
+// execute runs an approved request: the one and only place that calls the
+// restore API. It is reached only by the single Approve call that moved the
+// request from pending to executing, so one approval makes at most one call.
+// Nothing here retries the call: it has no idempotency token, and a retry
+// could restore twice.
+func (a *App) execute(ctx context.Context, req approvals.Request) {
+	log := a.log.With().Str("request_id", req.ID).Str("param_hash", req.ParamHash).Logger()
+	stop := a.holdLease(ctx, log, req.ID)
+	defer stop()
+
+	approvers := mentionList(approverIDs(req))
+	a.refresh(ctx, req)
+	a.thread(ctx, req, fmt.Sprintf(":gear: Approved by %s. Re-checking the backup and the restore window, then submitting.", approvers))
+
+	if req.Params.Hash() != req.ParamHash {
+		// The stored parameters are not the ones that were approved.
+		a.finish(ctx, log, req, approvals.StateFailed, "the stored parameters do not match the approved ones; nothing was restored")
+		return
+	}
+	plan := planOf(req.Params)
+	if err := a.check.Recheck(ctx, plan); err != nil {
+		log.Warn().Err(err).Msg("re-check before restore failed")
+		a.finish(ctx, log, req, approvals.StateFailed, "re-check before the restore failed, so it was not called: "+plainReason(err))
+		return
+	}
+	call := plan.Call()
+	if a.opt.DryRun {
+		body, _ := json.Marshal(call)
+		a.finish(ctx, log, req, approvals.StateDryRun, "dry run: POST /v3/{project_id}/instances/restore "+string(body))
+		return
+	}
+
+	callCtx, cancel := context.WithTimeout(ctx, a.opt.RestoreTimeout)
+	jobID, err := a.cloud.Restore(callCtx, call)
+	cancel()
+	var rejected *restore.RejectedError
+	switch {
+	case err == nil:
+		log.Info().Str("job_id", jobID).Msg("restore submitted")
+		a.submitted(ctx, log, req, jobID)
+	case errors.As(err, &rejected):
+		log.Warn().Err(err).Msg("restore refused by GaussDB")
+		a.finish(ctx, log, req, approvals.StateFailed, fmt.Sprintf("GaussDB refused the restore: %s %s (HTTP %d)", rejected.Code, rejected.Message, rejected.Status))
+	case restore.IsUnknownOutcome(err):
+		log.Error().Err(err).Msg("restore outcome unknown")
+		a.finish(ctx, log, req, approvals.StateUnknown, "the restore call did not give a clear answer ("+err.Error()+"); it was NOT retried")
+	default:
+		// The client proved the request never left the process.
+		log.Error().Err(err).Msg("restore call not sent")
+		a.finish(ctx, log, req, approvals.StateFailed, "the restore call could not be sent, so nothing was restored: "+err.Error())
+	}
+}
+
+// planOf rebuilds the call's plan from stored parameters, for the re-check.
+func planOf(p approvals.Params) restore.Plan {
+	plan := restore.Plan{
+		Source: restore.Instance{ID: p.SourceID, Name: p.SourceName},
+		Target: restore.Instance{ID: p.TargetID, Name: p.TargetName},
+		Type:   string(p.Type),
+	}
+	if p.Type == approvals.TypeBackup {
+		plan.Backup = &restore.Backup{ID: p.BackupID, InstanceID: p.SourceID}
+	} else {
+		plan.RestoreTime = p.RestoreTime()
+	}
+	return plan
+}
+
+func approverIDs(r approvals.Request) []string {
+	ids := make([]string, 0, len(r.Approvals))
+	for _, ap := range r.Approvals {
+		ids = append(ids, ap.User)
+	}
+	return ids
+}
+
+// plainReason is the part of an error people should read.
+func plainReason(err error) string {
+	var fe *restore.FieldError
+	if errors.As(err, &fe) {
+		s := fe.Field + ": " + fe.Problem
+		if fe.Accepted != "" {
+			s += " (accepted: " + fe.Accepted + ")"
+		}
+		return s
+	}
+	return err.Error()
+}
+
+// submitted records the job ID and tells everyone. The record is retried:
+// the restore is already running, and losing its job ID would be worse than
+// a slow Slack message.
+func (a *App) submitted(ctx context.Context, log zerolog.Logger, req approvals.Request, jobID string) {
+	var (
+		rec approvals.Request
+		err error
+	)
+	for attempt := 0; attempt < 6; attempt++ {
+		if rec, err = a.store.MarkSubmitted(ctx, req.ID, jobID); err == nil {
+			break
+		}
+		time.Sleep(time.Duration(attempt+1) * 500 * time.Millisecond)
+	}
+	if err != nil {
+		log.Error().Err(err).Str("job_id", jobID).Msg("could not record the job ID")
+		req.State, req.JobID = approvals.StateSubmitted, jobID
+		rec = req
+	}
+	rec = samePlace(rec, req)
+	a.refresh(ctx, rec)
+	a.thread(ctx, rec, fmt.Sprintf(":rocket: Restore submitted to GaussDB. Job ID: `%s`", jobID))
+	a.announce(ctx, rec, fmt.Sprintf(":rocket: Restore `%s` approved by %s and submitted, job `%s`: %s", rec.ID, mentionList(approverIDs(rec)), jobID, whatLine(rec)))
+}
+
+// finish ends an executing request in a final state and tells everyone.
+func (a *App) finish(ctx context.Context, log zerolog.Logger, req approvals.Request, to approvals.State, detail string) {
+	var (
+		rec approvals.Request
+		err error
+	)
+	switch to {
+	case approvals.StateDryRun:
+		rec, err = a.store.MarkDryRun(ctx, req.ID, detail)
+	case approvals.StateUnknown:
+		rec, err = a.store.MarkUnknown(ctx, req.ID, detail)
+	default:
+		rec, err = a.store.MarkFailed(ctx, req.ID, detail)
+	}
+	if err != nil {
+		log.Error().Err(err).Str("state", string(to)).Msg("could not record the outcome")
+		req.State, req.Detail = to, detail
+		rec = req
+	}
+	rec = samePlace(rec, req)
+	a.refresh(ctx, rec)
+	var text string
+	switch to {
+	case approvals.StateDryRun:
+		text = ":test_tube: Dry run: the restore call was *not* made. It would have been:\n```" + esc(detail) + "```"
+	case approvals.StateUnknown:
+		text = ":grey_question: *Outcome unknown:* " + esc(detail) + ".\nCheck the target instance in the GaussDB console (status RESTORING?) and its recent jobs before anyone tries again."
+	default:
+		text = ":x: *Restore failed:* " + esc(detail)
+	}
+	a.thread(ctx, rec, text)
+	a.announce(ctx, rec, fmt.Sprintf("%s Restore `%s` %s: %s", stateEmoji(to), rec.ID, stateWords(to), whatLine(rec)))
+}
+
+func stateEmoji(s approvals.State) string {
+	switch s {
+	case approvals.StateDryRun:
+		return ":test_tube:"
+	case approvals.StateUnknown:
+		return ":grey_question:"
+	case approvals.StateCompleted:
+		return ":white_check_mark:"
+	}
+	return ":x:"
+}
+
+// holdLease keeps this replica's claim on the executing request alive while
+// it works, so that no sweeper declares the submission abandoned.
+func (a *App) holdLease(ctx context.Context, log zerolog.Logger, id string) (stop func()) {
+	done := make(chan struct{})
+	finished := make(chan struct{})
+	go func() {
+		defer close(finished)
+		t := time.NewTicker(a.store.LeaseTTL() / 3)
+		defer t.Stop()
+		for {
+			select {
+			case <-done:
+				return
+			case <-t.C:
+				if ok, err := a.store.RenewExec(ctx, id); err != nil || !ok {
+					log.Warn().Err(err).Bool("held", ok).Msg("could not renew the execution lease")
+				}
+			}
+		}
+	}()
+	return func() { close(done); <-finished }
+}
+
+// samePlace keeps the approval message's place known to the caller when the
+// stored copy does not have it yet (recorded a few milliseconds after posting).
+func samePlace(rec, known approvals.Request) approvals.Request {
+	if rec.MessageTS == "" {
+		rec.Channel, rec.MessageTS = known.Channel, known.MessageTS
+	}
+	return rec
+}

@@ -1,0 +1,49 @@
+package slackapp
+
+import (
+	"context"
+
+	"github.com/slack-go/slack"
+
+	"github.com/dbrestore/db-restore/internal/approvals"
+)
+
+// refresh redraws the approval message for the request's current state.
+func (a *App) refresh(ctx context.Context, r approvals.Request) {
+	if r.MessageTS == "" {
+		return
+	}
+	_, _, _, err := a.api.UpdateMessageContext(ctx, r.Channel, r.MessageTS,
+		slack.MsgOptionText(fallbackText(r), false), slack.MsgOptionBlocks(approvalBlocks(r)...))
+	if err != nil {
+		a.log.Warn().Err(err).Str("request_id", r.ID).Msg("could not update the approval message")
+	}
+}
+
+// thread posts text in the approval message's thread.
+func (a *App) thread(ctx context.Context, r approvals.Request, text string) {
+	if r.MessageTS == "" {
+		return
+	}
+	if _, _, err := a.api.PostMessageContext(ctx, r.Channel, slack.MsgOptionText(text, false), slack.MsgOptionTS(r.MessageTS)); err != nil {
+		a.log.Warn().Err(err).Str("request_id", r.ID).Msg("could not post in the request's thread")
+	}
+}
+
+// announce posts one short line in the incident channel, when there is one.
+func (a *App) announce(ctx context.Context, r approvals.Request, text string) {
+	ch := r.Rule.IncidentChannel
+	if ch == "" {
+		return
+	}
+	if _, _, err := a.api.PostMessageContext(ctx, ch, slack.MsgOptionText(text, false)); err != nil {
+		a.log.Warn().Err(err).Str("request_id", r.ID).Str("channel_id", ch).Msg("could not post in the incident channel")
+	}
+}
+
+// whisper answers a clicker privately in the channel of the message clicked.
+func (a *App) whisper(ctx context.Context, channel, userID, text string) {
+	if _, err := a.api.PostEphemeralContext(ctx, channel, userID, slack.MsgOptionText(text, false)); err != nil {
+		a.log.Warn().Err(err).Str("user_id", userID).Msg("could not answer the clicker")
+	}
+}

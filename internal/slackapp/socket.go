@@ -1,0 +1,164 @@
+package slackapp
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"math/rand/v2"
+	"net/http"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/slack-go/slack"
+	"github.com/slack-go/slack/socketmode"
+)
+
+// serveSocket runs the Socket Mode link and the event loop. Each envelope is
+// acked before anything else happens to it; the work it asks for goes to
+// submit and runs afterwards.
+func (a *App) serveSocket(ctx context.Context, submit func(func(context.Context))) error {
+	sm := socketmode.New(a.api, socketmode.OptionLog(zerologAdapter{a.log}))
+	runErr := make(chan error, 1)
+	go func() { runErr <- sm.RunContext(ctx) }()
+
+	for {
+		select {
+		case <-ctx.Done():
+			a.connected.Store(false)
+			<-runErr
+			return nil
+		case err := <-runErr:
+			a.connected.Store(false)
+			return fatalSlackError(err)
+		case evt := <-sm.Events:
+			a.onEvent(sm, evt, submit)
+		}
+	}
+}
+
+func (a *App) onEvent(sm *socketmode.Client, evt socketmode.Event, submit func(func(context.Context))) {
+	switch evt.Type {
+	case socketmode.EventTypeConnecting:
+		a.connected.Store(false)
+		a.log.Debug().Msg("connecting to Slack")
+	case socketmode.EventTypeConnected:
+		a.log.Info().Msg("connected to Slack")
+	case socketmode.EventTypeHello:
+		a.connected.Store(true)
+	case socketmode.EventTypeConnectionError:
+		a.connected.Store(false)
+		if e, ok := evt.Data.(*slack.ConnectionErrorEvent); ok {
+			a.log.Warn().Err(e.ErrorObj).Int("attempt", e.Attempt).Dur("backoff", e.Backoff).Msg("Slack connection failed")
+		}
+	case socketmode.EventTypeIncomingError, socketmode.EventTypeErrorWriteFailed, socketmode.EventTypeErrorBadMessage:
+		a.log.Warn().Str("event_type", string(evt.Type)).Msg("Socket Mode error")
+	}
+	if evt.Request == nil || evt.Request.EnvelopeID == "" {
+		return // hello and client-side events carry no envelope to ack
+	}
+	payload, job := a.route(evt)
+	if err := sm.Ack(*evt.Request, payload); err != nil {
+		a.log.Error().Err(err).Str("envelope_id", evt.Request.EnvelopeID).Msg("ack failed")
+	}
+	if job != nil {
+		submit(job)
+	}
+}
+
+// route decides, without any I/O, what to ack an envelope with and what work
+// follows. Envelopes the bot has no use for are acked too.
+func (a *App) route(evt socketmode.Event) (ack any, job func(context.Context)) {
+	switch evt.Type {
+	case socketmode.EventTypeSlashCommand:
+		cmd, ok := evt.Data.(slack.SlashCommand)
+		if !ok {
+			return nil, nil
+		}
+		return a.routeCommand(cmd)
+	case socketmode.EventTypeInteractive:
+		cb, ok := evt.Data.(slack.InteractionCallback)
+		if !ok {
+			return nil, nil
+		}
+		return a.routeInteraction(cb)
+	}
+	return nil, nil
+}
+
+// fatalSlackError turns the error that ended the Socket Mode client into one
+// that says which token is at fault and what to do.
+func fatalSlackError(err error) error {
+	if err == nil {
+		return errors.New("slack: Socket Mode client stopped")
+	}
+	msg := err.Error()
+	for _, code := range []string{"invalid_auth", "not_authed", "token_revoked", "account_inactive"} {
+		if strings.Contains(msg, code) {
+			return fmt.Errorf("slack rejected SLACK_APP_TOKEN (%s): create a new app-level token with the connections:write scope under Basic Information → App-Level Tokens and set SLACK_APP_TOKEN", code)
+		}
+	}
+	var se slack.StatusCodeError
+	if errors.As(err, &se) && se.Code == http.StatusNotFound {
+		return errors.New("slack answered 404 to apps.connections.open: check SLACK_API_URL and that Socket Mode is enabled for the app")
+	}
+	return fmt.Errorf("slack Socket Mode: %w", err)
+}
+
+// NewHTTPClient is the HTTP client for Slack's Web API. It paces
+// apps.connections.open: slack-go reconnects at once, with no backoff, after
+// every `disconnect` or dropped link, so a link that Slack keeps refusing or
+// closing (link_disabled, too_many_websockets) would otherwise become a storm
+// of reconnects. A link that lived a minute resets the pace.
+func NewHTTPClient(timeout time.Duration) *http.Client {
+	return &http.Client{Timeout: timeout, Transport: &openPacer{next: http.DefaultTransport, min: time.Second, max: 5 * time.Minute, healthy: time.Minute}}
+}
+
+type openPacer struct {
+	next              http.RoundTripper
+	min, max, healthy time.Duration
+	mu                sync.Mutex
+	last              time.Time
+	delay             time.Duration
+}
+
+func (p *openPacer) RoundTrip(r *http.Request) (*http.Response, error) {
+	if strings.HasSuffix(r.URL.Path, "/apps.connections.open") {
+		if err := p.wait(r.Context()); err != nil {
+			return nil, err
+		}
+	}
+	return p.next.RoundTrip(r)
+}
+
+func (p *openPacer) wait(ctx context.Context) error {
+	p.mu.Lock()
+	now := time.Now()
+	var sleep time.Duration
+	switch {
+	case p.last.IsZero() || now.Sub(p.last) >= p.healthy:
+		p.delay = 0
+	case p.delay == 0:
+		p.delay = p.min
+	default:
+		p.delay = min(2*p.delay, p.max)
+	}
+	if p.delay > 0 {
+		// full jitter in [delay/2, delay): replicas that lost their links
+		// together do not come back together
+		sleep = p.delay/2 + rand.N(p.delay/2+1)
+	}
+	p.last = now.Add(sleep)
+	p.mu.Unlock()
+	if sleep == 0 {
+		return nil
+	}
+	t := time.NewTimer(sleep)
+	defer t.Stop()
+	select {
+	case <-t.C:
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+}
