@@ -8,8 +8,8 @@ import (
 	"time"
 
 	"github.com/dbrestore/db-restore/internal/approvals"
-	"github.com/dbrestore/db-restore/internal/restore/gaussdbtest"
 	"github.com/dbrestore/db-restore/internal/restore"
+	"github.com/dbrestore/db-restore/internal/restore/gaussdbtest"
 )
 
 func TestRequestApproveRestore(t *testing.T) {
@@ -347,7 +347,7 @@ func TestDryRunShowsRequestAndCallsNothing(t *testing.T) {
 	h.click(approver, msg, "approve")
 	reply := h.threadHas(msg, "Dry run", "/instances/restore")
 	var body restore.Call
-	raw := reply.Text[strings.Index(reply.Text, `{"`):strings.LastIndex(reply.Text, "}")+1]
+	raw := reply.Text[strings.Index(reply.Text, `{"`) : strings.LastIndex(reply.Text, "}")+1]
 	if err := json.Unmarshal([]byte(raw), &body); err != nil {
 		t.Fatalf("dry-run body %q: %v", raw, err)
 	}
@@ -358,4 +358,3 @@ func TestDryRunShowsRequestAndCallsNothing(t *testing.T) {
 		t.Fatalf("restore calls: got %d, want 0 in a dry run", n)
 	}
 }
-

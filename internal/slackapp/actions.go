@@ -14,7 +14,16 @@ import (
 // routeInteraction acks every interaction at once and returns the work it
 // asks for. A click is acked empty: the answer comes as an ephemeral message.
 func (a *App) routeInteraction(cb slack.InteractionCallback) (any, func(context.Context)) {
-	if cb.Type != slack.InteractionTypeBlockActions {
+	switch cb.Type {
+	case slack.InteractionTypeViewSubmission:
+		return a.routeSubmission(cb)
+	case slack.InteractionTypeBlockSuggestion:
+		return a.routeSuggestion(cb), nil
+	case slack.InteractionTypeBlockActions:
+		if cb.View.ID != "" {
+			return a.routeModalAction(cb)
+		}
+	default:
 		return nil, nil
 	}
 	for _, act := range cb.ActionCallback.BlockActions {

@@ -32,8 +32,10 @@ func (a *App) routeCommand(sc slack.SlashCommand) (any, func(context.Context)) {
 	}
 	u := user{id: sc.UserID, channel: sc.ChannelID, responseURL: sc.ResponseURL}
 	switch c := cmd.(type) {
-	case command.Help, command.Open:
+	case command.Help:
 		return reply(command.Usage), nil
+	case command.Open:
+		return a.routeOpen(sc)
 	case command.Request:
 		return reply(":hourglass_flowing_sand: Checking your request against GaussDB…"), func(ctx context.Context) { a.onRequest(ctx, u, c) }
 	case command.List:
