@@ -129,7 +129,8 @@ type Request struct {
 	DecidedBy   string     `json:"decided_by,omitempty"` // who denied or cancelled
 	DecidedAt   time.Time  `json:"decided_at,omitempty"`
 	JobID       string     `json:"job_id,omitempty"`
-	Detail      string     `json:"detail,omitempty"` // last error or outcome note
+	SubmittedAt time.Time  `json:"submitted_at,omitempty"` // when the cloud accepted the restore
+	Detail      string     `json:"detail,omitempty"`       // last error or outcome note
 	UpdatedAt   time.Time  `json:"updated_at"`
 }
 

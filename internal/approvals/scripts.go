@@ -15,7 +15,8 @@ var luaFS embed.FS
 type scripts struct {
 	create, message, approve, deny, cancel *redis.Script
 	expire, finish, reap, remind           *redis.Script
-	renew, freeze                          *redis.Script
+	renew, freeze, note                    *redis.Script
+	leaseRenew, leaseRelease               *redis.Script
 }
 
 func loadScripts() scripts {
@@ -33,6 +34,10 @@ func loadScripts() scripts {
 		remind:  perRequest("remind"),
 		renew:   redis.NewScript(mustRead("renew")),
 		freeze:  redis.NewScript(mustRead("freeze")),
+		note:    perRequest("note"),
+
+		leaseRenew:   redis.NewScript(mustRead("lease_renew")),
+		leaseRelease: redis.NewScript(mustRead("lease_release")),
 	}
 }
 

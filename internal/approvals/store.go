@@ -229,7 +229,7 @@ func (s *Store) transition(ctx context.Context, op string, sc *redis.Script, raw
 		return Request{}, res, fmt.Errorf("%s request %s: %w", op, id, err)
 	}
 	switch Reason(res.status) {
-	case "ok":
+	case "ok", "already_noted":
 		return req, res, nil
 	case ReasonNotPending, ReasonExpired, ReasonSelfApproval, ReasonAlreadyApproved,
 		ReasonStale, ReasonNotRequester, ReasonFrozen:
@@ -261,6 +261,7 @@ func decode(id string, f map[string]string) (Request, error) {
 	}{
 		{"created_at_ms", &r.CreatedAt}, {"expires_at_ms", &r.ExpiresAt},
 		{"updated_at_ms", &r.UpdatedAt}, {"decided_at_ms", &r.DecidedAt},
+		{"submitted_at_ms", &r.SubmittedAt},
 	}
 	for _, t := range times {
 		if *t.dst, err = msTime(f[t.field]); err != nil {

@@ -1,0 +1,102 @@
+package approvals_test
+
+import (
+	"context"
+	"testing"
+	"time"
+
+	"github.com/dbrestore/db-restore/internal/approvals"
+)
+
+func TestLeaseOneHolderAndTakeover(t *testing.T) {
+	e := newEnv(t)
+	ctx := context.Background()
+	a := e.store(approvals.WithOwner("replica-a"))
+	b := e.store(approvals.WithOwner("replica-b"))
+
+	if ok, err := a.TakeLease(ctx, "follow:x", 200*time.Millisecond); err != nil || !ok {
+		t.Fatalf("a takes: %v %v", ok, err)
+	}
+	if ok, err := b.TakeLease(ctx, "follow:x", 200*time.Millisecond); err != nil || ok {
+		t.Fatalf("b must not take a held lease: %v %v", ok, err)
+	}
+	if ok, err := a.TakeLease(ctx, "follow:x", 200*time.Millisecond); err != nil || !ok {
+		t.Fatalf("a renews: %v %v", ok, err)
+	}
+	// b cannot release a's lease.
+	if err := b.ReleaseLease(ctx, "follow:x"); err != nil {
+		t.Fatal(err)
+	}
+	if ok, _ := b.TakeLease(ctx, "follow:x", 200*time.Millisecond); ok {
+		t.Fatal("b released a's lease")
+	}
+	// a dies: the lease lapses and b takes over.
+	deadline := time.Now().Add(2 * time.Second)
+	for {
+		ok, err := b.TakeLease(ctx, "follow:x", 200*time.Millisecond)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if ok {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("b never took over the lapsed lease")
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	if ok, _ := a.TakeLease(ctx, "follow:x", time.Second); ok {
+		t.Fatal("a took the lease back from b")
+	}
+	if err := b.ReleaseLease(ctx, "follow:x"); err != nil {
+		t.Fatal(err)
+	}
+	if ok, _ := a.TakeLease(ctx, "follow:x", time.Second); !ok {
+		t.Fatal("a could not take a released lease")
+	}
+}
+
+func TestNoteOnceAndOnlyWhileSubmitted(t *testing.T) {
+	e := newEnv(t)
+	ctx := context.Background()
+	s := e.store()
+	r := reach(t, e, s, approvals.StateSubmitted)
+	if ok, err := s.Note(ctx, r.ID, "job 40%", ""); err != nil || !ok {
+		t.Fatalf("progress note: %v %v", ok, err)
+	}
+	if ok, err := s.Note(ctx, r.ID, "running for 6h", "timeout_warned"); err != nil || !ok {
+		t.Fatalf("first warning: %v %v", ok, err)
+	}
+	if ok, err := e.store().Note(ctx, r.ID, "running for 6h", "timeout_warned"); err != nil || ok {
+		t.Fatalf("second warning must be refused: %v %v", ok, err)
+	}
+	got, err := s.Get(ctx, r.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got.State != approvals.StateSubmitted || got.SubmittedAt.IsZero() {
+		t.Fatalf("state %s submitted at %v", got.State, got.SubmittedAt)
+	}
+	hist, err := s.History(ctx, r.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var progress, warned int
+	for _, ev := range hist {
+		switch ev.Action {
+		case "progress":
+			progress++
+		case "timeout_warned":
+			warned++
+		}
+	}
+	if progress != 1 || warned != 1 {
+		t.Fatalf("history: %d progress, %d warnings; want 1 and 1: %+v", progress, warned, hist)
+	}
+	if _, err := s.MarkCompleted(ctx, r.ID, "done"); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.Note(ctx, r.ID, "late", ""); err == nil {
+		t.Fatal("a note on a completed request must be refused")
+	}
+}
