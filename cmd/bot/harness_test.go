@@ -129,6 +129,7 @@ func newHarness(t *testing.T) *harness {
 		"RESTORE_APPROVAL_CHANNEL":   approvals_,
 		"RESTORE_INCIDENT_CHANNEL":   incidents,
 		"HEALTH_ADDR":                "off",
+		"RESTORE_JOB_POLL_INTERVAL":  "100ms",
 		"LOG_LEVEL":                  "debug",
 	}
 	t.Cleanup(func() {

@@ -50,7 +50,7 @@ func runWith(ctx context.Context, args []string, getenv func(string) string, std
 	defer conn.Close()
 	store := approvals.NewStore(conn.Client, cfg.RedisKeyPrefix, h.now)
 
-	validator, restorer, err := cloud(cfg, log, h.now)
+	validator, client, err := cloud(cfg, log, h.now)
 	if err != nil {
 		return err
 	}
@@ -65,13 +65,18 @@ func runWith(ctx context.Context, args []string, getenv func(string) string, std
 	}
 	log.Info().Str("bot_user_id", auth.UserID).Str("team", auth.Team).Bool("dry_run", cfg.DryRun).Msg("starting db-restore")
 
-	app, err := slackapp.New(slackapp.Options{
-		Log: log, API: api, Store: store, Validator: validator, Restorer: restorer,
+	opts := slackapp.Options{
+		Log: log, API: api, Store: store, Validator: validator,
 		Approvers: cfg.Approvers, Requesters: cfg.Requesters,
 		ApprovalChannel: cfg.ApprovalChannel, IncidentChannel: cfg.IncidentChannel,
 		RequestTTL: cfg.RequestTTL, DryRun: cfg.DryRun,
+		JobPollInterval: cfg.JobPollInterval, JobTimeout: cfg.JobTimeout, RemindAfter: cfg.RemindAfter,
 		Now: h.now, SweepInterval: h.sweepInterval,
-	})
+	}
+	if client != nil { // nil: an offline dry run, where nothing talks to the cloud
+		opts.Restorer, opts.Jobs = client, client
+	}
+	app, err := slackapp.New(opts)
 	if err != nil {
 		return err
 	}
@@ -103,10 +108,10 @@ func runWith(ctx context.Context, args []string, getenv func(string) string, std
 	return err
 }
 
-// cloud builds the validator and the restore client. Without credentials
-// (allowed only in a dry run) the validator checks what it can offline and
-// nothing ever talks to the cloud.
-func cloud(cfg config.Config, log zerolog.Logger, now func() time.Time) (slackapp.Validator, slackapp.Restorer, error) {
+// cloud builds the validator and the GaussDB client. Without credentials
+// (allowed only in a dry run) the validator checks what it can offline, the
+// client is nil and nothing ever talks to the cloud.
+func cloud(cfg config.Config, log zerolog.Logger, now func() time.Time) (slackapp.Validator, *restore.Client, error) {
 	if !cfg.CloudConfigured() {
 		log.Warn().Msg("no cloud credentials: dry run with offline validation only; instance names cannot be resolved")
 		return restore.OfflineValidator{Now: now}, nil, nil

@@ -97,6 +97,7 @@ func (a *App) onDecision(ctx context.Context, d decision) {
 		a.refresh(ctx, req)
 		a.thread(ctx, req, fmt.Sprintf(":no_entry: Denied by <@%s>. Nothing will be restored.", d.user))
 		a.announce(ctx, req, fmt.Sprintf(":no_entry: <@%s> denied restore `%s`: %s", d.user, req.ID, whatLine(req)))
+		a.dm(ctx, req.Requester, fmt.Sprintf(":no_entry: <@%s> denied your restore request `%s`: %s", d.user, req.ID, whatLine(req)))
 		return
 	}
 	res, err := a.store.Approve(ctx, id, d.user, hash)

@@ -8,6 +8,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"sync"
 	"sync/atomic"
 	"time"
 
@@ -36,7 +37,8 @@ type Options struct {
 	API       *slack.Client
 	Store     *approvals.Store
 	Validator Validator
-	Restorer  Restorer // nil only in a dry run
+	Restorer  Restorer  // nil only in a dry run
+	Jobs      JobReader // nil: submitted jobs are not followed (offline dry run)
 	Now       func() time.Time
 
 	Approvers       []string // Slack user and user-group IDs
@@ -45,6 +47,10 @@ type Options struct {
 	IncidentChannel string
 	RequestTTL      time.Duration
 	DryRun          bool
+
+	JobPollInterval time.Duration // how often a running restore job is read (default 15s)
+	JobTimeout      time.Duration // a job running longer gets one warning (default 6h)
+	RemindAfter     time.Duration // approvers are reminded once after this (default 10m)
 
 	RestoreTimeout time.Duration // bound on the one restore call (default 60s)
 	SweepInterval  time.Duration // how often expiry and crashed submissions are swept (default 5s)
@@ -58,6 +64,7 @@ type App struct {
 	store  *approvals.Store
 	check  Validator
 	cloud  Restorer
+	jobs   JobReader
 	now    func() time.Time
 	people *people
 	opt    Options
@@ -94,8 +101,17 @@ func New(o Options) (*App, error) {
 	if o.Workers <= 0 {
 		o.Workers = 16
 	}
+	if o.JobPollInterval <= 0 {
+		o.JobPollInterval = 15 * time.Second
+	}
+	if o.JobTimeout <= 0 {
+		o.JobTimeout = 6 * time.Hour
+	}
+	if o.RemindAfter <= 0 {
+		o.RemindAfter = 10 * time.Minute
+	}
 	return &App{
-		log: o.Log, api: o.API, store: o.Store, check: o.Validator, cloud: o.Restorer,
+		log: o.Log, api: o.API, store: o.Store, check: o.Validator, cloud: o.Restorer, jobs: o.Jobs,
 		now: o.Now, people: newPeople(o.API, o.Now), opt: o,
 	}, nil
 }
@@ -116,12 +132,10 @@ func (a *App) Run(ctx context.Context) error {
 	defer p.stop()
 
 	a.reap(work)
-	sweepDone := make(chan struct{})
-	go func() {
-		defer close(sweepDone)
-		a.sweep(ctx, work)
-	}()
-	defer func() { <-sweepDone }()
+	var background sync.WaitGroup
+	background.Go(func() { a.sweep(ctx, work) })
+	background.Go(func() { a.followJobs(ctx, work) })
+	defer background.Wait()
 
 	err := a.serveSocket(ctx, func(job func(context.Context)) { p.submit(func() { job(work) }) })
 	if ctx.Err() != nil {

@@ -184,9 +184,14 @@ func took(r approvals.Request) string {
 	if len(r.Approvals) == 0 || r.UpdatedAt.IsZero() {
 		return ""
 	}
-	d := r.UpdatedAt.Sub(r.Approvals[len(r.Approvals)-1].At).Round(time.Second)
+	d := r.UpdatedAt.Sub(r.Approvals[len(r.Approvals)-1].At)
 	if d <= 0 {
 		return ""
+	}
+	if d >= time.Second {
+		d = d.Round(time.Second)
+	} else {
+		d = d.Round(time.Millisecond)
 	}
 	return " · took " + d.String()
 }

@@ -45,6 +45,14 @@ func (a *App) execute(ctx context.Context, req approvals.Request) {
 		return
 	}
 
+	// Last look before the call: if this replica lost its claim (Redis was
+	// unreachable long enough for the lease to lapse), another may already
+	// have reported the request; calling now could surprise everyone.
+	if held, err := a.store.RenewExec(ctx, req.ID); err != nil || !held {
+		log.Error().Err(err).Msg("execution lease lost before the restore call; not calling")
+		a.finish(ctx, log, req, approvals.StateFailed, "the bot lost its claim on this request before calling GaussDB, so the restore was not called")
+		return
+	}
 	callCtx, cancel := context.WithTimeout(ctx, a.opt.RestoreTimeout)
 	jobID, err := a.cloud.Restore(callCtx, call)
 	cancel()
@@ -125,6 +133,7 @@ func (a *App) submitted(ctx context.Context, log zerolog.Logger, req approvals.R
 	a.refresh(ctx, rec)
 	a.thread(ctx, rec, fmt.Sprintf(":rocket: Restore submitted to GaussDB. Job ID: `%s`", jobID))
 	a.announce(ctx, rec, fmt.Sprintf(":rocket: Restore `%s` approved by %s and submitted, job `%s`: %s", rec.ID, mentionList(approverIDs(rec)), jobID, whatLine(rec)))
+	a.dm(ctx, rec.Requester, fmt.Sprintf(":rocket: Your restore `%s` was approved by %s and submitted (job `%s`): %s", rec.ID, mentionList(approverIDs(rec)), esc(jobID), whatLine(rec)))
 }
 
 // finish ends an executing request in a final state and tells everyone.
@@ -141,7 +150,14 @@ func (a *App) finish(ctx context.Context, log zerolog.Logger, req approvals.Requ
 	default:
 		rec, err = a.store.MarkFailed(ctx, req.ID, detail)
 	}
-	if err != nil {
+	var refusal *approvals.Refusal
+	switch {
+	case errors.As(err, &refusal):
+		// Already ended elsewhere (the reaper, after this replica lost its
+		// lease): whoever ended it has reported it.
+		log.Warn().Err(err).Str("state", string(to)).Msg("outcome not recorded: the request had already ended")
+		return
+	case err != nil:
 		log.Error().Err(err).Str("state", string(to)).Msg("could not record the outcome")
 		req.State, req.Detail = to, detail
 		rec = req
@@ -159,6 +175,7 @@ func (a *App) finish(ctx context.Context, log zerolog.Logger, req approvals.Requ
 	}
 	a.thread(ctx, rec, text)
 	a.announce(ctx, rec, fmt.Sprintf("%s Restore `%s` %s: %s", stateEmoji(to), rec.ID, stateWords(to), whatLine(rec)))
+	a.dm(ctx, rec.Requester, fmt.Sprintf("%s Your restore `%s` is %s: %s", stateEmoji(to), rec.ID, stateWords(to), esc(rec.Detail)))
 }
 
 func stateEmoji(s approvals.State) string {

@@ -47,3 +47,15 @@ func (a *App) whisper(ctx context.Context, channel, userID, text string) {
 		a.log.Warn().Err(err).Str("user_id", userID).Msg("could not answer the clicker")
 	}
 }
+
+// dm writes to a person in their direct-message channel with the bot.
+func (a *App) dm(ctx context.Context, userID, text string) {
+	ch, _, _, err := a.api.OpenConversationContext(ctx, &slack.OpenConversationParameters{Users: []string{userID}})
+	if err != nil {
+		a.log.Warn().Err(err).Str("user_id", userID).Msg("could not open a direct message")
+		return
+	}
+	if _, _, err := a.api.PostMessageContext(ctx, ch.ID, slack.MsgOptionText(text, false)); err != nil {
+		a.log.Warn().Err(err).Str("user_id", userID).Msg("could not send a direct message")
+	}
+}

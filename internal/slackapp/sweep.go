@@ -26,17 +26,27 @@ func (a *App) reap(ctx context.Context) {
 }
 
 // sweep expires requests when their time is up, not only when someone
-// clicks, and reaps interrupted submissions, until ctx ends. Each expiry is
-// made by one atomic transition, so with several replicas each request is
-// reported once.
+// clicks, reminds approvers once about requests waiting too long, and reaps
+// interrupted submissions, until ctx ends. One replica sweeps at a time (a
+// lease); each transition is atomic besides, so nothing is reported twice.
 func (a *App) sweep(ctx, work context.Context) {
 	t := time.NewTicker(a.opt.SweepInterval)
 	defer t.Stop()
+	leaseTTL := max(3*a.opt.SweepInterval, time.Second)
+	defer func() { _ = a.store.ReleaseLease(work, "sweeper") }()
 	for {
 		select {
 		case <-ctx.Done():
 			return
 		case <-t.C:
+		}
+		held, err := a.store.TakeLease(work, "sweeper", leaseTTL)
+		if err != nil {
+			a.log.Warn().Err(err).Msg("sweeper lease")
+			continue
+		}
+		if !held {
+			continue
 		}
 		expired, err := a.store.ExpireDue(work, 100)
 		if err != nil {
@@ -45,8 +55,22 @@ func (a *App) sweep(ctx, work context.Context) {
 		for _, r := range expired {
 			a.expired(work, r)
 		}
+		due, err := a.store.DueReminders(work, a.opt.RemindAfter, 100)
+		if err != nil {
+			a.log.Warn().Err(err).Msg("reminder sweep failed")
+		}
+		for _, r := range due {
+			a.remind(work, r)
+		}
 		a.reap(work)
 	}
+}
+
+// remind nudges the approvers once in the request's thread.
+func (a *App) remind(ctx context.Context, r approvals.Request) {
+	a.log.Info().Str("request_id", r.ID).Msg("approvers reminded")
+	a.thread(ctx, r, fmt.Sprintf(":bell: %s: restore `%s` is still waiting for %d approval(s); it expires at %s.",
+		mentionList(r.Rule.Approvers), r.ID, r.Rule.Required()-len(r.Approvals), stamp(r.ExpiresAt)))
 }
 
 func (a *App) expired(ctx context.Context, r approvals.Request) {
@@ -54,4 +78,5 @@ func (a *App) expired(ctx context.Context, r approvals.Request) {
 	a.refresh(ctx, r)
 	a.thread(ctx, r, fmt.Sprintf(":alarm_clock: Expired at %s without enough approvals. Nothing will be restored; the requester can ask again.", stamp(r.ExpiresAt)))
 	a.announce(ctx, r, fmt.Sprintf(":alarm_clock: Restore `%s` expired unapproved: %s", r.ID, whatLine(r)))
+	a.dm(ctx, r.Requester, fmt.Sprintf(":alarm_clock: Your restore request `%s` expired without enough approvals: %s", r.ID, whatLine(r)))
 }
