@@ -67,7 +67,7 @@ func (s *syncBuffer) String() string {
 // harness runs the whole bot through run's wiring against the project's
 // fake Slack and fake GaussDB over loopback, and a real Redis.
 type harness struct {
-	t      *testing.T
+	t      testing.TB
 	slack  *slacktest.Server
 	gauss  *gaussdbtest.Server
 	env    map[string]string
@@ -87,7 +87,7 @@ type bot struct {
 	done   chan error
 }
 
-func newHarness(t *testing.T) *harness {
+func newHarness(t testing.TB) *harness {
 	t.Helper()
 	h := &harness{t: t, clock: &clock{}, logs: &syncBuffer{}}
 	h.slack = slacktest.New(t, slacktest.Options{BotToken: botToken, AppToken: appToken})
@@ -173,7 +173,7 @@ func (h *harness) start() *bot {
 	return b
 }
 
-func (b *bot) stop(t *testing.T) {
+func (b *bot) stop(t testing.TB) {
 	t.Helper()
 	b.cancel()
 	select {
@@ -310,7 +310,7 @@ func (h *harness) store(opts ...approvals.Option) *approvals.Store {
 }
 
 // requestID reads the request ID from an approval message's buttons.
-func requestID(t *testing.T, m slacktest.Message) string {
+func requestID(t testing.TB, m slacktest.Message) string {
 	t.Helper()
 	var blocks []struct {
 		Type     string `json:"type"`
