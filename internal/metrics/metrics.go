@@ -1,0 +1,108 @@
+// Package metrics owns the bot's Prometheus metrics: what they are called,
+// their labels, and the registry /metrics serves. Every method is safe on a
+// nil *Metrics, so code under test may run without metrics.
+package metrics
+
+import (
+	"net/http"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+)
+
+// Metrics are the bot's instruments.
+type Metrics struct {
+	registry     *prometheus.Registry
+	transitions  *prometheus.CounterVec
+	decisions    *prometheus.CounterVec
+	restoreCalls *prometheus.CounterVec
+	ackLatency   *prometheus.HistogramVec
+	apiErrors    *prometheus.CounterVec
+	jobDuration  *prometheus.HistogramVec
+}
+
+// New registers the bot's metrics, plus Go runtime and process metrics, on a
+// registry of their own.
+func New() *Metrics {
+	m := &Metrics{
+		registry: prometheus.NewRegistry(),
+		transitions: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "db_restore_requests_total",
+			Help: "Restore requests entering each state (pending, executing, submitted, completed, failed, outcome_unknown, denied, cancelled, expired, dry_run).",
+		}, []string{"state"}),
+		decisions: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "db_restore_decisions_total",
+			Help: "Approve and Deny clicks and cancels, by result (counted, executing, done, refused).",
+		}, []string{"decision", "result"}),
+		restoreCalls: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "db_restore_restore_calls_total",
+			Help: "Restore decisions by outcome: submitted, rejected, unknown, not_sent, not_called, dry_run.",
+		}, []string{"outcome"}),
+		ackLatency: prometheus.NewHistogramVec(prometheus.HistogramOpts{
+			Name:    "db_restore_envelope_ack_seconds",
+			Help:    "From a Socket Mode envelope reaching the bot's event loop to its ack being queued for the socket.",
+			Buckets: []float64{.00001, .00005, .0001, .0005, .001, .005, .01, .05, .1, .5, 1, 3},
+		}, []string{"type"}),
+		apiErrors: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "db_restore_api_errors_total",
+			Help: "Failed Slack and cloud API calls, by API (slack, gaussdb) and method.",
+		}, []string{"api", "method"}),
+		jobDuration: prometheus.NewHistogramVec(prometheus.HistogramOpts{
+			Name:    "db_restore_job_duration_seconds",
+			Help:    "Restore jobs from submission to their end, by outcome.",
+			Buckets: prometheus.ExponentialBuckets(30, 2, 12), // 30 s to about 17 h
+		}, []string{"outcome"}),
+	}
+	m.registry.MustRegister(m.transitions, m.decisions, m.restoreCalls, m.ackLatency, m.apiErrors, m.jobDuration,
+		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	return m
+}
+
+// Handler serves the metrics in Prometheus's text format.
+func (m *Metrics) Handler() http.Handler {
+	return promhttp.HandlerFor(m.registry, promhttp.HandlerOpts{})
+}
+
+// Transition counts a request entering state.
+func (m *Metrics) Transition(state string) {
+	if m != nil {
+		m.transitions.WithLabelValues(state).Inc()
+	}
+}
+
+// Decision counts a click or cancel and its result.
+func (m *Metrics) Decision(decision, result string) {
+	if m != nil {
+		m.decisions.WithLabelValues(decision, result).Inc()
+	}
+}
+
+// RestoreCall counts what became of an approved restore.
+func (m *Metrics) RestoreCall(outcome string) {
+	if m != nil {
+		m.restoreCalls.WithLabelValues(outcome).Inc()
+	}
+}
+
+// Ack records how long an envelope waited for its ack inside the bot.
+func (m *Metrics) Ack(envelopeType string, d time.Duration) {
+	if m != nil {
+		m.ackLatency.WithLabelValues(envelopeType).Observe(d.Seconds())
+	}
+}
+
+// APIError counts a failed call to Slack ("slack") or the cloud ("gaussdb").
+func (m *Metrics) APIError(api, method string) {
+	if m != nil {
+		m.apiErrors.WithLabelValues(api, method).Inc()
+	}
+}
+
+// JobEnded records a restore job's duration from submission.
+func (m *Metrics) JobEnded(outcome string, d time.Duration) {
+	if m != nil {
+		m.jobDuration.WithLabelValues(outcome).Observe(d.Seconds())
+	}
+}
