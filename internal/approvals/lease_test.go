@@ -100,3 +100,42 @@ func TestNoteOnceAndOnlyWhileSubmitted(t *testing.T) {
 		t.Fatal("a note on a completed request must be refused")
 	}
 }
+
+func TestFreezeRefusesCreateAndBreakGlassReviews(t *testing.T) {
+	e := newEnv(t)
+	ctx := context.Background()
+	s := e.store()
+	if err := s.SetFreeze(ctx, "UADMIN01", "change freeze"); err != nil {
+		t.Fatal(err)
+	}
+	r := newRequest(1)
+	_, err := s.Create(ctx, r)
+	wantRefusal(t, err, approvals.ReasonFrozen)
+	if err := s.ClearFreeze(ctx, "UADMIN01"); err != nil {
+		t.Fatal(err)
+	}
+
+	plain := e.create(t, s, 1)
+	r.BreakGlass = "primary is down"
+	bg, err := s.Create(ctx, r)
+	if err != nil {
+		t.Fatal(err)
+	}
+	list, err := s.Reviews(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(list) != 1 || list[0].ID != bg.ID || list[0].BreakGlass != "primary is down" {
+		t.Fatalf("reviews: got %+v, want only %s", list, bg.ID)
+	}
+	_, err = s.Review(ctx, plain.ID, "UADMIN01")
+	wantRefusal(t, err, approvals.ReasonNotPending)
+	if _, err := s.Review(ctx, bg.ID, "UADMIN01"); err != nil {
+		t.Fatal(err)
+	}
+	_, err = s.Review(ctx, bg.ID, "UADMIN01")
+	wantRefusal(t, err, approvals.ReasonNotPending)
+	if list, _ := s.Reviews(ctx); len(list) != 0 {
+		t.Fatalf("reviews after review: %+v", list)
+	}
+}

@@ -93,6 +93,11 @@ type Rule struct {
 	RequiredApprovals int      `json:"required_approvals"`
 	SafetyBackup      bool     `json:"safety_backup,omitempty"`
 	IncidentChannel   string   `json:"incident_channel,omitempty"`
+	// Why says why this rule applied, e.g. `name orders-prod-1 matches "orders-*"`.
+	Why string `json:"why,omitempty"`
+	// BreakGlassFrom is the rule's own threshold when a break-glass request
+	// lowered RequiredApprovals to one; zero otherwise.
+	BreakGlassFrom int `json:"break_glass_from,omitempty"`
 }
 
 // Required is the number of distinct approvers needed, never less than one.

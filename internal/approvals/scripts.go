@@ -15,7 +15,7 @@ var luaFS embed.FS
 type scripts struct {
 	create, message, approve, deny, cancel *redis.Script
 	expire, finish, reap, remind           *redis.Script
-	renew, freeze, note                    *redis.Script
+	renew, freeze, note, review            *redis.Script
 	leaseRenew, leaseRelease               *redis.Script
 }
 
@@ -35,6 +35,7 @@ func loadScripts() scripts {
 		renew:   redis.NewScript(mustRead("renew")),
 		freeze:  redis.NewScript(mustRead("freeze")),
 		note:    perRequest("note"),
+		review:  perRequest("review"),
 
 		leaseRenew:   redis.NewScript(mustRead("lease_renew")),
 		leaseRelease: redis.NewScript(mustRead("lease_release")),

@@ -72,7 +72,7 @@ func (s *Store) LeaseTTL() time.Duration { return s.leaseTTL }
 func (s *Store) requestKeys(id string) []string {
 	p := s.prefix
 	return []string{p + "req:" + id, p + "audit:" + id, p + "active", p + "expiry",
-		p + "remind", p + "executing", p + "submitted", p + "exec:" + id, p + "freeze"}
+		p + "remind", p + "executing", p + "submitted", p + "exec:" + id, p + "freeze", p + "breakglass"}
 }
 
 func (s *Store) nowMS() string { return strconv.FormatInt(s.now().UnixMilli(), 10) }
@@ -143,14 +143,21 @@ func (s *Store) Create(ctx context.Context, r Request) (Request, error) {
 		if err != nil {
 			return Request{}, fmt.Errorf("create request: encode: %w", err)
 		}
+		breakGlass := ""
+		if r.BreakGlass != "" {
+			breakGlass = "1"
+		}
 		res, err := s.run(ctx, s.sc.create, r.ID,
 			string(doc), r.Requester, r.ParamHash, strconv.FormatInt(r.ExpiresAt.UnixMilli(), 10),
-			strconv.Itoa(r.Rule.Required()), r.Channel, r.MessageTS)
+			strconv.Itoa(r.Rule.Required()), r.Channel, r.MessageTS, breakGlass)
 		if err != nil {
 			return Request{}, fmt.Errorf("create request: %w", err)
 		}
-		if res.status == "exists" {
+		switch res.status {
+		case "exists":
 			continue
+		case "frozen":
+			return Request{}, &Refusal{Reason: ReasonFrozen}
 		}
 		return decode(r.ID, res.fields)
 	}

@@ -1,7 +1,11 @@
 -- create: ARGV id, now, doc, requester, param_hash, expires_at_ms, required,
--- channel, message_ts. Refuses with 'exists' when the id was ever used.
+-- channel, message_ts, break_glass ('1' or ''). Refuses with 'exists' when
+-- the id was ever used, and with 'frozen' while restores are frozen.
 if exists() or redis.call('EXISTS', K.audit) == 1 then
   return {'exists', '', {}}
+end
+if redis.call('EXISTS', K.freeze) == 1 then
+  return {'frozen', '', {}}
 end
 redis.call('HSET', K.req, 'doc', ARGV[3], 'state', 'pending',
   'requester', ARGV[4], 'param_hash', ARGV[5], 'expires_at_ms', ARGV[6],
@@ -10,5 +14,6 @@ redis.call('HSET', K.req, 'doc', ARGV[3], 'state', 'pending',
 redis.call('ZADD', K.active, now, id)
 redis.call('ZADD', K.expiry, ARGV[6], id)
 redis.call('ZADD', K.remind, now, id)
+if ARGV[10] == '1' then redis.call('ZADD', K.breakglass, now, id) end
 audit(ARGV[4], 'requested', '')
 return reply('ok')

@@ -10,13 +10,14 @@
 --   KEYS[7] submitted   zset: submitted ids by ms of submission
 --   KEYS[8] exec:<id>   string: the restore lease, value = owner token
 --   KEYS[9] freeze      hash: reason, by, at_ms while restores are frozen
+--   KEYS[10] breakglass zset: break-glass request ids not yet reviewed
 -- ARGV[1] is the id and ARGV[2] the caller's clock in UNIX ms; both are kept
 -- as strings and only compared through tonumber, never formatted, so no
 -- precision is lost. Every reply is {status, extra, HGETALL of the request}.
 local K = {
   req = KEYS[1], audit = KEYS[2], active = KEYS[3], expiry = KEYS[4],
   remind = KEYS[5], executing = KEYS[6], submitted = KEYS[7],
-  lease = KEYS[8], freeze = KEYS[9],
+  lease = KEYS[8], freeze = KEYS[9], breakglass = KEYS[10],
 }
 local id, now = ARGV[1], ARGV[2]
 
