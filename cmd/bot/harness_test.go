@@ -376,3 +376,7 @@ func (h *harness) staleClick(user string, m slacktest.Message, action, value str
 func blocksText(m slacktest.Message) string {
 	return strings.NewReplacer(`\u0026`, "&", `\u003c`, "<", `\u003e`, ">").Replace(string(m.Blocks))
 }
+
+type slacktestMessage = slacktest.Message
+
+func slacktestUser(id string) slacktest.User { return slacktest.User{ID: id, Name: strings.ToLower(id), TZ: "UTC"} }

@@ -7,14 +7,16 @@ import (
 	"strings"
 	"time"
 
+	"github.com/dbrestore/db-restore/internal/metrics"
 	"github.com/dbrestore/db-restore/internal/redisconn"
 	"github.com/dbrestore/db-restore/internal/slackapp"
 )
 
-// newHealthServer serves /healthz (the process is alive) and /readyz (Socket
-// Mode is connected and Redis answers).
-func newHealthServer(app *slackapp.App, conn *redisconn.Conn) *http.Server {
+// newHealthServer serves /healthz (the process is alive), /readyz (Socket
+// Mode is connected and Redis answers) and /metrics (Prometheus).
+func newHealthServer(app *slackapp.App, conn *redisconn.Conn, m *metrics.Metrics) *http.Server {
 	mux := http.NewServeMux()
+	mux.Handle("GET /metrics", m.Handler())
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) {
 		fmt.Fprintln(w, "ok")
 	})

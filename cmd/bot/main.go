@@ -8,12 +8,24 @@ import (
 	"os"
 	"os/signal"
 	"syscall"
+	"time"
 	_ "time/tzdata" // requesters' time zones, even on images without zoneinfo
 )
 
+// shutdownGrace bounds a graceful stop: in-flight restore submissions and
+// state writes finish, within the 30 s Kubernetes gives by default.
+const shutdownGrace = 20 * time.Second
+
 func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	defer stop()
+	go func() {
+		<-ctx.Done()
+		stop() // from now on a second signal ends the process at once
+		time.AfterFunc(shutdownGrace, func() {
+			fmt.Fprintln(os.Stderr, "db-restore: graceful shutdown took longer than", shutdownGrace, "- exiting")
+			os.Exit(1)
+		})
+	}()
 	if err := run(ctx, os.Args, os.Getenv, os.Stdout, os.Stderr); err != nil {
 		fmt.Fprintln(os.Stderr, "db-restore:", err)
 		os.Exit(1)

@@ -15,6 +15,8 @@ import (
 
 	"github.com/dbrestore/db-restore/internal/approvals"
 	"github.com/dbrestore/db-restore/internal/config"
+	"github.com/dbrestore/db-restore/internal/metrics"
+	"github.com/dbrestore/db-restore/internal/policy"
 	"github.com/dbrestore/db-restore/internal/redisconn"
 	"github.com/dbrestore/db-restore/internal/restore"
 	"github.com/dbrestore/db-restore/internal/slackapp"
@@ -42,6 +44,14 @@ func runWith(ctx context.Context, args []string, getenv func(string) string, std
 		return err
 	}
 	log := zerolog.New(stderr).Level(cfg.LogLevel).With().Timestamp().Logger()
+	m := metrics.New()
+	pol := policy.FromEnv(cfg.Approvers, cfg.Requesters, cfg.ApprovalChannel, cfg.IncidentChannel)
+	if cfg.PolicyFile != "" {
+		if pol, err = policy.Load(cfg.PolicyFile); err != nil {
+			return fmt.Errorf("RESTORE_POLICY_FILE: %w", err)
+		}
+		log.Info().Str("policy_file", cfg.PolicyFile).Int("rules", len(pol.Rules)).Msg("policy loaded")
+	}
 
 	conn, err := redisconn.Open(ctx, cfg.RedisURL, log)
 	if err != nil {
@@ -67,14 +77,16 @@ func runWith(ctx context.Context, args []string, getenv func(string) string, std
 
 	opts := slackapp.Options{
 		Log: log, API: api, Store: store, Validator: validator,
-		Approvers: cfg.Approvers, Requesters: cfg.Requesters,
+		Approvers: cfg.Approvers, Requesters: cfg.Requesters, Policy: pol,
+		Admins: cfg.Admins, BreakGlass: cfg.BreakGlass,
 		ApprovalChannel: cfg.ApprovalChannel, IncidentChannel: cfg.IncidentChannel,
 		RequestTTL: cfg.RequestTTL, DryRun: cfg.DryRun,
 		JobPollInterval: cfg.JobPollInterval, JobTimeout: cfg.JobTimeout, RemindAfter: cfg.RemindAfter,
-		Now: h.now, SweepInterval: h.sweepInterval,
+		Now: h.now, SweepInterval: h.sweepInterval, Metrics: m,
 	}
 	if client != nil { // nil: an offline dry run, where nothing talks to the cloud
-		opts.Restorer, opts.Jobs = client, client
+		opts.Restorer, opts.Jobs, opts.Catalog = client, client, client
+		opts.Instances, opts.Backups = client, client
 	}
 	app, err := slackapp.New(opts)
 	if err != nil {
@@ -84,7 +96,7 @@ func runWith(ctx context.Context, args []string, getenv func(string) string, std
 	g, gctx := errgroup.WithContext(ctx)
 	g.Go(func() error { return app.Run(gctx) })
 	if cfg.HealthAddr != "off" {
-		srv := newHealthServer(app, conn)
+		srv := newHealthServer(app, conn, m)
 		ln, err := net.Listen("tcp", cfg.HealthAddr)
 		if err != nil {
 			return fmt.Errorf("HEALTH_ADDR %s: %w", cfg.HealthAddr, err)

@@ -42,7 +42,7 @@ func (s *Store) ReleaseLease(ctx context.Context, name string) error {
 	return nil
 }
 
-// Note adds an audit entry to a submitted request without changing its
+// Note adds an audit entry to an executing or submitted request without changing its
 // state. With once set, only the first Note with that name is recorded
 // (across replicas) and later ones report false.
 func (s *Store) Note(ctx context.Context, id, detail, once string) (bool, error) {

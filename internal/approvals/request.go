@@ -98,6 +98,9 @@ type Rule struct {
 	// BreakGlassFrom is the rule's own threshold when a break-glass request
 	// lowered RequiredApprovals to one; zero otherwise.
 	BreakGlassFrom int `json:"break_glass_from,omitempty"`
+	// SafetyBackupMinutes is roughly how long the target's last backup took,
+	// shown so approvers know what the safety backup will cost.
+	SafetyBackupMinutes int `json:"safety_backup_minutes,omitempty"`
 }
 
 // Required is the number of distinct approvers needed, never less than one.

@@ -60,7 +60,12 @@ func (d decision) located(r approvals.Request) approvals.Request {
 func (a *App) onDecision(ctx context.Context, d decision) {
 	id, hash, _ := strings.Cut(d.value, "|")
 	log := a.log.With().Str("request_id", id).Str("user_id", d.user).Bool("approve", d.approve).Logger()
+	kind := "deny"
+	if d.approve {
+		kind = "approve"
+	}
 	refuse := func(err error) {
+		a.m.Decision(kind, "refused")
 		log.Info().Err(err).Msg("click refused")
 		a.whisper(ctx, d.channel, d.user, explain(a.log, err))
 		var r *approvals.Refusal
@@ -94,6 +99,8 @@ func (a *App) onDecision(ctx context.Context, d decision) {
 		}
 		req = d.located(req)
 		log.Info().Msg("request denied")
+		a.m.Decision(kind, "done")
+		a.m.Transition(string(req.State))
 		a.refresh(ctx, req)
 		a.thread(ctx, req, fmt.Sprintf(":no_entry: Denied by <@%s>. Nothing will be restored.", d.user))
 		a.announce(ctx, req, fmt.Sprintf(":no_entry: <@%s> denied restore `%s`: %s", d.user, req.ID, whatLine(req)))
@@ -102,15 +109,18 @@ func (a *App) onDecision(ctx context.Context, d decision) {
 	}
 	res, err := a.store.Approve(ctx, id, d.user, hash)
 	if err != nil {
-		refuse(storeErr(err))
+		refuse(a.withFreezeReason(ctx, storeErr(err)))
 		return
 	}
 	res.Request = d.located(res.Request)
 	log.Info().Int("approvals", res.Count).Int("required", res.Required).Bool("executing", res.Executing).Msg("approval counted")
 	if !res.Executing {
+		a.m.Decision(kind, "counted")
 		a.refresh(ctx, res.Request)
 		a.thread(ctx, res.Request, fmt.Sprintf(":ballot_box_with_check: Approved by <@%s> (%d of %d).", d.user, res.Count, res.Required))
 		return
 	}
+	a.m.Decision(kind, "executing")
+	a.m.Transition(string(approvals.StateExecuting))
 	a.execute(ctx, res.Request)
 }

@@ -16,6 +16,8 @@ import (
 	"github.com/slack-go/slack"
 
 	"github.com/dbrestore/db-restore/internal/approvals"
+	"github.com/dbrestore/db-restore/internal/metrics"
+	"github.com/dbrestore/db-restore/internal/policy"
 	"github.com/dbrestore/db-restore/internal/restore"
 )
 
@@ -37,12 +39,19 @@ type Options struct {
 	API       *slack.Client
 	Store     *approvals.Store
 	Validator Validator
-	Restorer  Restorer  // nil only in a dry run
-	Jobs      JobReader // nil: submitted jobs are not followed (offline dry run)
+	Restorer  Restorer         // nil only in a dry run
+	Catalog   Catalog          // what the request form offers; nil: the form is not offered
+	Jobs      JobReader        // nil: submitted jobs are not followed (offline dry run)
+	Metrics   *metrics.Metrics // nil: not measured
+	Policy    *policy.Policy   // nil: one rule made of Approvers, Requesters and the channels
+	Instances Instances        // for `/db-restore policy`; nil offline
+	Backups   BackupMaker      // safety backups; nil offline
 	Now       func() time.Time
 
 	Approvers       []string // Slack user and user-group IDs
 	Requesters      []string // empty: anyone may request
+	Admins          []string // may freeze restores and mark break-glass reviewed
+	BreakGlass      []string // may lower a rule's threshold to one approver
 	ApprovalChannel string   // empty: the channel the command was typed in
 	IncidentChannel string
 	RequestTTL      time.Duration
@@ -59,15 +68,20 @@ type Options struct {
 
 // App is the running bot's Slack side.
 type App struct {
-	log    zerolog.Logger
-	api    *slack.Client
-	store  *approvals.Store
-	check  Validator
-	cloud  Restorer
-	jobs   JobReader
-	now    func() time.Time
-	people *people
-	opt    Options
+	log       zerolog.Logger
+	api       *slack.Client
+	store     *approvals.Store
+	check     Validator
+	cloud     Restorer
+	jobs      JobReader
+	m         *metrics.Metrics
+	policy    *policy.Policy
+	instances Instances
+	backups   BackupMaker
+	now       func() time.Time
+	people    *people
+	forms     *forms
+	opt       Options
 
 	connected atomic.Bool
 }
@@ -83,8 +97,11 @@ func New(o Options) (*App, error) {
 		return nil, errors.New("slackapp: no validator")
 	case o.Restorer == nil && !o.DryRun:
 		return nil, errors.New("slackapp: no restore client and not a dry run")
-	case len(o.Approvers) == 0:
-		return nil, errors.New("slackapp: no approvers")
+	case len(o.Approvers) == 0 && o.Policy == nil:
+		return nil, errors.New("slackapp: no approvers and no policy")
+	}
+	if o.Policy == nil {
+		o.Policy = policy.FromEnv(o.Approvers, o.Requesters, o.ApprovalChannel, o.IncidentChannel)
 	}
 	if o.Now == nil {
 		o.Now = time.Now
@@ -111,34 +128,34 @@ func New(o Options) (*App, error) {
 		o.RemindAfter = 10 * time.Minute
 	}
 	return &App{
-		log: o.Log, api: o.API, store: o.Store, check: o.Validator, cloud: o.Restorer, jobs: o.Jobs,
-		now: o.Now, people: newPeople(o.API, o.Now), opt: o,
+		log: o.Log, api: o.API, store: o.Store, check: o.Validator, cloud: o.Restorer, jobs: o.Jobs, m: o.Metrics,
+		policy: o.Policy, instances: o.Instances, backups: o.Backups,
+		now: o.Now, people: newPeople(o.API, o.Now), forms: newForms(o.Catalog, o.Now), opt: o,
 	}, nil
 }
 
 // Connected reports whether a Socket Mode link is up, for readiness.
 func (a *App) Connected() bool { return a.connected.Load() }
 
-// rule is the approval policy for a new request.
-func (a *App) rule() approvals.Rule {
-	return approvals.Rule{Name: "default", Approvers: a.opt.Approvers, RequiredApprovals: 1, IncidentChannel: a.opt.IncidentChannel}
-}
-
 // Run connects to Slack and serves until ctx ends or Slack refuses the
 // tokens. On return every accepted piece of work has finished.
 func (a *App) Run(ctx context.Context) error {
+	ctx, cancel := context.WithCancel(ctx) // a fatal Slack error stops the background loops too
+	defer cancel()
 	work := context.WithoutCancel(ctx) // in-flight work finishes after a shutdown signal
 	p := startPool(a.opt.Workers, 4096)
-	defer p.stop()
 
 	a.reap(work)
 	var background sync.WaitGroup
 	background.Go(func() { a.sweep(ctx, work) })
 	background.Go(func() { a.followJobs(ctx, work) })
-	defer background.Wait()
 
 	err := a.serveSocket(ctx, func(job func(context.Context)) { p.submit(func() { job(work) }) })
-	if ctx.Err() != nil {
+	stopped := ctx.Err() != nil
+	cancel()
+	background.Wait()
+	p.stop() // every accepted envelope's work, e.g. a restore submission, finishes
+	if stopped {
 		return nil
 	}
 	return err

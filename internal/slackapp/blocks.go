@@ -105,8 +105,24 @@ func approvalBlocks(r approvals.Request) []slack.Block {
 	} else {
 		fields = append(fields, mrkdwn("*Restore to*\n"+formatInstant(p.RestoreTime(), r.RequesterTZ)))
 	}
-	fields = append(fields, mrkdwn(fmt.Sprintf("*Approvals*\nneeds %d of %s", r.Rule.Required(), mentionList(r.Rule.Approvers))))
+	needs := fmt.Sprintf("*Approvals*\nneeds %d of %s", r.Rule.Required(), mentionList(r.Rule.Approvers))
+	if r.Rule.Name != "" && r.Rule.Name != "default" {
+		needs += fmt.Sprintf(" (rule %s)", esc(r.Rule.Name))
+	}
+	fields = append(fields, mrkdwn(needs))
 	blocks = append(blocks, slack.NewSectionBlock(nil, fields, nil))
+	if r.BreakGlass != "" {
+		blocks = append(blocks, slack.NewSectionBlock(mrkdwn(fmt.Sprintf(
+			":rotating_light: *Break-glass:* %s\nThe rule normally needs %d approvals; this request needs 1, and never the requester.",
+			esc(r.BreakGlass), max(r.Rule.BreakGlassFrom, r.Rule.Required()))), nil, nil))
+	}
+	if r.Rule.SafetyBackup {
+		s := ":shield: A safety backup of the target is taken first; the restore starts only when it is complete"
+		if r.Rule.SafetyBackupMinutes > 0 {
+			s += fmt.Sprintf(" (its last backup took about %d min)", r.Rule.SafetyBackupMinutes)
+		}
+		blocks = append(blocks, slack.NewContextBlock("safety", mrkdwn(s+".")))
+	}
 	blocks = append(blocks, slack.NewSectionBlock(mrkdwn("*Reason*\n"+esc(r.Reason)), nil, nil))
 	if r.Ticket != "" {
 		blocks = append(blocks, slack.NewSectionBlock(mrkdwn("*Ticket*\n"+esc(r.Ticket)), nil, nil))

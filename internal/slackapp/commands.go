@@ -44,6 +44,14 @@ func (a *App) routeCommand(sc slack.SlashCommand) (any, func(context.Context)) {
 		return nil, func(ctx context.Context) { a.onStatus(ctx, u, c.ID) }
 	case command.Cancel:
 		return nil, func(ctx context.Context) { a.onCancel(ctx, u, c.ID) }
+	case command.Freeze:
+		return nil, func(ctx context.Context) { a.onFreeze(ctx, u, c) }
+	case command.Policy:
+		return nil, func(ctx context.Context) { a.onPolicy(ctx, u, c.Instance) }
+	case command.Reviews:
+		return nil, func(ctx context.Context) { a.onReviews(ctx, u) }
+	case command.Review:
+		return nil, func(ctx context.Context) { a.onReview(ctx, u, c.ID) }
 	}
 	return reply(":construction: That part of /db-restore is not available yet.\n\n" + command.Usage), nil
 }
@@ -68,6 +76,7 @@ func (a *App) tell(ctx context.Context, u user, text string) {
 		_, err = a.api.PostEphemeralContext(ctx, u.channel, u.id, opts...)
 	}
 	if err != nil {
+		a.m.APIError("slack", "response_url")
 		a.log.Warn().Err(err).Str("user_id", u.id).Msg("could not answer user")
 	}
 }
@@ -76,6 +85,7 @@ func (a *App) tell(ctx context.Context, u user, text string) {
 func (a *App) onRequest(ctx context.Context, u user, c command.Request) {
 	req, err := a.createRequest(ctx, u.id, u.channel, draft{
 		Source: c.Source, Target: c.Target, BackupID: c.BackupID, Time: c.Time, Reason: c.Reason, Ticket: c.Ticket,
+		BreakGlass: c.BreakGlass,
 	})
 	if err != nil {
 		a.tell(ctx, u, explain(a.log, err))
@@ -89,6 +99,7 @@ func (a *App) onRequest(ctx context.Context, u user, c command.Request) {
 type draft struct {
 	Source, Target, BackupID, Time string
 	Reason, Ticket                 string
+	BreakGlass                     string // why the rule's threshold must drop to one approver
 }
 
 // createRequest is the one path from a draft to a stored, announced request,
@@ -97,14 +108,10 @@ type draft struct {
 // request and posts the approval message.
 func (a *App) createRequest(ctx context.Context, requester, channel string, d draft) (approvals.Request, error) {
 	log := a.log.With().Str("user_id", requester).Logger()
-	if len(a.opt.Requesters) > 0 {
-		ok, err := a.people.member(ctx, requester, a.opt.Requesters)
-		if err != nil {
-			return approvals.Request{}, err
-		}
-		if !ok {
-			return approvals.Request{}, &notAllowedError{action: "request", who: a.opt.Requesters}
-		}
+	if reason, by, on, err := a.store.Freeze(ctx); err != nil {
+		return approvals.Request{}, storeErr(err)
+	} else if on {
+		return approvals.Request{}, &frozenError{scope: "all restores", reason: reason, by: by}
 	}
 	if strings.TrimSpace(d.Reason) == "" {
 		return approvals.Request{}, &restore.FieldError{Field: "reason", Problem: "a reason is required", Accepted: "a short sentence saying why the restore is needed"}
@@ -123,11 +130,18 @@ func (a *App) createRequest(ctx context.Context, requester, channel string, d dr
 	}
 	plan, err := a.check.Validate(ctx, spec)
 	if err != nil {
+		var fe *restore.FieldError
+		if !errors.As(err, &fe) {
+			a.m.APIError("gaussdb", "validate")
+		}
 		return approvals.Request{}, err
 	}
-	ch := a.opt.ApprovalChannel
-	if ch == "" {
-		ch = channel
+	rule, ch, err := a.ruleFor(ctx, requester, channel, plan, d.BreakGlass)
+	if err != nil {
+		return approvals.Request{}, err
+	}
+	if rule.SafetyBackup {
+		rule.SafetyBackupMinutes = a.lastBackupMinutes(ctx, plan.Target.ID)
 	}
 	now := a.now()
 	req, err := a.store.Create(ctx, approvals.Request{
@@ -136,15 +150,17 @@ func (a *App) createRequest(ctx context.Context, requester, channel string, d dr
 		Ticket:      d.Ticket,
 		Requester:   requester,
 		RequesterTZ: loc.String(),
-		Rule:        a.rule(),
+		Rule:        rule,
+		BreakGlass:  d.BreakGlass,
 		Channel:     ch,
 		ExpiresAt:   now.Add(a.opt.RequestTTL),
 	})
 	if err != nil {
-		return approvals.Request{}, storeErr(err)
+		return approvals.Request{}, a.withFreezeReason(ctx, storeErr(err))
 	}
 	log = log.With().Str("request_id", req.ID).Logger()
 	log.Info().Str("param_hash", req.ParamHash).Msg("restore requested")
+	a.m.Transition(string(approvals.StatePending))
 
 	_, ts, err := a.api.PostMessageContext(ctx, ch, slack.MsgOptionText(fallbackText(req), false), slack.MsgOptionBlocks(approvalBlocks(req)...))
 	if err != nil {
@@ -163,6 +179,9 @@ func (a *App) createRequest(ctx context.Context, requester, channel string, d dr
 	}
 	req.Channel, req.MessageTS = ch, ts
 	a.announce(ctx, req, fmt.Sprintf(":inbox_tray: <@%s> requested restore `%s`: %s", requester, req.ID, whatLine(req)))
+	if req.BreakGlass != "" {
+		a.announceBreakGlass(ctx, req)
+	}
 	return req, nil
 }
 
@@ -245,9 +264,12 @@ func (a *App) onStatus(ctx context.Context, u user, id string) {
 func (a *App) onCancel(ctx context.Context, u user, id string) {
 	req, err := a.store.Cancel(ctx, id, u.id)
 	if err != nil {
+		a.m.Decision("cancel", "refused")
 		a.tell(ctx, u, explain(a.log, storeErr(err)))
 		return
 	}
+	a.m.Decision("cancel", "done")
+	a.m.Transition(string(req.State))
 	a.log.Info().Str("request_id", req.ID).Str("user_id", u.id).Msg("request cancelled")
 	a.refresh(ctx, req)
 	a.tell(ctx, u, fmt.Sprintf(":wastebasket: Request `%s` is cancelled.", req.ID))

@@ -32,14 +32,30 @@ func (a *App) execute(ctx context.Context, req approvals.Request) {
 		a.finish(ctx, log, req, approvals.StateFailed, "the stored parameters do not match the approved ones; nothing was restored")
 		return
 	}
+	if req.Rule.SafetyBackup {
+		backupID, err := a.safetyBackup(ctx, log, req)
+		if err != nil {
+			log.Warn().Err(err).Msg("safety backup failed; restore not called")
+			a.m.RestoreCall("not_called")
+			a.finish(ctx, log, req, approvals.StateFailed, "the safety backup did not complete, so the restore was not called: "+err.Error())
+			return
+		}
+		if _, err := a.store.Note(ctx, req.ID, "safety backup "+backupID+" completed", ""); err != nil {
+			log.Warn().Err(err).Msg("could not record the safety backup in the audit trail")
+		}
+		a.thread(ctx, req, fmt.Sprintf(":shield: Safety backup `%s` is complete. To put %s back as it was before this restore:\n`%s`",
+			esc(backupID), instanceLabel(req.Params.TargetName, req.Params.TargetID), esc(undoCommand(req, backupID))))
+	}
 	plan := planOf(req.Params)
 	if err := a.check.Recheck(ctx, plan); err != nil {
 		log.Warn().Err(err).Msg("re-check before restore failed")
+		a.m.RestoreCall("not_called")
 		a.finish(ctx, log, req, approvals.StateFailed, "re-check before the restore failed, so it was not called: "+plainReason(err))
 		return
 	}
 	call := plan.Call()
 	if a.opt.DryRun {
+		a.m.RestoreCall("dry_run")
 		body, _ := json.Marshal(call)
 		a.finish(ctx, log, req, approvals.StateDryRun, "dry run: POST /v3/{project_id}/instances/restore "+string(body))
 		return
@@ -50,6 +66,7 @@ func (a *App) execute(ctx context.Context, req approvals.Request) {
 	// have reported the request; calling now could surprise everyone.
 	if held, err := a.store.RenewExec(ctx, req.ID); err != nil || !held {
 		log.Error().Err(err).Msg("execution lease lost before the restore call; not calling")
+		a.m.RestoreCall("not_called")
 		a.finish(ctx, log, req, approvals.StateFailed, "the bot lost its claim on this request before calling GaussDB, so the restore was not called")
 		return
 	}
@@ -60,16 +77,23 @@ func (a *App) execute(ctx context.Context, req approvals.Request) {
 	switch {
 	case err == nil:
 		log.Info().Str("job_id", jobID).Msg("restore submitted")
+		a.m.RestoreCall("submitted")
 		a.submitted(ctx, log, req, jobID)
 	case errors.As(err, &rejected):
 		log.Warn().Err(err).Msg("restore refused by GaussDB")
+		a.m.RestoreCall("rejected")
+		a.m.APIError("gaussdb", "restore")
 		a.finish(ctx, log, req, approvals.StateFailed, fmt.Sprintf("GaussDB refused the restore: %s %s (HTTP %d)", rejected.Code, rejected.Message, rejected.Status))
 	case restore.IsUnknownOutcome(err):
 		log.Error().Err(err).Msg("restore outcome unknown")
+		a.m.RestoreCall("unknown")
+		a.m.APIError("gaussdb", "restore")
 		a.finish(ctx, log, req, approvals.StateUnknown, "the restore call did not give a clear answer ("+err.Error()+"); it was NOT retried")
 	default:
 		// The client proved the request never left the process.
 		log.Error().Err(err).Msg("restore call not sent")
+		a.m.RestoreCall("not_sent")
+		a.m.APIError("gaussdb", "restore")
 		a.finish(ctx, log, req, approvals.StateFailed, "the restore call could not be sent, so nothing was restored: "+err.Error())
 	}
 }
@@ -130,6 +154,7 @@ func (a *App) submitted(ctx context.Context, log zerolog.Logger, req approvals.R
 		rec = req
 	}
 	rec = samePlace(rec, req)
+	a.m.Transition(string(approvals.StateSubmitted))
 	a.refresh(ctx, rec)
 	a.thread(ctx, rec, fmt.Sprintf(":rocket: Restore submitted to GaussDB. Job ID: `%s`", jobID))
 	a.announce(ctx, rec, fmt.Sprintf(":rocket: Restore `%s` approved by %s and submitted, job `%s`: %s", rec.ID, mentionList(approverIDs(rec)), jobID, whatLine(rec)))
@@ -163,6 +188,7 @@ func (a *App) finish(ctx context.Context, log zerolog.Logger, req approvals.Requ
 		rec = req
 	}
 	rec = samePlace(rec, req)
+	a.m.Transition(string(to))
 	a.refresh(ctx, rec)
 	var text string
 	switch to {

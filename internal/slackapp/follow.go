@@ -109,6 +109,7 @@ func (a *App) pollJob(ctx context.Context, r approvals.Request, w *jobWatch) {
 		}
 		w.backoff = min(max(2*w.backoff, a.opt.JobPollInterval), maxJobBackoff)
 		w.next = now.Add(w.backoff)
+		a.m.APIError("gaussdb", "job")
 		log.Warn().Err(err).Dur("backoff", w.backoff).Msg("could not read the restore job")
 		return
 	}
@@ -166,6 +167,8 @@ func (a *App) jobEnded(ctx context.Context, r approvals.Request, job restore.Job
 	}
 	_ = a.store.ReleaseLease(ctx, "follow:"+r.ID)
 	rec = samePlace(rec, r)
+	a.m.Transition(string(rec.State))
+	a.m.JobEnded(string(rec.State), a.now().Sub(r.SubmittedAt))
 	a.refresh(ctx, rec)
 	if ok {
 		log.Info().Str("took", took).Msg("restore completed")

@@ -2,28 +2,250 @@ package slackapp
 
 import (
 	"context"
+	"errors"
+	"fmt"
+	"strings"
 
 	"github.com/slack-go/slack"
 
 	"github.com/dbrestore/db-restore/internal/command"
+	"github.com/dbrestore/db-restore/internal/restore"
 )
 
-// routeOpen answers `/db-restore` with no text. Until the request form
-// exists it shows the usage.
-func (a *App) routeOpen(slack.SlashCommand) (any, func(context.Context)) {
-	return reply(command.Usage), nil
+// The request form: `/db-restore` with no text opens it. Its route
+// functions run on the Socket Mode event loop and do no I/O; the Slack and
+// cloud calls happen in the jobs they return. A submitted form becomes a
+// request through createRequest, the same path as the text command.
+
+// routeOpen answers `/db-restore` with no text: an empty ack, then the form.
+func (a *App) routeOpen(sc slack.SlashCommand) (any, func(context.Context)) {
+	if a.forms.cache == nil {
+		return reply(":information_source: The request form lists instances and backups from GaussDB, and this bot runs without cloud credentials. Type the request instead.\n\n" + command.Usage), nil
+	}
+	u := user{id: sc.UserID, channel: sc.ChannelID, responseURL: sc.ResponseURL}
+	trigger := sc.TriggerID
+	return nil, func(ctx context.Context) { a.openForm(ctx, u, trigger) }
 }
 
-// routeSubmission answers a submitted form.
-func (a *App) routeSubmission(slack.InteractionCallback) (any, func(context.Context)) {
+// openForm opens the form at once, within the trigger's 3 seconds: the full
+// form when the instance list is in memory, else a loading view that is
+// filled once the list arrives.
+func (a *App) openForm(ctx context.Context, u user, trigger string) {
+	log := a.log.With().Str("user_id", u.id).Logger()
+	meta := formMeta{Channel: u.channel, Requester: u.id}
+	values := formValues{Type: restore.TypeBackup}
+	full := a.forms.cache.hasFreshList()
+	view := loadingView()
+	if full {
+		view = formView(meta, values, formData{instances: a.forms.cache.listed()})
+	}
+	resp, err := a.api.OpenViewContext(ctx, trigger, view)
+	if err != nil {
+		log.Warn().Err(err).Msg("could not open the request form")
+		a.tell(ctx, u, fmt.Sprintf(":warning: The request form could not be opened (%s). Run `/db-restore` again, or type the request:\n\n%s", esc(err.Error()), command.Usage))
+		return
+	}
+	s := a.forms.session(resp.ID)
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.hash = resp.Hash
+	if full {
+		return
+	}
+	ins, err := a.forms.cache.list(ctx)
+	if err != nil {
+		a.updateForm(ctx, s, resp.ID, resp.Hash, failedView(":warning: The instance list could not be read from GaussDB. "+explain(a.log, err)))
+		return
+	}
+	a.updateForm(ctx, s, resp.ID, resp.Hash, formView(meta, values, formData{instances: ins}))
+}
+
+// formChange is one change inside an open form that alters other fields.
+type formChange struct {
+	viewID, hash, actionTS string
+	meta                   formMeta
+	values                 formValues
+}
+
+// routeModalAction answers a change inside the form: an empty ack, then
+// the form redrawn for the new source, type, time or target.
+func (a *App) routeModalAction(cb slack.InteractionCallback) (any, func(context.Context)) {
+	if cb.View.CallbackID != formCallback || a.forms.cache == nil {
+		return nil, nil
+	}
+	for _, act := range cb.ActionCallback.BlockActions {
+		if act == nil {
+			continue
+		}
+		switch act.ActionID {
+		case fieldSource, fieldType, fieldTime, fieldTarget:
+		default:
+			continue
+		}
+		meta := decodeMeta(cb.View.PrivateMetadata)
+		ch := formChange{viewID: cb.View.ID, hash: cb.View.Hash, actionTS: act.ActionTs, meta: meta,
+			values: readValues(meta, cb.View.State).apply(*act)}
+		return nil, func(ctx context.Context) { a.onFormChange(ctx, ch) }
+	}
 	return nil, nil
 }
 
-// routeSuggestion answers an external select's search with options; it
-// must not do I/O: the options go back in the ack.
-func (a *App) routeSuggestion(slack.InteractionCallback) any { return nil }
+func (a *App) onFormChange(ctx context.Context, ch formChange) {
+	s := a.forms.session(ch.viewID)
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if !s.advance(ch.actionTS) {
+		return // a later change was already drawn
+	}
+	meta := ch.meta
+	if meta.TZ == "" {
+		loc, err := a.people.location(ctx, meta.Requester)
+		if err != nil {
+			a.log.Warn().Err(err).Str("user_id", meta.Requester).Msg("time zone unknown; the form shows UTC")
+		} else {
+			meta.TZ = loc.String()
+		}
+	}
+	a.updateForm(ctx, s, ch.viewID, ch.hash, a.renderForm(ctx, meta, ch.values, nil, ""))
+}
 
-// routeModalAction answers a change inside the form.
-func (a *App) routeModalAction(slack.InteractionCallback) (any, func(context.Context)) {
-	return nil, nil
+// renderForm reads what the form offers for the chosen source and draws it.
+func (a *App) renderForm(ctx context.Context, meta formMeta, v formValues, problems map[string]string, summary string) slack.ModalViewRequest {
+	cache := a.forms.cache
+	d := formData{problems: problems, summary: summary}
+	var loadErrs []string
+	couldNot := func(what string, err error) {
+		loadErrs = append(loadErrs, fmt.Sprintf(":warning: Could not read %s from GaussDB, so the choices may be incomplete. %s", what, explain(a.log, err)))
+	}
+	ins, err := cache.list(ctx)
+	if err != nil {
+		couldNot("the instance list", err)
+		ins = cache.listed()
+	}
+	d.instances = ins
+	if v.Source != meta.Source {
+		// Choices made for another source do not apply to this one.
+		v.Backup, v.Target, v.Confirm = "", "", ""
+	}
+	meta.Source, meta.SourceName = v.Source, ""
+	if v.Source != "" {
+		d.source = restore.Instance{ID: v.Source}
+		for _, in := range ins {
+			if in.ID == v.Source {
+				d.source = in
+			}
+		}
+		meta.SourceName = d.source.Name
+		switch v.Type {
+		case restore.TypeBackup:
+			if d.backups, err = cache.completedBackups(ctx, v.Source); err != nil {
+				couldNot("the source's backups", err)
+			}
+		case restore.TypeTimestamp:
+			if d.windows, err = cache.restoreWindows(ctx, v.Source); err != nil {
+				couldNot("the source's restorable window", err)
+			}
+		}
+		if d.targets, err = cache.targets(ctx, d.source); err != nil {
+			couldNot("the possible targets", err)
+		}
+	}
+	d.loadErr = strings.Join(loadErrs, "\n")
+	return formView(meta, v, d)
+}
+
+// updateForm replaces an open view. A hash conflict means the view changed
+// since the change being drawn was made: it is retried once with the
+// newest hash this replica knows, which is only ever that of a change drawn
+// before this one.
+func (a *App) updateForm(ctx context.Context, s *formSession, viewID, hash string, view slack.ModalViewRequest) {
+	resp, err := a.api.UpdateViewContext(ctx, view, "", hash, viewID)
+	if err != nil && strings.Contains(err.Error(), "hash_conflict") && s.hash != "" && s.hash != hash {
+		resp, err = a.api.UpdateViewContext(ctx, view, "", s.hash, viewID)
+	}
+	if err != nil {
+		a.log.Warn().Err(err).Str("view_id", viewID).Msg("could not update the request form")
+		return
+	}
+	s.hash = resp.Hash
+}
+
+// formSubmission is a submitted form that passed the checks needing no I/O.
+type formSubmission struct {
+	viewID, user string
+	meta         formMeta
+	values       formValues
+}
+
+// routeSubmission answers a submitted form: field errors at once for
+// whatever can be checked without I/O, else a "checking" view while the
+// request goes through the same validation as the text command.
+func (a *App) routeSubmission(cb slack.InteractionCallback) (any, func(context.Context)) {
+	if cb.View.CallbackID != formCallback {
+		return nil, nil
+	}
+	meta := decodeMeta(cb.View.PrivateMetadata)
+	values := readValues(meta, cb.View.State)
+	if errs := checkForm(meta, values, inputBlockIDs(cb.View), a.now()); errs != nil {
+		return slack.NewErrorsViewSubmissionResponse(errs), nil
+	}
+	checking := checkingView()
+	sub := formSubmission{viewID: cb.View.ID, user: cb.User.ID, meta: meta, values: values}
+	return slack.NewUpdateViewSubmissionResponse(&checking), func(ctx context.Context) { a.onFormSubmit(ctx, sub) }
+}
+
+// onFormSubmit creates the request. Success shows its ID; a refusal brings
+// the form back with the entries kept and the problem next to its field.
+func (a *App) onFormSubmit(ctx context.Context, sub formSubmission) {
+	log := a.log.With().Str("user_id", sub.user).Str("view_id", sub.viewID).Logger()
+	req, err := a.createRequest(ctx, sub.user, sub.meta.Channel, sub.values.draft())
+	if err == nil {
+		if _, uerr := a.api.UpdateViewContext(ctx, doneView(req), "", "", sub.viewID); uerr != nil {
+			// The form was closed while it was checked: say it in the channel.
+			log.Info().Err(uerr).Msg("form gone; telling the requester in the channel")
+			a.whisper(ctx, sub.meta.Channel, sub.user, fmt.Sprintf(":inbox_tray: Request `%s` is waiting for approval in <#%s>: %s. `/db-restore cancel %s` withdraws it.",
+				req.ID, req.Channel, whatLine(req), req.ID))
+		}
+		return
+	}
+	words := explain(a.log, err)
+	summary := ":warning: *Not requested.* " + words
+	problems := map[string]string{}
+	var fe *restore.FieldError
+	if errors.As(err, &fe) {
+		if k := problemField(fe.Field, sub.meta.Source); k != "" {
+			problems[k] = words
+			summary = fmt.Sprintf(":warning: *Not requested:* GaussDB does not accept the %s shown below. Change it and submit again.", fe.Field)
+		}
+		a.forms.cache.forget(sub.meta.Source) // show what is true now
+	}
+	log.Info().Err(err).Msg("form submission refused")
+	if _, uerr := a.api.UpdateViewContext(ctx, a.renderForm(ctx, sub.meta, sub.values, problems, summary), "", "", sub.viewID); uerr != nil {
+		log.Info().Err(uerr).Msg("form gone; telling the requester in the channel")
+		a.whisper(ctx, sub.meta.Channel, sub.user, words)
+	}
+}
+
+// routeSuggestion answers a search in an external select with options from
+// memory: the options go back in the ack, so it must not do I/O.
+func (a *App) routeSuggestion(cb slack.InteractionCallback) any {
+	if a.forms.cache == nil || cb.View.CallbackID != formCallback {
+		return nil
+	}
+	meta := decodeMeta(cb.View.PrivateMetadata)
+	switch cb.ActionID {
+	case fieldSource:
+		return suggestions(nil, matching(a.forms.cache.listed(), cb.Value))
+	case fieldTarget:
+		if meta.Source == "" {
+			return nil
+		}
+		name := meta.SourceName
+		if name == "" {
+			name = meta.Source
+		}
+		original := slack.NewOptionBlockObject(targetOriginal, plain(truncate("The original instance (overwrite) · "+name, 75)), nil)
+		return suggestions([]*slack.OptionBlockObject{original}, matching(a.forms.cache.knownTargets(meta.Source), cb.Value))
+	}
+	return nil
 }

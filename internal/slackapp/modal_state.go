@@ -53,10 +53,20 @@ type formMeta struct {
 	SourceName string `json:"n,omitempty"`
 }
 
+// encode writes the metadata within Slack's 3000 characters. Only the
+// source's name, from the cloud, can be long; without it the form asks to
+// confirm an overwrite with the instance ID.
 func (m formMeta) encode() string {
 	b, _ := json.Marshal(m) // strings only: cannot fail
+	if utf8.RuneCount(b) > maxMetadata {
+		m.SourceName = ""
+		b, _ = json.Marshal(m)
+	}
 	return string(b)
 }
+
+// maxMetadata is Slack's limit on private_metadata, in characters.
+const maxMetadata = 3000
 
 func decodeMeta(s string) formMeta {
 	var m formMeta

@@ -2,6 +2,8 @@ package slackapp
 
 import (
 	"fmt"
+	"maps"
+	"slices"
 	"strings"
 	"time"
 
@@ -37,13 +39,12 @@ func formView(m formMeta, v formValues, d formData) slack.ModalViewRequest {
 			":information_source: There are no GaussDB(for MySQL) instances in this project to restore.")
 	}
 	var b []slack.Block
+	shown := map[string]bool{}
 	problem := func(block string) {
 		if p := d.problems[block]; p != "" {
 			b = append(b, slack.NewContextBlock("", mrkdwn(truncate(p, 3000))))
+			shown[block] = true
 		}
-	}
-	if d.summary != "" {
-		b = append(b, slack.NewSectionBlock(mrkdwn(truncate(d.summary, 3000)), nil, nil))
 	}
 	b = append(b, dispatching(slack.NewInputBlock(fieldSource, plain("Source instance"),
 		plain("The instance whose backup or past state is restored."), sourceElement(v, d))))
@@ -83,6 +84,19 @@ func formView(m formMeta, v formValues, d formData) slack.ModalViewRequest {
 	b = append(b, tb)
 	problem(fieldTicket)
 
+	// The summary goes on top, with any problem whose field is not shown.
+	var top []string
+	if d.summary != "" {
+		top = append(top, d.summary)
+	}
+	for _, k := range slices.Sorted(maps.Keys(d.problems)) {
+		if !shown[k] {
+			top = append(top, d.problems[k])
+		}
+	}
+	if len(top) > 0 {
+		b = append([]slack.Block{slack.NewSectionBlock(mrkdwn(truncate(strings.Join(top, "\n"), 3000)), nil, nil)}, b...)
+	}
 	return slack.ModalViewRequest{
 		Type:            slack.VTModal,
 		Title:           plain(formTitle),
@@ -172,13 +186,14 @@ func backupBlock(m formMeta, v formValues, d formData) []slack.Block {
 		if d.loadErr != "" {
 			return nil
 		}
-		return []slack.Block{slack.NewSectionBlock(mrkdwn(":information_source: "+instanceLabel(d.source.Name, v.Source)+
-			" has no completed backup. Choose a point in time instead."), nil, nil)}
+		return []slack.Block{slack.NewSectionBlock(mrkdwn(truncate(":information_source: "+instanceLabel(d.source.Name, v.Source)+
+			" has no completed backup. Choose a point in time instead.", 3000)), nil, nil)}
 	}
 	loc := m.location()
-	opts := make([]*slack.OptionBlockObject, len(d.backups))
+	backups := d.backups[:min(len(d.backups), maxOptions)]
+	opts := make([]*slack.OptionBlockObject, len(backups))
 	var initial *slack.OptionBlockObject
-	for i, bk := range d.backups {
+	for i, bk := range backups {
 		opts[i] = backupOption(bk, loc)
 		if bk.ID == v.Backup {
 			initial = opts[i]
@@ -291,10 +306,19 @@ func targetElement(v formValues, d formData) slack.BlockElement {
 		}
 		opts = append(opts, o)
 	}
-	if len(opts) > maxOptions {
-		if initial == nil && v.Target != "" {
-			initial = instanceOption(restore.Instance{ID: v.Target})
+	if initial == nil && v.Target != "" {
+		// The person's choice is no longer eligible (GaussDB just refused
+		// it): keep it, with its state, next to the problem shown under it.
+		kept := restore.Instance{ID: v.Target}
+		for _, in := range d.instances {
+			if in.ID == v.Target {
+				kept = in
+			}
 		}
+		initial = instanceOption(kept)
+		opts = append(opts, initial)
+	}
+	if len(opts) > maxOptions {
 		return externalSelect(fieldTarget, "Search by name or ID", initial)
 	}
 	sel := slack.NewOptionsSelectBlockElement(slack.OptTypeStatic, plain("Choose where to restore to"), fieldTarget, opts...)
@@ -308,9 +332,9 @@ func confirmBlocks(m formMeta, v formValues, source restore.Instance) []slack.Bl
 	if name == "" {
 		name = v.Source
 	}
-	warn := slack.NewSectionBlock(mrkdwn(fmt.Sprintf(
+	warn := slack.NewSectionBlock(mrkdwn(truncate(fmt.Sprintf(
 		":warning: *Restore to the original instance:* this overwrites the current data of %s. The instance is unavailable while it restores.",
-		instanceLabel(source.Name, v.Source))), nil, nil)
+		instanceLabel(truncate(source.Name, 100), v.Source)), 3000)), nil, nil)
 	in := slack.NewPlainTextInputBlockElement(nil, fieldConfirm)
 	in.InitialValue = truncate(v.Confirm, 255)
 	label := truncate("Type "+name+" to confirm the overwrite", 2000)

@@ -57,10 +57,12 @@ func (a *App) onEvent(sm *socketmode.Client, evt socketmode.Event, submit func(f
 	if evt.Request == nil || evt.Request.EnvelopeID == "" {
 		return // hello and client-side events carry no envelope to ack
 	}
+	start := time.Now()
 	payload, job := a.route(evt)
 	if err := sm.Ack(*evt.Request, payload); err != nil {
 		a.log.Error().Err(err).Str("envelope_id", evt.Request.EnvelopeID).Msg("ack failed")
 	}
+	a.m.Ack(evt.Request.Type, time.Since(start))
 	if job != nil {
 		submit(job)
 	}

@@ -19,6 +19,7 @@ func (a *App) reap(ctx context.Context) {
 	}
 	for _, r := range reqs {
 		a.log.Warn().Str("request_id", r.ID).Msg("interrupted submission marked outcome unknown")
+		a.m.Transition(string(r.State))
 		a.refresh(ctx, r)
 		a.thread(ctx, r, ":grey_question: *Outcome unknown:* the bot stopped while submitting this restore, so it cannot tell whether GaussDB received it. It was *not* retried. Check the target instance's status and recent jobs in the GaussDB console.")
 		a.announce(ctx, r, fmt.Sprintf(":grey_question: Restore `%s` has an unknown outcome (the bot stopped while submitting): %s", r.ID, whatLine(r)))
@@ -75,6 +76,7 @@ func (a *App) remind(ctx context.Context, r approvals.Request) {
 
 func (a *App) expired(ctx context.Context, r approvals.Request) {
 	a.log.Info().Str("request_id", r.ID).Msg("request expired")
+	a.m.Transition(string(approvals.StateExpired))
 	a.refresh(ctx, r)
 	a.thread(ctx, r, fmt.Sprintf(":alarm_clock: Expired at %s without enough approvals. Nothing will be restored; the requester can ask again.", stamp(r.ExpiresAt)))
 	a.announce(ctx, r, fmt.Sprintf(":alarm_clock: Restore `%s` expired unapproved: %s", r.ID, whatLine(r)))

@@ -37,6 +37,7 @@ func explain(log zerolog.Logger, err error) string {
 		rejected *restore.RejectedError
 		unknown  *restore.UnknownOutcomeError
 		denied   *notAllowedError
+		frozen   *frozenError
 	)
 	switch {
 	case errors.As(err, &usage):
@@ -49,6 +50,12 @@ func explain(log zerolog.Logger, err error) string {
 		return s
 	case errors.As(err, &refusal):
 		return refusalWords(refusal)
+	case errors.As(err, &frozen):
+		s := fmt.Sprintf(":snowflake: Restores are frozen (%s): %s. Nothing was changed.", frozen.scope, esc(frozen.reason))
+		if frozen.by != "" {
+			s += fmt.Sprintf(" Frozen by <@%s>; an admin lifts it with `/db-restore freeze off`.", frozen.by)
+		}
+		return s
 	case errors.As(err, &denied):
 		s := fmt.Sprintf(":no_entry: You are not allowed to %s restores.", denied.action)
 		if len(denied.who) > 0 {

@@ -1,9 +1,10 @@
--- note: ARGV id, now, detail, once_flag. Adds an audit entry to a submitted
+-- note: ARGV id, now, detail, once_flag. Adds an audit entry to an executing or submitted
 -- request without changing its state (job progress, a timeout warning).
 -- With a once_flag, only the first caller ever gets 'ok' for that flag, so
 -- that with several replicas a warning is given once.
 if not exists() then return missing() end
-if get('state') ~= 'submitted' then return reply('not_pending') end
+local st = get('state')
+if st ~= 'submitted' and st ~= 'executing' then return reply('not_pending') end
 local flag = ARGV[4]
 if flag ~= '' then
   if redis.call('HSETNX', K.req, 'once:' .. flag, now) == 0 then

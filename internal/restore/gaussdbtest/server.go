@@ -93,6 +93,8 @@ type Server struct {
 	ts   *httptest.Server
 	done chan struct{} // closed on cleanup: ends pending delays
 
+	closeOnce sync.Once
+
 	mu        sync.Mutex
 	instances []*Instance
 	backups   []*restore.Backup
@@ -107,36 +109,11 @@ type Server struct {
 // New starts a fake on a loopback port; it stops when the test ends.
 func New(tb testing.TB, o Options) *Server {
 	tb.Helper()
-	if o.AK == "" {
-		o.AK = "test-ak"
+	s, err := NewServer(o)
+	if err != nil {
+		tb.Fatalf("start fake gaussdb: %v", err)
 	}
-	if o.SK == "" {
-		o.SK = "test-sk"
-	}
-	if o.ProjectID == "" {
-		o.ProjectID = "0123456789abcdef0123456789abcdef"
-	}
-	if o.NotFoundStatus == 0 {
-		o.NotFoundStatus = http.StatusNotFound
-	}
-	if o.MaxSkew == 0 {
-		o.MaxSkew = 15 * time.Minute
-	}
-	if o.Now == nil {
-		o.Now = time.Now
-	}
-	s := &Server{
-		opts:    o,
-		done:    make(chan struct{}),
-		windows: make(map[string][]restore.Window),
-		jobs:    make(map[string]*job),
-	}
-	s.ts = httptest.NewServer(s.routes())
-	s.URL = s.ts.URL
-	tb.Cleanup(func() {
-		close(s.done)
-		s.ts.Close()
-	})
+	tb.Cleanup(s.Close)
 	return s
 }
 
