@@ -122,3 +122,19 @@ func TestBadConfigurationNamesEveryVariable(t *testing.T) {
 		}
 	}
 }
+
+func TestMissingScopeStopsTheBot(t *testing.T) {
+	h := newHarness(t)
+	b := h.start()
+	h.slack.FailNext("chat.postMessage", "missing_scope")
+	h.slash(requester, h.backupCommand("no scope"))
+	select {
+	case err := <-b.done:
+		b.done <- nil
+		if err == nil || !strings.Contains(err.Error(), "SLACK_BOT_TOKEN") || !strings.Contains(err.Error(), "missing_scope") {
+			t.Fatalf("run: got %v, want an error naming SLACK_BOT_TOKEN and missing_scope", err)
+		}
+	case <-time.After(15 * time.Second):
+		t.Fatal("the bot kept running with a token that lacks a scope")
+	}
+}

@@ -84,6 +84,7 @@ type App struct {
 	opt       Options
 
 	connected atomic.Bool
+	fatal     chan error // a Web API answer that no retry can fix; stops Run
 }
 
 // New builds the app; Run starts it.
@@ -130,7 +131,8 @@ func New(o Options) (*App, error) {
 	return &App{
 		log: o.Log, api: o.API, store: o.Store, check: o.Validator, cloud: o.Restorer, jobs: o.Jobs, m: o.Metrics,
 		policy: o.Policy, instances: o.Instances, backups: o.Backups,
-		now: o.Now, people: newPeople(o.API, o.Now), forms: newForms(o.Catalog, o.Now), opt: o,
+		fatal: make(chan error, 1),
+		now:   o.Now, people: newPeople(o.API, o.Now), forms: newForms(o.Catalog, o.Now), opt: o,
 	}, nil
 }
 

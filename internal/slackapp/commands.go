@@ -76,7 +76,7 @@ func (a *App) tell(ctx context.Context, u user, text string) {
 		_, err = a.api.PostEphemeralContext(ctx, u.channel, u.id, opts...)
 	}
 	if err != nil {
-		a.m.APIError("slack", "response_url")
+		a.slackFailed("response_url", err)
 		a.log.Warn().Err(err).Str("user_id", u.id).Msg("could not answer user")
 	}
 }
@@ -164,6 +164,7 @@ func (a *App) createRequest(ctx context.Context, requester, channel string, d dr
 
 	_, ts, err := a.api.PostMessageContext(ctx, ch, slack.MsgOptionText(fallbackText(req), false), slack.MsgOptionBlocks(approvalBlocks(req)...))
 	if err != nil {
+		a.slackFailed("chat.postMessage", err)
 		// Nobody can approve a request nobody sees: withdraw it.
 		if _, cerr := a.store.Cancel(ctx, req.ID, requester); cerr != nil {
 			log.Error().Err(cerr).Msg("could not withdraw a request whose approval message failed")

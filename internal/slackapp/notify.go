@@ -16,7 +16,7 @@ func (a *App) refresh(ctx context.Context, r approvals.Request) {
 	_, _, _, err := a.api.UpdateMessageContext(ctx, r.Channel, r.MessageTS,
 		slack.MsgOptionText(fallbackText(r), false), slack.MsgOptionBlocks(approvalBlocks(r)...))
 	if err != nil {
-		a.m.APIError("slack", "chat.update")
+		a.slackFailed("chat.update", err)
 		a.log.Warn().Err(err).Str("request_id", r.ID).Msg("could not update the approval message")
 	}
 }
@@ -27,7 +27,7 @@ func (a *App) thread(ctx context.Context, r approvals.Request, text string) {
 		return
 	}
 	if _, _, err := a.api.PostMessageContext(ctx, r.Channel, slack.MsgOptionText(text, false), slack.MsgOptionTS(r.MessageTS)); err != nil {
-		a.m.APIError("slack", "chat.postMessage")
+		a.slackFailed("chat.postMessage", err)
 		a.log.Warn().Err(err).Str("request_id", r.ID).Msg("could not post in the request's thread")
 	}
 }
@@ -39,7 +39,7 @@ func (a *App) announce(ctx context.Context, r approvals.Request, text string) {
 		return
 	}
 	if _, _, err := a.api.PostMessageContext(ctx, ch, slack.MsgOptionText(text, false)); err != nil {
-		a.m.APIError("slack", "chat.postMessage")
+		a.slackFailed("chat.postMessage", err)
 		a.log.Warn().Err(err).Str("request_id", r.ID).Str("channel_id", ch).Msg("could not post in the incident channel")
 	}
 }
@@ -47,7 +47,7 @@ func (a *App) announce(ctx context.Context, r approvals.Request, text string) {
 // whisper answers a clicker privately in the channel of the message clicked.
 func (a *App) whisper(ctx context.Context, channel, userID, text string) {
 	if _, err := a.api.PostEphemeralContext(ctx, channel, userID, slack.MsgOptionText(text, false)); err != nil {
-		a.m.APIError("slack", "chat.postEphemeral")
+		a.slackFailed("chat.postEphemeral", err)
 		a.log.Warn().Err(err).Str("user_id", userID).Msg("could not answer the clicker")
 	}
 }
@@ -56,12 +56,12 @@ func (a *App) whisper(ctx context.Context, channel, userID, text string) {
 func (a *App) dm(ctx context.Context, userID, text string) {
 	ch, _, _, err := a.api.OpenConversationContext(ctx, &slack.OpenConversationParameters{Users: []string{userID}})
 	if err != nil {
-		a.m.APIError("slack", "conversations.open")
+		a.slackFailed("conversations.open", err)
 		a.log.Warn().Err(err).Str("user_id", userID).Msg("could not open a direct message")
 		return
 	}
 	if _, _, err := a.api.PostMessageContext(ctx, ch.ID, slack.MsgOptionText(text, false)); err != nil {
-		a.m.APIError("slack", "chat.postMessage")
+		a.slackFailed("chat.postMessage", err)
 		a.log.Warn().Err(err).Str("user_id", userID).Msg("could not send a direct message")
 	}
 }

@@ -31,6 +31,9 @@ func (a *App) serveSocket(ctx context.Context, submit func(func(context.Context)
 		case err := <-runErr:
 			a.connected.Store(false)
 			return fatalSlackError(err)
+		case err := <-a.fatal:
+			a.connected.Store(false)
+			return err
 		case evt := <-sm.Events:
 			a.onEvent(sm, evt, submit)
 		}
@@ -162,5 +165,27 @@ func (p *openPacer) wait(ctx context.Context) error {
 		return nil
 	case <-ctx.Done():
 		return ctx.Err()
+	}
+}
+
+// slackFailed counts a failed Web API call and, when Slack says the bot
+// token itself is unusable (revoked, or missing a scope the app needs),
+// stops the bot with a message saying what to do: such errors do not heal.
+func (a *App) slackFailed(method string, err error) {
+	a.m.APIError("slack", method)
+	msg := err.Error()
+	for _, code := range []string{"invalid_auth", "not_authed", "token_revoked", "token_expired", "account_inactive", "missing_scope", "not_allowed_token_type"} {
+		if !strings.Contains(msg, code) {
+			continue
+		}
+		fix := "install the app again and set SLACK_BOT_TOKEN to its Bot User OAuth Token"
+		if code == "missing_scope" {
+			fix = "add the scopes in manifest.yml to the app (OAuth & Permissions), reinstall it, and set SLACK_BOT_TOKEN to the new token"
+		}
+		select {
+		case a.fatal <- fmt.Errorf("slack rejected SLACK_BOT_TOKEN on %s (%s): %s", method, code, fix):
+		default:
+		}
+		return
 	}
 }
