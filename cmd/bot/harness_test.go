@@ -379,4 +379,6 @@ func blocksText(m slacktest.Message) string {
 
 type slacktestMessage = slacktest.Message
 
-func slacktestUser(id string) slacktest.User { return slacktest.User{ID: id, Name: strings.ToLower(id), TZ: "UTC"} }
+func slacktestUser(id string) slacktest.User {
+	return slacktest.User{ID: id, Name: strings.ToLower(id), TZ: "UTC"}
+}
