@@ -224,7 +224,15 @@ func (h *harness) waitFor(what string, cond func() bool) {
 func (h *harness) approvalMessage(n int) slacktest.Message {
 	h.t.Helper()
 	h.waitFor(fmt.Sprintf("approval message %d", n), func() bool { return len(h.slack.Messages(approvals_)) >= n })
-	return h.slack.Messages(approvals_)[n-1]
+	m := h.slack.Messages(approvals_)[n-1]
+	// The bot records where the message is just after posting it; timed
+	// tests (reminders, expiry) start from there, as a person would.
+	id := requestID(h.t, m)
+	h.waitFor("message recorded", func() bool {
+		r, err := h.store().Get(context.Background(), id)
+		return err == nil && r.MessageTS != ""
+	})
+	return m
 }
 
 // current is the message as it stands after updates.
@@ -381,4 +389,12 @@ type slacktestMessage = slacktest.Message
 
 func slacktestUser(id string) slacktest.User {
 	return slacktest.User{ID: id, Name: strings.ToLower(id), TZ: "UTC"}
+}
+
+// useRedis points the bot, and the harness's own store, at another Redis.
+func (h *harness) useRedis(addr string) {
+	h.env["REDIS_URL"] = "redis://" + addr
+	c := redis.NewClient(&redis.Options{Addr: addr})
+	h.t.Cleanup(func() { _ = c.Close() })
+	h.rdb = c
 }

@@ -47,7 +47,7 @@ func TestHealthReadinessAndMetrics(t *testing.T) {
 	}
 	t.Cleanup(m.Close)
 	redisAddr := m.Addr()
-	h.env["REDIS_URL"] = "redis://" + redisAddr
+	h.useRedis(redisAddr)
 	addr := freeAddr(t)
 	h.env["HEALTH_ADDR"] = addr
 	base := "http://" + addr

@@ -19,7 +19,7 @@ func TestRedisOutageIsToldAndSurvived(t *testing.T) {
 	}
 	t.Cleanup(m.Close)
 	addr := m.Addr()
-	h.env["REDIS_URL"] = "redis://" + addr
+	h.useRedis(addr)
 	h.start()
 
 	m.Close() // Redis goes away
