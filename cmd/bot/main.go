@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"os"
 	"os/signal"
+	"runtime/debug"
 	"syscall"
 	"time"
 	_ "time/tzdata" // requesters' time zones, even on images without zoneinfo
@@ -16,7 +17,17 @@ import (
 // state writes finish, within the 30 s Kubernetes gives by default.
 const shutdownGrace = 20 * time.Second
 
+// gcPercent replaces Go's default GOGC of 100. The live heap is tiny (about
+// 2 MiB), so at 100 a burst of envelopes triggers a collection every few
+// dozen requests, and its assists and pauses land on the ack path. At 400 a
+// burst of 1000 commands acks several times faster (see the load tool) for
+// a peak RSS near 40 MiB. GOGC and GOMEMLIMIT in the environment still win.
+const gcPercent = 400
+
 func main() {
+	if _, set := os.LookupEnv("GOGC"); !set {
+		debug.SetGCPercent(gcPercent)
+	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	go func() {
 		<-ctx.Done()
