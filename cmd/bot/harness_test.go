@@ -215,8 +215,22 @@ func (h *harness) slash(user, text string) slacktest.Ack {
 // waitFor polls the fakes until cond holds.
 func (h *harness) waitFor(what string, cond func() bool) {
 	h.t.Helper()
-	if err := h.slack.WaitFor(h.ctx(), cond); err != nil {
-		h.t.Fatalf("waiting for %s: %v", what, err)
+	// Re-check on every change in the fake Slack, and every few
+	// milliseconds for conditions on Redis, GaussDB or HTTP.
+	ctx := h.ctx()
+	tick := time.NewTicker(5 * time.Millisecond)
+	defer tick.Stop()
+	for {
+		changed := h.slack.Changed()
+		if cond() {
+			return
+		}
+		select {
+		case <-changed:
+		case <-tick.C:
+		case <-ctx.Done():
+			h.t.Fatalf("waiting for %s: %v", what, ctx.Err())
+		}
 	}
 }
 
