@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"os"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -119,7 +120,7 @@ func newHarness(t testing.TB) *harness {
 		"SLACK_APP_TOKEN":            appToken,
 		"SLACK_BOT_TOKEN":            botToken,
 		"SLACK_API_URL":              h.slack.APIURL(),
-		"REDIS_URL":                  redistest.Server(t),
+		"REDIS_URL":                  redisURL(t, h.rdb),
 		"REDIS_KEY_PREFIX":           h.prefix,
 		"HUAWEICLOUD_SDK_AK":         o.AK,
 		"HUAWEICLOUD_SDK_SK":         o.SK,
@@ -411,4 +412,18 @@ func (h *harness) useRedis(addr string) {
 	c := redis.NewClient(&redis.Options{Addr: addr})
 	h.t.Cleanup(func() { _ = c.Close() })
 	h.rdb = c
+}
+
+// redisURL is the REDIS_URL that reaches the same server as c: REDIS_URL
+// itself when set, else c's address (a throwaway redis-server, or the
+// embedded store, which exists once per client).
+func redisURL(t testing.TB, c redis.UniversalClient) string {
+	if u := os.Getenv("REDIS_URL"); u != "" {
+		return u
+	}
+	cl, ok := c.(*redis.Client)
+	if !ok {
+		t.Fatalf("redistest gave a %T; set REDIS_URL", c)
+	}
+	return "redis://" + cl.Options().Addr
 }
