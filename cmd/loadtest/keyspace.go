@@ -42,31 +42,7 @@ func openKeyspace(ctx context.Context, rawURL string) (*keyspace, error) {
 // the client.
 func (k *keyspace) close(ctx context.Context) error {
 	defer k.client.Close()
-	del := func(ctx context.Context, node redis.UniversalClient) error {
-		iter := node.Scan(ctx, 0, k.prefix+"*", 500).Iterator()
-		var batch []string
-		for iter.Next(ctx) {
-			if batch = append(batch, iter.Val()); len(batch) == 500 {
-				if err := node.Unlink(ctx, batch...).Err(); err != nil {
-					return err
-				}
-				batch = batch[:0]
-			}
-		}
-		if err := iter.Err(); err != nil {
-			return err
-		}
-		if len(batch) > 0 {
-			return node.Unlink(ctx, batch...).Err()
-		}
-		return nil
-	}
-	var err error
-	if cc, ok := k.client.(*redis.ClusterClient); ok {
-		err = cc.ForEachMaster(ctx, func(ctx context.Context, node *redis.Client) error { return del(ctx, node) })
-	} else {
-		err = del(ctx, k.client)
-	}
+	err := redisconn.DeletePrefix(ctx, k.client, k.prefix)
 	if err != nil {
 		return fmt.Errorf("delete keys under %s: %w", k.prefix, err)
 	}
