@@ -70,8 +70,12 @@ func runWith(ctx context.Context, args []string, getenv func(string) string, std
 		slack.OptionAPIURL(cfg.SlackAPIURL),
 		slack.OptionHTTPClient(slackapp.NewHTTPClient(30*time.Second)))
 	auth, err := api.AuthTestContext(ctx)
-	if err != nil {
-		return fmt.Errorf("slack rejected SLACK_BOT_TOKEN (%v): install the app to the workspace and copy its Bot User OAuth Token (xoxb-…) into SLACK_BOT_TOKEN", err)
+	var rejected slack.SlackErrorResponse
+	switch {
+	case errors.As(err, &rejected):
+		return fmt.Errorf("slack rejected SLACK_BOT_TOKEN (%s): install the app to the workspace and copy its Bot User OAuth Token (xoxb-…) into SLACK_BOT_TOKEN", rejected.Err)
+	case err != nil:
+		return fmt.Errorf("could not reach Slack at SLACK_API_URL %s: %w", cfg.SlackAPIURL, err)
 	}
 	log.Info().Str("bot_user_id", auth.UserID).Str("team", auth.Team).Bool("dry_run", cfg.DryRun).Msg("starting db-restore")
 
@@ -93,15 +97,18 @@ func runWith(ctx context.Context, args []string, getenv func(string) string, std
 		return err
 	}
 
-	g, gctx := errgroup.WithContext(ctx)
-	g.Go(func() error { return app.Run(gctx) })
+	var ln net.Listener
 	if cfg.HealthAddr != "off" {
-		srv := newHealthServer(app, conn, m)
-		ln, err := net.Listen("tcp", cfg.HealthAddr)
-		if err != nil {
+		if ln, err = net.Listen("tcp", cfg.HealthAddr); err != nil {
 			return fmt.Errorf("HEALTH_ADDR %s: %w", cfg.HealthAddr, err)
 		}
 		fmt.Fprintf(stdout, "health on http://%s\n", ln.Addr())
+	}
+
+	g, gctx := errgroup.WithContext(ctx)
+	g.Go(func() error { return app.Run(gctx) })
+	if ln != nil {
+		srv := newHealthServer(app, conn, m)
 		g.Go(func() error {
 			if err := srv.Serve(ln); !errors.Is(err, http.ErrServerClosed) {
 				return err
