@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"fmt"
 	"strings"
 	"testing"
@@ -151,5 +152,34 @@ func TestLongJobWarnsOnce(t *testing.T) {
 	time.Sleep(400 * time.Millisecond)
 	if n := countContaining(h.slack.Thread(msg.Channel, msg.TS), "still running after"); n != 1 {
 		t.Errorf("warnings: got %d, want 1", n)
+	}
+}
+
+func TestFollowerTakeoverAfterCrash(t *testing.T) {
+	h := newHarness(t)
+	h.env["RESTORE_JOB_POLL_INTERVAL"] = "200ms" // lease time max(3×poll, 2 s) = 2 s
+	h.gauss.SetRestoreJobPolls(5)                // still running when the follower dies
+	a := h.start()
+	h.slash(requester, h.backupCommand("crash the follower"))
+	msg := h.approvalMessage(1)
+	id := requestID(t, msg)
+	h.click(approver, msg, "approve")
+	h.threadHas(msg, "Job ID")
+	a.stop(t)
+	// A crashed follower releases nothing: its lease stays until it lapses.
+	dead := h.store(approvals.WithOwner("dead-replica"))
+	if ok, err := dead.TakeLease(context.Background(), "follow:"+id, 2*time.Second); err != nil || !ok {
+		t.Fatalf("simulate the dead follower's lease: %v %v", ok, err)
+	}
+	crashed := time.Now()
+
+	h.start()
+	h.threadHas(msg, "Restore completed")
+	took := time.Since(crashed)
+	if took < 2*time.Second {
+		t.Errorf("the job was taken over after %s, before the dead follower's 2 s lease lapsed", took)
+	}
+	if took > 6*time.Second {
+		t.Errorf("the job was taken over only after %s; the lease is 2 s", took)
 	}
 }
