@@ -84,6 +84,7 @@ type harness struct {
 }
 
 type bot struct {
+	h      *harness
 	cancel context.CancelFunc
 	done   chan error
 }
@@ -154,7 +155,7 @@ func newHarness(t testing.TB) *harness {
 func (h *harness) start() *bot {
 	h.t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
-	b := &bot{cancel: cancel, done: make(chan error, 1)}
+	b := &bot{h: h, cancel: cancel, done: make(chan error, 1)}
 	want := h.slack.Connections() + 1
 	getenv := func(k string) string { return h.env[k] }
 	go func() {
@@ -176,6 +177,12 @@ func (h *harness) start() *bot {
 
 func (b *bot) stop(t testing.TB) {
 	t.Helper()
+	conns := b.h.slack.Connections()
+	defer func() {
+		// Wait until the fake has seen the socket close, so that the next
+		// start counts connections correctly.
+		b.h.waitFor("the stopped bot's socket to close", func() bool { return b.h.slack.Connections() < conns })
+	}()
 	b.cancel()
 	select {
 	case err := <-b.done:
