@@ -207,3 +207,24 @@ func (h *harness) paramHash(t testing.TB, m slacktestMessage) string {
 	i := strings.Index(s, requestID(t, m)+"|")
 	return s[i+7 : i+7+16]
 }
+
+func TestApproverRemovedFromPolicyIsRefused(t *testing.T) {
+	h := newHarness(t)
+	h.withPolicy(t, twoDBAs())
+	b := h.start()
+	h.slash(requester, h.backupCommand("policy changes while pending"))
+	msg := h.approvalMessage(1)
+	b.stop(t)
+
+	// The new policy file drops approver2 from the rule: its clicks no
+	// longer count, even on a request made under the old file.
+	h.withPolicy(t, strings.Replace(twoDBAs(), "approvers: ["+approver+", "+approver2+"]\n    required", "approvers: ["+approver+", "+groupMate+"]\n    required", 1))
+	h.start()
+	h.click(approver2, msg, "approve")
+	h.ephemeralHas(approver2, "not an approver")
+	h.click(approver, msg, "approve")
+	h.threadHas(msg, "(1 of 2)")
+	if n := len(h.restoreCalls()); n != 0 {
+		t.Fatalf("restore calls: %d", n)
+	}
+}

@@ -9,6 +9,7 @@ import (
 	"github.com/slack-go/slack"
 
 	"github.com/dbrestore/db-restore/internal/approvals"
+	"github.com/dbrestore/db-restore/internal/restore"
 )
 
 // routeInteraction acks every interaction at once and returns the work it
@@ -81,7 +82,7 @@ func (a *App) onDecision(ctx context.Context, d decision) {
 	}
 	// The requester hears why they cannot decide, not that they are no approver.
 	if d.user != req.Requester {
-		ok, err := a.people.member(ctx, d.user, req.Rule.Approvers)
+		ok, err := a.mayDecide(ctx, d.user, req)
 		if err != nil {
 			refuse(err)
 			return
@@ -123,4 +124,26 @@ func (a *App) onDecision(ctx context.Context, d decision) {
 	a.m.Decision(kind, "executing")
 	a.m.Transition(string(approvals.StateExecuting))
 	a.execute(ctx, res.Request)
+}
+
+// mayDecide reports whether user may approve or deny req now: an approver
+// of the rule captured on the request, and still an approver under the
+// policy in force today (a user removed from a group, or from the policy
+// file, loses the right even for requests made before).
+func (a *App) mayDecide(ctx context.Context, user string, req approvals.Request) (bool, error) {
+	ok, err := a.people.member(ctx, user, req.Rule.Approvers)
+	if err != nil || !ok {
+		return false, err
+	}
+	target := restore.Instance{ID: req.Params.TargetID, Name: req.Params.TargetName}
+	if a.instances != nil {
+		if in, err := a.instances.Instance(ctx, target.ID); err == nil {
+			target = in // with its tags, for tag rules
+		}
+	}
+	now, _ := a.policy.Match(target)
+	if now.Frozen {
+		return false, &frozenError{scope: fmt.Sprintf("rule %q", now.Name), reason: now.FrozenReason}
+	}
+	return a.people.member(ctx, user, now.Approvers)
 }
