@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"os"
 	"strings"
@@ -43,9 +42,8 @@ const (
 // clock runs with real time, plus an offset a test may advance.
 type clock struct{ offset atomic.Int64 }
 
-func (c *clock) Now() time.Time            { return time.Now().Add(time.Duration(c.offset.Load())) }
-func (c *clock) Advance(d time.Duration)   { c.offset.Add(int64(d)) }
-func (c *clock) since(t time.Time) float64 { return c.Now().Sub(t).Seconds() }
+func (c *clock) Now() time.Time          { return time.Now().Add(time.Duration(c.offset.Load())) }
+func (c *clock) Advance(d time.Duration) { c.offset.Add(int64(d)) }
 
 // syncBuffer collects the bot's log lines.
 type syncBuffer struct {
@@ -375,8 +373,6 @@ func (h *harness) restoreCalls() []gaussdbtest.RestoreCall { return h.gauss.Rest
 func (h *harness) backupCommand(reason string) string {
 	return fmt.Sprintf("source=%s target=%s backup=%s reason=%q", h.source.Name, h.target.ID, h.backup.ID, reason)
 }
-
-var errNoRequest = errors.New("no request")
 
 // staleClick sends a click on msg's button with the given value, built by
 // hand: as a client sends it when it has not yet seen the message lose its

@@ -7,7 +7,6 @@ package slackapp
 import (
 	"context"
 	"errors"
-	"fmt"
 	"runtime"
 	"sync"
 	"sync/atomic"
@@ -166,9 +165,4 @@ func (a *App) Run(ctx context.Context) error {
 		return nil
 	}
 	return err
-}
-
-// errorf wraps an error with the request it concerns.
-func errorf(id, what string, err error) error {
-	return fmt.Errorf("request %s: %s: %w", id, what, err)
 }

@@ -83,16 +83,6 @@ func (c *catalogCache) hasFreshList() bool {
 	return c.fresh(c.instances.at, instancesTTL)
 }
 
-// instance finds an instance in memory by ID.
-func (c *catalogCache) instance(id string) (restore.Instance, bool) {
-	for _, in := range c.listed() {
-		if in.ID == id {
-			return in, true
-		}
-	}
-	return restore.Instance{}, false
-}
-
 // list returns every instance, sorted by name, reading the cloud when the
 // list in memory is older than instancesTTL.
 func (c *catalogCache) list(ctx context.Context) ([]restore.Instance, error) {
