@@ -227,16 +227,27 @@ func (v *Validator) resolve(ctx context.Context, field, ref string) (Instance, e
 		Accepted: "one of the IDs " + strings.Join(ids, ", ")}
 }
 
-// checkTarget checks that the target can take a restore of the source.
-func (v *Validator) checkTarget(ctx context.Context, source, target Instance) error {
+// Eligible checks what the instances alone tell about a target: it is
+// ACTIVE and, unless it is the source itself, has the source's datastore
+// type and version. Table-name case sensitivity needs one more read per
+// instance (CaseSensitivity); the validator checks it too.
+func Eligible(source, target Instance) error {
 	if err := checkActive(target); err != nil {
 		return err
 	}
 	if source.ID == target.ID {
 		return nil
 	}
-	if err := checkSameEngine(source, target); err != nil {
+	return checkSameEngine(source, target)
+}
+
+// checkTarget checks that the target can take a restore of the source.
+func (v *Validator) checkTarget(ctx context.Context, source, target Instance) error {
+	if err := Eligible(source, target); err != nil {
 		return err
+	}
+	if source.ID == target.ID {
+		return nil
 	}
 	sc, err := v.cloud.CaseSensitivity(ctx, source.ID)
 	if err != nil {

@@ -185,12 +185,10 @@ func (c *catalogCache) forget(source string) {
 	c.instances.at = time.Time{}
 }
 
-// candidate reports whether target could take a restore of source, as far
-// as the instance list tells: ACTIVE, another instance, same datastore type
-// and version. Table-name case sensitivity needs one more read per instance.
+// candidate reports whether target, another instance than source, could
+// take a restore of it as far as the instance list tells (restore.Eligible).
 func candidate(source, target restore.Instance) bool {
-	return target.ID != source.ID && target.Status == "ACTIVE" &&
-		target.DatastoreType == source.DatastoreType && target.DatastoreVersion == source.DatastoreVersion
+	return target.ID != source.ID && restore.Eligible(source, target) == nil
 }
 
 // targets returns the instances, other than the source, that the restore
