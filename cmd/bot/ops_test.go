@@ -136,3 +136,38 @@ func (h *harness) restoreCallsStarted() []gaussdbtest.Request {
 	}
 	return out
 }
+
+func TestShutdownDuringSafetyBackupCallsNothing(t *testing.T) {
+	h := newHarness(t)
+	h.gauss.SetRestoreJobPolls(1 << 20) // the safety backup never completes
+	b := h.start()
+	// Onto the original instance: the default rule takes a safety backup first.
+	h.slash(requester, fmt.Sprintf("source=%s backup=%s reason=overwrite", h.source.Name, h.backup.ID))
+	msg := h.approvalMessage(1)
+	id := requestID(t, msg)
+	h.click(approver, msg, "approve")
+	h.threadHas(msg, "Taking a safety backup")
+
+	start := time.Now()
+	b.cancel() // SIGTERM while waiting for the backup
+	select {
+	case err := <-b.done:
+		b.done <- nil
+		if err != nil {
+			t.Fatalf("run: %v", err)
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("a pending safety backup held up the shutdown")
+	}
+	t.Logf("stopped %s after the signal", time.Since(start).Round(time.Millisecond))
+	r, err := h.store().Get(context.Background(), id)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r.State != approvals.StateFailed || !strings.Contains(r.Detail, "stopped before the safety backup") {
+		t.Fatalf("after shutdown: state %s detail %q; want failed, saying the restore was not called", r.State, r.Detail)
+	}
+	if n := len(h.restoreCalls()); n != 0 {
+		t.Fatalf("restore calls: %d", n)
+	}
+}

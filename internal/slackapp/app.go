@@ -84,7 +84,14 @@ type App struct {
 	opt       Options
 
 	connected atomic.Bool
-	fatal     chan error // a Web API answer that no retry can fix; stops Run
+	// executions are approved requests being carried out. They run beside
+	// the worker pool, not on it: a safety backup can take hours, and must
+	// not hold a worker that clicks and commands need.
+	executions sync.WaitGroup
+	// stopping ends when Run is asked to stop; long waits (a safety
+	// backup) give up then, while short work (the restore call) finishes.
+	stopping context.Context
+	fatal    chan error // a Web API answer that no retry can fix; stops Run
 }
 
 // New builds the app; Run starts it.
@@ -135,8 +142,8 @@ func New(o Options) (*App, error) {
 	return &App{
 		log: o.Log, api: o.API, store: o.Store, check: o.Validator, cloud: o.Restorer, jobs: o.Jobs, m: o.Metrics,
 		policy: o.Policy, instances: o.Instances, backups: o.Backups,
-		fatal: make(chan error, 1),
-		now:   o.Now, people: newPeople(o.API, o.Now), forms: newForms(o.Catalog, o.Now), opt: o,
+		fatal: make(chan error, 1), stopping: context.Background(),
+		now: o.Now, people: newPeople(o.API, o.Now), forms: newForms(o.Catalog, o.Now), opt: o,
 	}, nil
 }
 
@@ -148,6 +155,7 @@ func (a *App) Connected() bool { return a.connected.Load() }
 func (a *App) Run(ctx context.Context) error {
 	ctx, cancel := context.WithCancel(ctx) // a fatal Slack error stops the background loops too
 	defer cancel()
+	a.stopping = ctx
 	work := context.WithoutCancel(ctx) // in-flight work finishes after a shutdown signal
 	p := startPool(a.opt.Workers, 4096)
 
@@ -160,7 +168,8 @@ func (a *App) Run(ctx context.Context) error {
 	stopped := ctx.Err() != nil
 	cancel()
 	background.Wait()
-	p.stop() // every accepted envelope's work, e.g. a restore submission, finishes
+	p.stop()            // every accepted envelope's work finishes
+	a.executions.Wait() // and every restore submission it started
 	if stopped {
 		return nil
 	}

@@ -29,8 +29,9 @@ func startPool(workers, queue int) *pool {
 func (p *pool) submit(job func()) { p.jobs <- job }
 
 // stop accepts no more work and returns when every queued job has finished:
-// work already accepted (an approval, a restore submission) is completed, not
-// dropped. Call it once, after the last submit.
+// work already accepted (a request, a click) is completed, not
+// dropped; restore submissions it started are waited for by App.Run. Call
+// it once, after the last submit.
 func (p *pool) stop() {
 	close(p.jobs)
 	p.wg.Wait()

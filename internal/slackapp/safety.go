@@ -67,6 +67,12 @@ func (a *App) safetyBackup(ctx context.Context, log zerolog.Logger, req approval
 	a.thread(ctx, req, fmt.Sprintf(":shield: Taking a safety backup `%s` of %s before restoring (job `%s`). The restore is called only once it is complete.",
 		esc(backupID), instanceLabel(req.Params.TargetName, target), esc(jobID)))
 
+	// Waiting gives up when the bot is asked to stop: the backup goes on in
+	// GaussDB, but this request ends as failed, not called, rather than
+	// leaving its replica's lease to lapse into "outcome unknown".
+	waitCtx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	defer context.AfterFunc(a.stopping, cancel)()
 	deadline := a.now().Add(a.opt.JobTimeout)
 	wait := a.opt.JobPollInterval
 	for {
@@ -97,12 +103,8 @@ func (a *App) safetyBackup(ctx context.Context, log zerolog.Logger, req approval
 		if a.now().After(deadline) {
 			return "", fmt.Errorf("the safety backup %s did not complete within %s", backupID, a.opt.JobTimeout)
 		}
-		t := time.NewTimer(wait)
-		select {
-		case <-t.C:
-		case <-ctx.Done():
-			t.Stop()
-			return "", ctx.Err()
+		if err := sleepCtx(waitCtx, wait); err != nil {
+			return "", fmt.Errorf("the bot was stopped before the safety backup %s completed (the backup goes on in GaussDB): %w", backupID, err)
 		}
 	}
 }

@@ -155,10 +155,15 @@ func (p *openPacer) wait(ctx context.Context) error {
 	}
 	p.last = now.Add(sleep)
 	p.mu.Unlock()
-	if sleep == 0 {
-		return nil
+	return sleepCtx(ctx, sleep)
+}
+
+// sleepCtx waits d, or until ctx ends (then it returns ctx's error).
+func sleepCtx(ctx context.Context, d time.Duration) error {
+	if d <= 0 {
+		return ctx.Err()
 	}
-	t := time.NewTimer(sleep)
+	t := time.NewTimer(d)
 	defer t.Stop()
 	select {
 	case <-t.C:
