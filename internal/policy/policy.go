@@ -191,6 +191,17 @@ func FromEnv(approvers, requesters []string, approvalChannel, incidentChannel st
 	}}
 }
 
+// MatchesTags reports whether any rule matches on instance tags, so that
+// callers know whether an instance's ID and name are enough to match it.
+func (p *Policy) MatchesTags() bool {
+	for _, r := range p.Rules {
+		if len(r.Match.Tags) > 0 {
+			return true
+		}
+	}
+	return false
+}
+
 // Match returns the rule in force for in (the first rule that matches, else
 // the default rule) and why. The rule is a copy; changing it does not change
 // the policy.

@@ -199,3 +199,28 @@ func TestRequired(t *testing.T) {
 		}
 	}
 }
+
+func TestMatchesTags(t *testing.T) {
+	tests := []struct {
+		name string
+		yaml string
+		want bool
+	}{
+		{"ids and names only", "default:\n  approvers: [U01]\nrules:\n  - name: a\n    match: {name: \"db-*\", ids: [0123456789abcdef0123456789abcdefin07]}\n    approvers: [U02]\n", false},
+		{"a tag rule", "default:\n  approvers: [U01]\nrules:\n  - name: a\n    match: {name: \"db-*\"}\n    approvers: [U02]\n  - name: b\n    match: {tags: {env: prod}}\n    approvers: [U03]\n", true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			p, err := Parse([]byte(tt.yaml), "t.yml")
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got := p.MatchesTags(); got != tt.want {
+				t.Errorf("MatchesTags() = %v, want %v", got, tt.want)
+			}
+		})
+	}
+	if FromEnv([]string{"U01"}, nil, "", "").MatchesTags() {
+		t.Error("the environment's single rule matches no tags")
+	}
+}

@@ -136,7 +136,7 @@ func (a *App) mayDecide(ctx context.Context, user string, req approvals.Request)
 		return false, err
 	}
 	target := restore.Instance{ID: req.Params.TargetID, Name: req.Params.TargetName}
-	if a.instances != nil {
+	if a.instances != nil && a.policy.MatchesTags() { // tags need a read; IDs and names do not
 		if in, err := a.instances.Instance(ctx, target.ID); err == nil {
 			target = in // with its tags, for tag rules
 		}
