@@ -23,21 +23,25 @@ func (a *App) execute(ctx context.Context, req approvals.Request) {
 	stop := a.holdLease(ctx, log, req.ID)
 	defer stop()
 
+	// notCalled ends the request before any restore call was made.
+	notCalled := func(detail string) {
+		a.m.RestoreCall("not_called")
+		a.finish(ctx, log, req, approvals.StateFailed, detail)
+	}
 	approvers := mentionList(approverIDs(req))
 	a.refresh(ctx, req)
 	a.thread(ctx, req, fmt.Sprintf(":gear: Approved by %s. Re-checking the backup and the restore window, then submitting.", approvers))
 
 	if req.Params.Hash() != req.ParamHash {
 		// The stored parameters are not the ones that were approved.
-		a.finish(ctx, log, req, approvals.StateFailed, "the stored parameters do not match the approved ones; nothing was restored")
+		notCalled("the stored parameters do not match the approved ones; nothing was restored")
 		return
 	}
 	if req.Rule.SafetyBackup {
 		backupID, err := a.safetyBackup(ctx, log, req)
 		if err != nil {
 			log.Warn().Err(err).Msg("safety backup failed; restore not called")
-			a.m.RestoreCall("not_called")
-			a.finish(ctx, log, req, approvals.StateFailed, "the safety backup did not complete, so the restore was not called: "+err.Error())
+			notCalled("the safety backup did not complete, so the restore was not called: " + err.Error())
 			return
 		}
 		if _, err := a.store.Note(ctx, req.ID, "safety backup "+backupID+" completed", ""); err != nil {
@@ -49,8 +53,7 @@ func (a *App) execute(ctx context.Context, req approvals.Request) {
 	plan := planOf(req.Params)
 	if err := a.check.Recheck(ctx, plan); err != nil {
 		log.Warn().Err(err).Msg("re-check before restore failed")
-		a.m.RestoreCall("not_called")
-		a.finish(ctx, log, req, approvals.StateFailed, "re-check before the restore failed, so it was not called: "+plainReason(err))
+		notCalled("re-check before the restore failed, so it was not called: " + plainReason(err))
 		return
 	}
 	call := plan.Call()
@@ -66,13 +69,15 @@ func (a *App) execute(ctx context.Context, req approvals.Request) {
 	// have reported the request; calling now could surprise everyone.
 	if held, err := a.store.RenewExec(ctx, req.ID); err != nil || !held {
 		log.Error().Err(err).Msg("execution lease lost before the restore call; not calling")
-		a.m.RestoreCall("not_called")
-		a.finish(ctx, log, req, approvals.StateFailed, "the bot lost its claim on this request before calling GaussDB, so the restore was not called")
+		notCalled("the bot lost its claim on this request before calling GaussDB, so the restore was not called")
 		return
 	}
 	callCtx, cancel := context.WithTimeout(ctx, a.opt.RestoreTimeout)
 	jobID, err := a.cloud.Restore(callCtx, call)
 	cancel()
+	if err != nil {
+		a.m.APIError("gaussdb", "restore")
+	}
 	var rejected *restore.RejectedError
 	switch {
 	case err == nil:
@@ -82,18 +87,15 @@ func (a *App) execute(ctx context.Context, req approvals.Request) {
 	case errors.As(err, &rejected):
 		log.Warn().Err(err).Msg("restore refused by GaussDB")
 		a.m.RestoreCall("rejected")
-		a.m.APIError("gaussdb", "restore")
 		a.finish(ctx, log, req, approvals.StateFailed, fmt.Sprintf("GaussDB refused the restore: %s %s (HTTP %d)", rejected.Code, rejected.Message, rejected.Status))
 	case restore.IsUnknownOutcome(err):
 		log.Error().Err(err).Msg("restore outcome unknown")
 		a.m.RestoreCall("unknown")
-		a.m.APIError("gaussdb", "restore")
 		a.finish(ctx, log, req, approvals.StateUnknown, "the restore call did not give a clear answer ("+err.Error()+"); it was NOT retried")
 	default:
 		// The client proved the request never left the process.
 		log.Error().Err(err).Msg("restore call not sent")
 		a.m.RestoreCall("not_sent")
-		a.m.APIError("gaussdb", "restore")
 		a.finish(ctx, log, req, approvals.StateFailed, "the restore call could not be sent, so nothing was restored: "+err.Error())
 	}
 }
