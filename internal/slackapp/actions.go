@@ -123,7 +123,7 @@ func (a *App) onDecision(ctx context.Context, d decision) {
 	}
 	a.m.Decision(kind, "executing")
 	a.m.Transition(string(approvals.StateExecuting))
-	a.executions.Go(func() { a.execute(ctx, res.Request) })
+	a.execute(ctx, res.Request)
 }
 
 // mayDecide reports whether user may approve or deny req now: an approver

@@ -84,9 +84,9 @@ type App struct {
 	opt       Options
 
 	connected atomic.Bool
-	// executions are approved requests being carried out. They run beside
-	// the worker pool, not on it: a safety backup can take hours, and must
-	// not hold a worker that clicks and commands need.
+	// executions are approved requests waiting for their safety backup.
+	// They wait beside the worker pool, not on it: a backup can take hours,
+	// and must not hold a worker that clicks and commands need.
 	executions sync.WaitGroup
 	// stopping ends when Run is asked to stop; long waits (a safety
 	// backup) give up then, while short work (the restore call) finishes.
@@ -169,7 +169,7 @@ func (a *App) Run(ctx context.Context) error {
 	cancel()
 	background.Wait()
 	p.stop()            // every accepted envelope's work finishes
-	a.executions.Wait() // and every restore submission it started
+	a.executions.Wait() // and every safety-backup wait it started gives up or ends
 	if stopped {
 		return nil
 	}

@@ -13,35 +13,37 @@ import (
 	"github.com/dbrestore/db-restore/internal/restore"
 )
 
-// execute runs an approved request: the one and only place that calls the
-// restore API. It is reached only by the single Approve call that moved the
-// request from pending to executing, so one approval makes at most one call.
+// execute runs an approved request: the one and only path to the restore
+// API. It is reached only by the single Approve call that moved the request
+// from pending to executing, so one approval makes at most one call.
 // Nothing here retries the call: it has no idempotency token, and a retry
 // could restore twice.
+//
+// It runs on the worker pool, which bounds how much work a burst of
+// approvals can start. The one long wait, for a safety backup, is handed to
+// a goroutine of its own, so it never holds a worker for hours.
 func (a *App) execute(ctx context.Context, req approvals.Request) {
 	log := a.log.With().Str("request_id", req.ID).Str("param_hash", req.ParamHash).Logger()
 	stop := a.holdLease(ctx, log, req.ID)
-	defer stop()
-
-	// notCalled ends the request before any restore call was made.
-	notCalled := func(detail string) {
-		a.m.RestoreCall("not_called")
-		a.finish(ctx, log, req, approvals.StateFailed, detail)
-	}
-	approvers := mentionList(approverIDs(req))
 	a.refresh(ctx, req)
-	a.thread(ctx, req, fmt.Sprintf(":gear: Approved by %s. Re-checking the backup and the restore window, then submitting.", approvers))
-
+	a.thread(ctx, req, fmt.Sprintf(":gear: Approved by %s. Re-checking the backup and the restore window, then submitting.", mentionList(approverIDs(req))))
 	if req.Params.Hash() != req.ParamHash {
 		// The stored parameters are not the ones that were approved.
-		notCalled("the stored parameters do not match the approved ones; nothing was restored")
+		a.notCalled(ctx, log, req, "the stored parameters do not match the approved ones; nothing was restored")
+		stop()
 		return
 	}
-	if req.Rule.SafetyBackup {
+	if !req.Rule.SafetyBackup {
+		a.submit(ctx, log, req)
+		stop()
+		return
+	}
+	a.executions.Go(func() {
+		defer stop()
 		backupID, err := a.safetyBackup(ctx, log, req)
 		if err != nil {
 			log.Warn().Err(err).Msg("safety backup failed; restore not called")
-			notCalled("the safety backup did not complete, so the restore was not called: " + err.Error())
+			a.notCalled(ctx, log, req, "the safety backup did not complete, so the restore was not called: "+err.Error())
 			return
 		}
 		if _, err := a.store.Note(ctx, req.ID, "safety backup "+backupID+" completed", ""); err != nil {
@@ -49,11 +51,17 @@ func (a *App) execute(ctx context.Context, req approvals.Request) {
 		}
 		a.thread(ctx, req, fmt.Sprintf(":shield: Safety backup `%s` is complete. To put %s back as it was before this restore:\n`%s`",
 			esc(backupID), instanceLabel(req.Params.TargetName, req.Params.TargetID), esc(undoCommand(req, backupID))))
-	}
+		a.submit(ctx, log, req)
+	})
+}
+
+// submit re-checks what may have changed since the approval and makes the
+// one restore call.
+func (a *App) submit(ctx context.Context, log zerolog.Logger, req approvals.Request) {
 	plan := planOf(req.Params)
 	if err := a.check.Recheck(ctx, plan); err != nil {
 		log.Warn().Err(err).Msg("re-check before restore failed")
-		notCalled("re-check before the restore failed, so it was not called: " + plainReason(err))
+		a.notCalled(ctx, log, req, "re-check before the restore failed, so it was not called: "+plainReason(err))
 		return
 	}
 	call := plan.Call()
@@ -69,7 +77,7 @@ func (a *App) execute(ctx context.Context, req approvals.Request) {
 	// have reported the request; calling now could surprise everyone.
 	if held, err := a.store.RenewExec(ctx, req.ID); err != nil || !held {
 		log.Error().Err(err).Msg("execution lease lost before the restore call; not calling")
-		notCalled("the bot lost its claim on this request before calling GaussDB, so the restore was not called")
+		a.notCalled(ctx, log, req, "the bot lost its claim on this request before calling GaussDB, so the restore was not called")
 		return
 	}
 	callCtx, cancel := context.WithTimeout(ctx, a.opt.RestoreTimeout)
@@ -98,6 +106,12 @@ func (a *App) execute(ctx context.Context, req approvals.Request) {
 		a.m.RestoreCall("not_sent")
 		a.finish(ctx, log, req, approvals.StateFailed, "the restore call could not be sent, so nothing was restored: "+err.Error())
 	}
+}
+
+// notCalled ends the request as failed before any restore call was made.
+func (a *App) notCalled(ctx context.Context, log zerolog.Logger, req approvals.Request, detail string) {
+	a.m.RestoreCall("not_called")
+	a.finish(ctx, log, req, approvals.StateFailed, detail)
 }
 
 // planOf rebuilds the call's plan from stored parameters, for the re-check.

@@ -29,8 +29,8 @@ func startPool(workers, queue int) *pool {
 func (p *pool) submit(job func()) { p.jobs <- job }
 
 // stop accepts no more work and returns when every queued job has finished:
-// work already accepted (a request, a click) is completed, not
-// dropped; restore submissions it started are waited for by App.Run. Call
+// work already accepted (a request, a click, a restore submission) is
+// completed, not dropped. Call
 // it once, after the last submit.
 func (p *pool) stop() {
 	close(p.jobs)
