@@ -18,6 +18,7 @@ type scripts struct {
 	renew, freeze, note, review            *redis.Script
 	leaseRenew, leaseRelease               *redis.Script
 	policyClaim, policyRelease             *redis.Script
+	precall, reconcile, withdraw           *redis.Script
 }
 
 func loadScripts() scripts {
@@ -37,6 +38,10 @@ func loadScripts() scripts {
 		freeze:  redis.NewScript(mustRead("freeze")),
 		note:    perRequest("note"),
 		review:  perRequest("review"),
+
+		precall:   perRequest("precall"),
+		reconcile: perRequest("reconcile"),
+		withdraw:  perRequest("withdraw"),
 
 		leaseRenew:   redis.NewScript(mustRead("lease_renew")),
 		leaseRelease: redis.NewScript(mustRead("lease_release")),

@@ -93,7 +93,7 @@ func RunWith(ctx context.Context, args []string, getenv func(string) string, std
 		ApprovalChannel: cfg.ApprovalChannel, IncidentChannel: cfg.IncidentChannel,
 		RequestTTL: cfg.RequestTTL, DryRun: cfg.DryRun,
 		JobPollInterval: cfg.JobPollInterval, JobTimeout: cfg.JobTimeout, RemindAfter: cfg.RemindAfter,
-		Now: h.Now, SweepInterval: h.SweepInterval, Metrics: m,
+		ReconcileAfter: cfg.ReconcileAfter, Now: h.Now, SweepInterval: h.SweepInterval, Metrics: m,
 	}
 	if client != nil { // nil: an offline dry run, where nothing talks to the cloud
 		opts.Restorer, opts.Jobs, opts.Catalog = client, client, client

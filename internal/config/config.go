@@ -44,6 +44,7 @@ type Config struct {
 	JobPollInterval time.Duration // RESTORE_JOB_POLL_INTERVAL
 	JobTimeout      time.Duration // RESTORE_JOB_TIMEOUT
 	RemindAfter     time.Duration // RESTORE_REMIND_AFTER
+	ReconcileAfter  time.Duration // RESTORE_RECONCILE_AFTER: how long to look for the job of an unknown outcome
 
 	HealthAddr string        // HEALTH_ADDR; "off" disables the listener
 	LogLevel   zerolog.Level // LOG_LEVEL
@@ -135,6 +136,7 @@ func Load(getenv func(string) string) (Config, error) {
 	c.JobPollInterval = p.duration(getenv, "RESTORE_JOB_POLL_INTERVAL", 15*time.Second, 100*time.Millisecond, time.Hour)
 	c.JobTimeout = p.duration(getenv, "RESTORE_JOB_TIMEOUT", 6*time.Hour, time.Second, 7*24*time.Hour)
 	c.RemindAfter = p.duration(getenv, "RESTORE_REMIND_AFTER", 10*time.Minute, time.Second, 7*24*time.Hour)
+	c.ReconcileAfter = p.duration(getenv, "RESTORE_RECONCILE_AFTER", 10*time.Minute, time.Second, 7*24*time.Hour)
 
 	if c.HealthAddr == "" {
 		c.HealthAddr = ":8080"

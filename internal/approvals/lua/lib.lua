@@ -14,6 +14,8 @@
 --   KEYS[11] policy     hash: the rules in force for every replica (see
 --                       policy_claim.lua): hash, source, since_ms, by, and
 --                       frozen:<rule name> = reason for each frozen rule
+--   KEYS[12] reconcile  zset: outcome_unknown ids still to be matched against
+--                       GaussDB's job list, by ms of entering the state
 -- ARGV[1] is the id and ARGV[2] the caller's clock in UNIX ms; both are kept
 -- as strings and only compared through tonumber, never formatted, so no
 -- precision is lost. Every reply is {status, extra, HGETALL of the request}.
@@ -21,7 +23,7 @@ local K = {
   req = KEYS[1], audit = KEYS[2], active = KEYS[3], expiry = KEYS[4],
   remind = KEYS[5], executing = KEYS[6], submitted = KEYS[7],
   lease = KEYS[8], freeze = KEYS[9], breakglass = KEYS[10],
-  policy = KEYS[11],
+  policy = KEYS[11], reconcile = KEYS[12],
 }
 local id, now = ARGV[1], ARGV[2]
 
@@ -76,6 +78,11 @@ local function set_state(state)
     redis.call('ZADD', K.submitted, now, id)
   else
     redis.call('ZREM', K.submitted, id)
+  end
+  if state == 'outcome_unknown' then
+    redis.call('ZADD', K.reconcile, now, id)
+  else
+    redis.call('ZREM', K.reconcile, id)
   end
   if terminal(state) then
     redis.call('ZREM', K.active, id)
