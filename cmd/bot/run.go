@@ -14,13 +14,15 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	return botrun.Run(ctx, args, getenv, stdout, stderr)
 }
 
-// hooks are what tests may change beyond the environment: the clock, and
-// how often the sweeper looks for expired requests.
+// hooks are what tests may change beyond the environment: the clock, how
+// often the sweeper looks for expired requests, and the restore lease's
+// lifetime.
 type hooks struct {
 	now           func() time.Time
 	sweepInterval time.Duration
+	leaseTTL      time.Duration
 }
 
 func runWith(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer, h hooks) error {
-	return botrun.RunWith(ctx, args, getenv, stdout, stderr, botrun.Hooks{Now: h.now, SweepInterval: h.sweepInterval})
+	return botrun.RunWith(ctx, args, getenv, stdout, stderr, botrun.Hooks{Now: h.now, SweepInterval: h.sweepInterval, LeaseTTL: h.leaseTTL})
 }

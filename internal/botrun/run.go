@@ -36,6 +36,7 @@ func Run(ctx context.Context, args []string, getenv func(string) string, stdout,
 type Hooks struct {
 	Now           func() time.Time // default time.Now
 	SweepInterval time.Duration    // default: slackapp's
+	LeaseTTL      time.Duration    // the restore lease's lifetime; default approvals.DefaultLeaseTTL
 }
 
 // RunWith is Run with hooks.
@@ -65,7 +66,11 @@ func RunWith(ctx context.Context, args []string, getenv func(string) string, std
 		return err
 	}
 	defer conn.Close()
-	store := approvals.NewStore(conn.Client, cfg.RedisKeyPrefix, h.Now)
+	var storeOpts []approvals.Option
+	if h.LeaseTTL > 0 {
+		storeOpts = append(storeOpts, approvals.WithLeaseTTL(h.LeaseTTL))
+	}
+	store := approvals.NewStore(conn.Client, cfg.RedisKeyPrefix, h.Now, storeOpts...)
 
 	validator, client, err := cloud(cfg, log, h.Now)
 	if err != nil {
