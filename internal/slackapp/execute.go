@@ -126,6 +126,9 @@ func planOf(p approvals.Params) restore.Plan {
 	} else {
 		plan.RestoreTime = p.RestoreTime()
 	}
+	for _, t := range p.Tables {
+		plan.Tables = append(plan.Tables, restore.TableRename{Database: t.Database, OldName: t.OldName, NewName: t.NewName, Live: t.Live})
+	}
 	return plan
 }
 
