@@ -72,7 +72,8 @@ func (s *Store) LeaseTTL() time.Duration { return s.leaseTTL }
 func (s *Store) requestKeys(id string) []string {
 	p := s.prefix
 	return []string{p + "req:" + id, p + "audit:" + id, p + "active", p + "expiry",
-		p + "remind", p + "executing", p + "submitted", p + "exec:" + id, p + "freeze", p + "breakglass"}
+		p + "remind", p + "executing", p + "submitted", p + "exec:" + id, p + "freeze", p + "breakglass",
+		p + "policy"}
 }
 
 func (s *Store) nowMS() string { return strconv.FormatInt(s.now().UnixMilli(), 10) }
@@ -239,7 +240,7 @@ func (s *Store) transition(ctx context.Context, op string, sc *redis.Script, raw
 	case "ok", "already_noted":
 		return req, res, nil
 	case ReasonNotPending, ReasonExpired, ReasonSelfApproval, ReasonAlreadyApproved,
-		ReasonStale, ReasonNotRequester, ReasonFrozen:
+		ReasonStale, ReasonNotRequester, ReasonFrozen, ReasonPolicyChanged, ReasonRuleFrozen, ReasonRecheck:
 		return req, res, &Refusal{Reason: Reason(res.status), State: req.State, Request: req}
 	}
 	return req, res, fmt.Errorf("%s request %s: unexpected script status %q", op, id, res.status)

@@ -8,6 +8,7 @@ import (
 	"github.com/slack-go/slack"
 
 	"github.com/dbrestore/db-restore/internal/approvals"
+	"github.com/dbrestore/db-restore/internal/msgtext"
 	"github.com/dbrestore/db-restore/internal/restore"
 )
 
@@ -22,12 +23,7 @@ func tablesHeadline(r approvals.Request) string {
 		len(p.Tables), plural(len(p.Tables), "table", "tables"), instanceLabel(p.SourceName, p.SourceID), stamp(p.RestoreTime()))
 }
 
-func plural(n int, one, many string) string {
-	if n == 1 {
-		return one
-	}
-	return many
-}
+func plural(n int, one, many string) string { return msgtext.Plural(n, one, many) }
 
 // renameLines lists renames as `db.old` → `db.new`, one a line.
 func renameLines(ts []approvals.TableRename) string {

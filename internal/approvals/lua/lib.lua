@@ -11,6 +11,9 @@
 --   KEYS[8] exec:<id>   string: the restore lease, value = owner token
 --   KEYS[9] freeze      hash: reason, by, at_ms while restores are frozen
 --   KEYS[10] breakglass zset: break-glass request ids not yet reviewed
+--   KEYS[11] policy     hash: the rules in force for every replica (see
+--                       policy_claim.lua): hash, source, since_ms, by, and
+--                       frozen:<rule name> = reason for each frozen rule
 -- ARGV[1] is the id and ARGV[2] the caller's clock in UNIX ms; both are kept
 -- as strings and only compared through tonumber, never formatted, so no
 -- precision is lost. Every reply is {status, extra, HGETALL of the request}.
@@ -18,6 +21,7 @@ local K = {
   req = KEYS[1], audit = KEYS[2], active = KEYS[3], expiry = KEYS[4],
   remind = KEYS[5], executing = KEYS[6], submitted = KEYS[7],
   lease = KEYS[8], freeze = KEYS[9], breakglass = KEYS[10],
+  policy = KEYS[11],
 }
 local id, now = ARGV[1], ARGV[2]
 
@@ -100,3 +104,15 @@ local function check_pending()
   return nil
 end
 
+
+-- rule_freeze returns the freeze reason of the rule that governs the
+-- request, read from the policy record that every replica shares, or nil.
+-- The rule is the request's 'rule' field: the rule in force for its target
+-- when its approvals were counted (written by approve.lua).
+local function rule_freeze()
+  local rule = get('rule')
+  if rule == '' then return nil end
+  local reason = redis.call('HGET', K.policy, 'frozen:' .. rule)
+  if reason then return reason end
+  return nil
+end

@@ -1,4 +1,4 @@
-package slackapp
+package execution
 
 import (
 	"context"
@@ -10,108 +10,109 @@ import (
 	"github.com/rs/zerolog"
 
 	"github.com/dbrestore/db-restore/internal/approvals"
+	"github.com/dbrestore/db-restore/internal/msgtext"
 	"github.com/dbrestore/db-restore/internal/restore"
 )
 
-// execute runs an approved request: the one and only path to the restore
+// Execute runs an approved request: the one and only path to the restore
 // API. It is reached only by the single Approve call that moved the request
 // from pending to executing, so one approval makes at most one call.
 // Nothing here retries the call: it has no idempotency token, and a retry
 // could restore twice.
 //
-// It runs on the worker pool, which bounds how much work a burst of
-// approvals can start. The one long wait, for a safety backup, is handed to
+// It runs on the caller's worker pool, which bounds how much work a burst
+// of approvals can start. The one long wait, for a safety backup, is handed to
 // a goroutine of its own, so it never holds a worker for hours.
-func (a *App) execute(ctx context.Context, req approvals.Request) {
-	log := a.log.With().Str("request_id", req.ID).Str("param_hash", req.ParamHash).Logger()
-	stop := a.holdLease(ctx, log, req.ID)
-	a.refresh(ctx, req)
-	a.thread(ctx, req, fmt.Sprintf(":gear: Approved by %s. Re-checking the backup and the restore window, then submitting.", mentionList(approverIDs(req))))
+func (e *Executor) Execute(ctx context.Context, req approvals.Request) {
+	log := e.log.With().Str("request_id", req.ID).Str("param_hash", req.ParamHash).Logger()
+	stop := e.holdLease(ctx, log, req.ID)
+	e.say.Refresh(ctx, req)
+	e.say.Thread(ctx, req, fmt.Sprintf(":gear: Approved by %s. Re-checking the backup and the restore window, then submitting.", msgtext.Mentions(approverIDs(req))))
 	if req.Params.Hash() != req.ParamHash {
 		// The stored parameters are not the ones that were approved.
-		a.notCalled(ctx, log, req, "the stored parameters do not match the approved ones; nothing was restored")
+		e.notCalled(ctx, log, req, "the stored parameters do not match the approved ones; nothing was restored")
 		stop()
 		return
 	}
 	if !req.Rule.SafetyBackup {
-		a.submit(ctx, log, req)
+		e.submit(ctx, log, req)
 		stop()
 		return
 	}
-	a.executions.Go(func() {
+	e.executions.Go(func() {
 		defer stop()
-		backupID, err := a.safetyBackup(ctx, log, req)
+		backupID, err := e.safetyBackup(ctx, log, req)
 		if err != nil {
 			log.Warn().Err(err).Msg("safety backup failed; restore not called")
-			a.notCalled(ctx, log, req, "the safety backup did not complete, so the restore was not called: "+err.Error())
+			e.notCalled(ctx, log, req, "the safety backup did not complete, so the restore was not called: "+err.Error())
 			return
 		}
-		if _, err := a.store.Note(ctx, req.ID, "safety backup "+backupID+" completed", ""); err != nil {
+		if _, err := e.store.Note(ctx, req.ID, "safety backup "+backupID+" completed", ""); err != nil {
 			log.Warn().Err(err).Msg("could not record the safety backup in the audit trail")
 		}
-		a.thread(ctx, req, fmt.Sprintf(":shield: Safety backup `%s` is complete. To put %s back as it was before this restore:\n`%s`",
-			esc(backupID), instanceLabel(req.Params.TargetName, req.Params.TargetID), esc(undoCommand(req, backupID))))
-		a.submit(ctx, log, req)
+		e.say.Thread(ctx, req, fmt.Sprintf(":shield: Safety backup `%s` is complete. To put %s back as it was before this restore:\n`%s`",
+			msgtext.Esc(backupID), msgtext.Instance(req.Params.TargetName, req.Params.TargetID), msgtext.Esc(undoCommand(req, backupID))))
+		e.submit(ctx, log, req)
 	})
 }
 
 // submit re-checks what may have changed since the approval and makes the
 // one restore call.
-func (a *App) submit(ctx context.Context, log zerolog.Logger, req approvals.Request) {
+func (e *Executor) submit(ctx context.Context, log zerolog.Logger, req approvals.Request) {
 	plan := planOf(req.Params)
-	if err := a.check.Recheck(ctx, plan); err != nil {
+	if err := e.check.Recheck(ctx, plan); err != nil {
 		log.Warn().Err(err).Msg("re-check before restore failed")
-		a.notCalled(ctx, log, req, "re-check before the restore failed, so it was not called: "+plainReason(err))
+		e.notCalled(ctx, log, req, "re-check before the restore failed, so it was not called: "+plainReason(err))
 		return
 	}
 	call := plan.Call()
-	if a.opt.DryRun {
-		a.m.RestoreCall("dry_run")
+	if e.opt.DryRun {
+		e.m.RestoreCall("dry_run")
 		body, _ := json.Marshal(call)
-		a.finish(ctx, log, req, approvals.StateDryRun, "dry run: POST /v3/{project_id}/instances/restore "+string(body))
+		e.finish(ctx, log, req, approvals.StateDryRun, "dry run: POST /v3/{project_id}/instances/restore "+string(body))
 		return
 	}
 
 	// Last look before the call: if this replica lost its claim (Redis was
 	// unreachable long enough for the lease to lapse), another may already
 	// have reported the request; calling now could surprise everyone.
-	if held, err := a.store.RenewExec(ctx, req.ID); err != nil || !held {
+	if held, err := e.store.RenewExec(ctx, req.ID); err != nil || !held {
 		log.Error().Err(err).Msg("execution lease lost before the restore call; not calling")
-		a.notCalled(ctx, log, req, "the bot lost its claim on this request before calling GaussDB, so the restore was not called")
+		e.notCalled(ctx, log, req, "the bot lost its claim on this request before calling GaussDB, so the restore was not called")
 		return
 	}
-	callCtx, cancel := context.WithTimeout(ctx, a.opt.RestoreTimeout)
-	jobID, err := a.cloud.Restore(callCtx, call)
+	callCtx, cancel := context.WithTimeout(ctx, e.opt.RestoreTimeout)
+	jobID, err := e.cloud.Restore(callCtx, call)
 	cancel()
 	if err != nil {
-		a.m.APIError("gaussdb", "restore")
+		e.m.APIError("gaussdb", "restore")
 	}
 	var rejected *restore.RejectedError
 	switch {
 	case err == nil:
 		log.Info().Str("job_id", jobID).Msg("restore submitted")
-		a.m.RestoreCall("submitted")
-		a.submitted(ctx, log, req, jobID)
+		e.m.RestoreCall("submitted")
+		e.submitted(ctx, log, req, jobID)
 	case errors.As(err, &rejected):
 		log.Warn().Err(err).Msg("restore refused by GaussDB")
-		a.m.RestoreCall("rejected")
-		a.finish(ctx, log, req, approvals.StateFailed, fmt.Sprintf("GaussDB refused the restore: %s %s (HTTP %d)", rejected.Code, rejected.Message, rejected.Status))
+		e.m.RestoreCall("rejected")
+		e.finish(ctx, log, req, approvals.StateFailed, fmt.Sprintf("GaussDB refused the restore: %s %s (HTTP %d)", rejected.Code, rejected.Message, rejected.Status))
 	case restore.IsUnknownOutcome(err):
 		log.Error().Err(err).Msg("restore outcome unknown")
-		a.m.RestoreCall("unknown")
-		a.finish(ctx, log, req, approvals.StateUnknown, "the restore call did not give a clear answer ("+err.Error()+"); it was NOT retried")
+		e.m.RestoreCall("unknown")
+		e.finish(ctx, log, req, approvals.StateUnknown, "the restore call did not give a clear answer ("+err.Error()+"); it was NOT retried")
 	default:
 		// The client proved the request never left the process.
 		log.Error().Err(err).Msg("restore call not sent")
-		a.m.RestoreCall("not_sent")
-		a.finish(ctx, log, req, approvals.StateFailed, "the restore call could not be sent, so nothing was restored: "+err.Error())
+		e.m.RestoreCall("not_sent")
+		e.finish(ctx, log, req, approvals.StateFailed, "the restore call could not be sent, so nothing was restored: "+err.Error())
 	}
 }
 
 // notCalled ends the request as failed before any restore call was made.
-func (a *App) notCalled(ctx context.Context, log zerolog.Logger, req approvals.Request, detail string) {
-	a.m.RestoreCall("not_called")
-	a.finish(ctx, log, req, approvals.StateFailed, detail)
+func (e *Executor) notCalled(ctx context.Context, log zerolog.Logger, req approvals.Request, detail string) {
+	e.m.RestoreCall("not_called")
+	e.finish(ctx, log, req, approvals.StateFailed, detail)
 }
 
 // planOf rebuilds the call's plan from stored parameters, for the re-check.
@@ -156,13 +157,13 @@ func plainReason(err error) string {
 // submitted records the job ID and tells everyone. The record is retried:
 // the restore is already running, and losing its job ID would be worse than
 // a slow Slack message.
-func (a *App) submitted(ctx context.Context, log zerolog.Logger, req approvals.Request, jobID string) {
+func (e *Executor) submitted(ctx context.Context, log zerolog.Logger, req approvals.Request, jobID string) {
 	var (
 		rec approvals.Request
 		err error
 	)
 	for attempt := 0; attempt < 6; attempt++ {
-		if rec, err = a.store.MarkSubmitted(ctx, req.ID, jobID); err == nil {
+		if rec, err = e.store.MarkSubmitted(ctx, req.ID, jobID); err == nil {
 			break
 		}
 		time.Sleep(time.Duration(attempt+1) * 500 * time.Millisecond)
@@ -172,27 +173,27 @@ func (a *App) submitted(ctx context.Context, log zerolog.Logger, req approvals.R
 		req.State, req.JobID = approvals.StateSubmitted, jobID
 		rec = req
 	}
-	rec = samePlace(rec, req)
-	a.m.Transition(string(approvals.StateSubmitted))
-	a.refresh(ctx, rec)
-	a.thread(ctx, rec, fmt.Sprintf(":rocket: Restore submitted to GaussDB. Job ID: `%s`", jobID))
-	a.announce(ctx, rec, fmt.Sprintf(":rocket: Restore `%s` approved by %s and submitted, job `%s`: %s", rec.ID, mentionList(approverIDs(rec)), jobID, whatLine(rec)))
-	a.dm(ctx, rec.Requester, fmt.Sprintf(":rocket: Your restore `%s` was approved by %s and submitted (job `%s`): %s", rec.ID, mentionList(approverIDs(rec)), esc(jobID), whatLine(rec)))
+	rec = SamePlace(rec, req)
+	e.m.Transition(string(approvals.StateSubmitted))
+	e.say.Refresh(ctx, rec)
+	e.say.Thread(ctx, rec, fmt.Sprintf(":rocket: Restore submitted to GaussDB. Job ID: `%s`", jobID))
+	e.say.Announce(ctx, rec, fmt.Sprintf(":rocket: Restore `%s` approved by %s and submitted, job `%s`: %s", rec.ID, msgtext.Mentions(approverIDs(rec)), jobID, msgtext.What(rec)))
+	e.say.DM(ctx, rec.Requester, fmt.Sprintf(":rocket: Your restore `%s` was approved by %s and submitted (job `%s`): %s", rec.ID, msgtext.Mentions(approverIDs(rec)), msgtext.Esc(jobID), msgtext.What(rec)))
 }
 
 // finish ends an executing request in a final state and tells everyone.
-func (a *App) finish(ctx context.Context, log zerolog.Logger, req approvals.Request, to approvals.State, detail string) {
+func (e *Executor) finish(ctx context.Context, log zerolog.Logger, req approvals.Request, to approvals.State, detail string) {
 	var (
 		rec approvals.Request
 		err error
 	)
 	switch to {
 	case approvals.StateDryRun:
-		rec, err = a.store.MarkDryRun(ctx, req.ID, detail)
+		rec, err = e.store.MarkDryRun(ctx, req.ID, detail)
 	case approvals.StateUnknown:
-		rec, err = a.store.MarkUnknown(ctx, req.ID, detail)
+		rec, err = e.store.MarkUnknown(ctx, req.ID, detail)
 	default:
-		rec, err = a.store.MarkFailed(ctx, req.ID, detail)
+		rec, err = e.store.MarkFailed(ctx, req.ID, detail)
 	}
 	var refusal *approvals.Refusal
 	switch {
@@ -206,21 +207,21 @@ func (a *App) finish(ctx context.Context, log zerolog.Logger, req approvals.Requ
 		req.State, req.Detail = to, detail
 		rec = req
 	}
-	rec = samePlace(rec, req)
-	a.m.Transition(string(to))
-	a.refresh(ctx, rec)
+	rec = SamePlace(rec, req)
+	e.m.Transition(string(to))
+	e.say.Refresh(ctx, rec)
 	var text string
 	switch to {
 	case approvals.StateDryRun:
-		text = ":test_tube: Dry run: the restore call was *not* made. It would have been:\n```" + esc(detail) + "```"
+		text = ":test_tube: Dry run: the restore call was *not* made. It would have been:\n```" + msgtext.Esc(detail) + "```"
 	case approvals.StateUnknown:
-		text = ":grey_question: *Outcome unknown:* " + esc(detail) + ".\nCheck the target instance in the GaussDB console (status RESTORING?) and its recent jobs before anyone tries again."
+		text = ":grey_question: *Outcome unknown:* " + msgtext.Esc(detail) + ".\nCheck the target instance in the GaussDB console (status RESTORING?) and its recent jobs before anyone tries again."
 	default:
-		text = ":x: *Restore failed:* " + esc(detail)
+		text = ":x: *Restore failed:* " + msgtext.Esc(detail)
 	}
-	a.thread(ctx, rec, text)
-	a.announce(ctx, rec, fmt.Sprintf("%s Restore `%s` %s: %s", stateEmoji(to), rec.ID, stateWords(to), whatLine(rec)))
-	a.dm(ctx, rec.Requester, fmt.Sprintf("%s Your restore `%s` is %s: %s", stateEmoji(to), rec.ID, stateWords(to), esc(rec.Detail)))
+	e.say.Thread(ctx, rec, text)
+	e.say.Announce(ctx, rec, fmt.Sprintf("%s Restore `%s` %s: %s", stateEmoji(to), rec.ID, msgtext.StateWords(to), msgtext.What(rec)))
+	e.say.DM(ctx, rec.Requester, fmt.Sprintf("%s Your restore `%s` is %s: %s", stateEmoji(to), rec.ID, msgtext.StateWords(to), msgtext.Esc(rec.Detail)))
 }
 
 func stateEmoji(s approvals.State) string {
@@ -237,32 +238,23 @@ func stateEmoji(s approvals.State) string {
 
 // holdLease keeps this replica's claim on the executing request alive while
 // it works, so that no sweeper declares the submission abandoned.
-func (a *App) holdLease(ctx context.Context, log zerolog.Logger, id string) (stop func()) {
+func (e *Executor) holdLease(ctx context.Context, log zerolog.Logger, id string) (stop func()) {
 	done := make(chan struct{})
 	finished := make(chan struct{})
 	go func() {
 		defer close(finished)
-		t := time.NewTicker(a.store.LeaseTTL() / 3)
+		t := time.NewTicker(e.store.LeaseTTL() / 3)
 		defer t.Stop()
 		for {
 			select {
 			case <-done:
 				return
 			case <-t.C:
-				if ok, err := a.store.RenewExec(ctx, id); err != nil || !ok {
+				if ok, err := e.store.RenewExec(ctx, id); err != nil || !ok {
 					log.Warn().Err(err).Bool("held", ok).Msg("could not renew the execution lease")
 				}
 			}
 		}
 	}()
 	return func() { close(done); <-finished }
-}
-
-// samePlace keeps the approval message's place known to the caller when the
-// stored copy does not have it yet (recorded a few milliseconds after posting).
-func samePlace(rec, known approvals.Request) approvals.Request {
-	if rec.MessageTS == "" {
-		rec.Channel, rec.MessageTS = known.Channel, known.MessageTS
-	}
-	return rec
 }
