@@ -39,7 +39,7 @@ func (s *Store) ClaimPolicy(ctx context.Context, hash, source string, frozen map
 	if hash == "" {
 		return PolicyRecord{}, errors.New("claim policy: empty hash")
 	}
-	args := []any{s.nowMS(), s.owner, hash, source, ttl.Milliseconds()}
+	args := []any{s.offsetMS(), s.owner, hash, source, ttl.Milliseconds()}
 	rules := make([]string, 0, len(frozen))
 	for r := range frozen {
 		rules = append(rules, r)

@@ -1,14 +1,17 @@
 -- policy_claim: KEYS[1] policy (hash), KEYS[2] policy_holders (zset: store
 -- owner token -> heartbeat deadline ms), KEYS[3] audit (global).
--- ARGV now, owner, hash, source, ttl_ms, then rule, reason pairs of the
--- frozen rules.
+-- ARGV offset, owner, hash, source, ttl_ms, then rule, reason pairs of the
+-- frozen rules. The time is Redis's (TIME) plus the offset in ms, as in
+-- lib.lua, so heartbeats of replicas with different clocks compare.
 -- The policy record says which rules are in force for every replica:
 -- hash, source, since_ms, by, and frozen:<rule> = reason per frozen rule.
 -- A replica whose hash equals the record's joins its holders (heartbeat);
 -- one whose hash differs is refused with {'mismatch', hash, source, since}
 -- while any holder lives. With no live holder, the caller's rules replace
 -- the record. Replies {'ok', hash, source, since}.
-local now, owner, mine = ARGV[1], ARGV[2], ARGV[3]
+local t = redis.call('TIME')
+local now = string.format('%.0f', tonumber(t[1]) * 1000 + math.ceil(tonumber(t[2]) / 1000) + tonumber(ARGV[1]))
+local owner, mine = ARGV[2], ARGV[3]
 redis.call('ZREMRANGEBYSCORE', KEYS[2], '-inf', '(' .. now)
 redis.call('ZREM', KEYS[2], owner)
 local rec = redis.call('HGET', KEYS[1], 'hash')
