@@ -108,9 +108,9 @@ func TestTableRestoreEndToEnd(t *testing.T) {
 	h.threadHas(msg, "3 tables created in *orders-prod*", "`shop.orders_restored_"+stamp+"`", "nothing existing was changed")
 	sql := h.threadHas(msg, "To compare and swap in", "RENAME TABLE")
 	for _, want := range []string{
-		"RENAME TABLE `shop`.`orders` TO `shop`.`orders_replaced_",                             // the live table aside…
-		"`shop`.`orders_restored_" + stamp + "` TO `shop`.`orders`;",                           // …and the restored one in
-		"RENAME TABLE `shop`.`carts_restored_" + stamp + "` TO `shop`.`carts`;",                // dropped: just takes its name back
+		"RENAME TABLE `shop`.`orders` TO `shop`.`orders_replaced_",                           // the live table aside…
+		"`shop`.`orders_restored_" + stamp + "` TO `shop`.`orders`;",                         // …and the restored one in
+		"RENAME TABLE `shop`.`carts_restored_" + stamp + "` TO `shop`.`carts`;",              // dropped: just takes its name back
 		"CHECKSUM TABLE `shop`.`payments`, `shop`.`payments_restored_" + stamp + "`;", "```", // shown as code
 	} {
 		if !strings.Contains(sql.Text, want) {
