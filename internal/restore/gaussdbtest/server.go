@@ -106,6 +106,8 @@ type Server struct {
 	calls     []*RestoreCall
 	requests  []*Request
 
+	showFault showFault // FailInstanceShow
+
 	tables      map[string][]Table // instance ID -> tables, with their lives
 	tableBehave func(restore.TableCall) Response
 	tableCalls  []*TableRestoreCall
