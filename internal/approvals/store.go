@@ -274,7 +274,8 @@ func (s *Store) transition(ctx context.Context, op string, sc *redis.Script, raw
 	case "ok", "already_noted", "stopped":
 		return req, res, nil
 	case ReasonNotPending, ReasonExpired, ReasonSelfApproval, ReasonAlreadyApproved,
-		ReasonStale, ReasonNotRequester, ReasonFrozen, ReasonPolicyChanged, ReasonRuleFrozen, ReasonRecheck:
+		ReasonStale, ReasonNotRequester, ReasonFrozen, ReasonPolicyChanged, ReasonRuleFrozen, ReasonRecheck,
+		ReasonSelfReview, ReasonNotEnded, ReasonNotBreakGlass, ReasonReviewed:
 		return req, res, &Refusal{Reason: Reason(res.status), State: req.State, Request: req}
 	}
 	return req, res, fmt.Errorf("%s request %s: unexpected script status %q", op, id, res.status)
@@ -297,6 +298,7 @@ func decode(id string, f map[string]string) (Request, error) {
 	r.JobID = f["job_id"]
 	r.Detail = f["detail"]
 	r.CalledAt, _ = msTime(f["called_at_ms"])
+	r.ReviewedBy, r.ReviewNote = f["reviewed_by"], f["review_note"]
 	var err error
 	times := []struct {
 		field string
@@ -304,7 +306,7 @@ func decode(id string, f map[string]string) (Request, error) {
 	}{
 		{"created_at_ms", &r.CreatedAt}, {"expires_at_ms", &r.ExpiresAt},
 		{"updated_at_ms", &r.UpdatedAt}, {"decided_at_ms", &r.DecidedAt},
-		{"submitted_at_ms", &r.SubmittedAt},
+		{"submitted_at_ms", &r.SubmittedAt}, {"reviewed_at_ms", &r.ReviewedAt},
 	}
 	for _, t := range times {
 		if *t.dst, err = msTime(f[t.field]); err != nil {

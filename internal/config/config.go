@@ -45,6 +45,7 @@ type Config struct {
 	JobTimeout      time.Duration // RESTORE_JOB_TIMEOUT
 	RemindAfter     time.Duration // RESTORE_REMIND_AFTER
 	ReconcileAfter  time.Duration // RESTORE_RECONCILE_AFTER: how long to look for the job of an unknown outcome
+	MaxTables       int           // RESTORE_MAX_TABLES: tables per table restore
 
 	HealthAddr string        // HEALTH_ADDR; "off" disables the listener
 	LogLevel   zerolog.Level // LOG_LEVEL
@@ -137,6 +138,7 @@ func Load(getenv func(string) string) (Config, error) {
 	c.JobTimeout = p.duration(getenv, "RESTORE_JOB_TIMEOUT", 6*time.Hour, time.Second, 7*24*time.Hour)
 	c.RemindAfter = p.duration(getenv, "RESTORE_REMIND_AFTER", 10*time.Minute, time.Second, 7*24*time.Hour)
 	c.ReconcileAfter = p.duration(getenv, "RESTORE_RECONCILE_AFTER", 10*time.Minute, time.Second, 7*24*time.Hour)
+	c.MaxTables = p.tableCount(getenv, "RESTORE_MAX_TABLES", 100, 1, 1000)
 
 	if c.HealthAddr == "" {
 		c.HealthAddr = ":8080"
@@ -225,6 +227,19 @@ func (p *problems) boolean(getenv func(string) string, name string, def bool) bo
 		return def
 	}
 	return b
+}
+
+func (p *problems) tableCount(getenv func(string) string, name string, def, min, max int) int {
+	v := strings.TrimSpace(getenv(name))
+	if v == "" {
+		return def
+	}
+	n, err := strconv.Atoi(v)
+	if err != nil || n < min || n > max {
+		p.add(name, fmt.Sprintf("must be a whole number from %d to %d", min, max))
+		return def
+	}
+	return n
 }
 
 func (p *problems) duration(getenv func(string) string, name string, def, min, max time.Duration) time.Duration {

@@ -2,7 +2,6 @@ package execution
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"time"
@@ -77,14 +76,12 @@ func (e *Executor) submit(ctx context.Context, log zerolog.Logger, req approvals
 		e.notCalled(ctx, log, req, "re-check before the restore failed, so it was not called: "+plainReason(err))
 		return
 	}
-	call := plan.Call()
 	if e.opt.DryRun {
 		if !e.precall(ctx, log, req, approvals.PhaseCheck) {
 			return
 		}
 		e.m.RestoreCall("dry_run")
-		body, _ := json.Marshal(call)
-		e.finish(ctx, log, req, approvals.StateDryRun, "dry run: POST /v3/{project_id}/instances/restore "+string(body))
+		e.finish(ctx, log, req, approvals.StateDryRun, dryRunDetail(plan))
 		return
 	}
 	// The last look before the call: lease, freezes, still executing, and
@@ -92,15 +89,15 @@ func (e *Executor) submit(ctx context.Context, log zerolog.Logger, req approvals
 	if !e.precall(ctx, log, req, approvals.PhaseRestore) {
 		return
 	}
-	e.call(ctx, log, req, call)
+	e.call(ctx, log, req, plan)
 }
 
 // call makes the one restore POST and records its answer. The lease goes
 // on being renewed while it is in flight (holdLease); an answer that comes
 // after the request was marked outcome_unknown is recorded as a late answer.
-func (e *Executor) call(ctx context.Context, log zerolog.Logger, req approvals.Request, call restore.Call) {
+func (e *Executor) call(ctx context.Context, log zerolog.Logger, req approvals.Request, plan restore.Plan) {
 	callCtx, cancel := context.WithTimeout(ctx, e.opt.RestoreTimeout)
-	jobID, err := e.cloud.Restore(callCtx, call)
+	jobID, err := e.restoreCall(callCtx, plan)
 	cancel()
 	if err != nil {
 		e.m.APIError("gaussdb", "restore")
@@ -189,6 +186,9 @@ func planOf(p approvals.Params) restore.Plan {
 		plan.Backup = &restore.Backup{ID: p.BackupID, InstanceID: p.SourceID}
 	} else {
 		plan.RestoreTime = p.RestoreTime()
+	}
+	for _, t := range p.Tables {
+		plan.Tables = append(plan.Tables, toRestoreRename(t))
 	}
 	return plan
 }

@@ -86,6 +86,7 @@ type Executor struct {
 	cloud  Restorer
 	jobs   JobReader
 	list   JobLister
+	tables TableRestorer // nil: table restores fail, not called
 	backup BackupMaker
 	m      *metrics.Metrics
 	now    func() time.Time
@@ -131,9 +132,10 @@ func New(o Options) (*Executor, error) {
 		o.ReconcileAfter = 10 * time.Minute
 	}
 	stopping, stop := context.WithCancel(context.Background())
+	tables, _ := o.Restorer.(TableRestorer) // *restore.Client makes both kinds
 	return &Executor{
 		log: o.Log, store: o.Store, say: o.Reporter, check: o.Checker, cloud: o.Restorer,
-		jobs: o.Jobs, list: o.JobList, backup: o.Backups, nextLook: map[string]time.Time{}, m: o.Metrics, now: o.Now, opt: o,
+		jobs: o.Jobs, list: o.JobList, tables: tables, backup: o.Backups, nextLook: map[string]time.Time{}, m: o.Metrics, now: o.Now, opt: o,
 		stopping: stopping, stop: stop,
 	}, nil
 }

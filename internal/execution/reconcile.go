@@ -65,7 +65,11 @@ func (e *Executor) reconcile(ctx context.Context, r approvals.Request) {
 	}
 	target := msgtext.Instance(r.Params.TargetName, r.Params.TargetID)
 	var refusal *approvals.Refusal
-	if j, ok := restoreJobFor(jobs, r.Params.TargetID, called); ok {
+	instance := r.Params.TargetID
+	if instance == "" || r.Params.Type == approvals.TypeTables { // tables come back into the source
+		instance = r.Params.SourceID
+	}
+	if j, ok := restoreJobFor(jobs, instance, r.Params.Type == approvals.TypeTables, called); ok {
 		detail := fmt.Sprintf("reconciled: GaussDB's job list shows restore job %s (%s, %s) on the target, created %s after the call; attached and followed, nothing re-submitted",
 			j.ID, j.Name, j.Status, msgtext.Stamp(j.Created))
 		rec, err := e.store.AttachJob(ctx, r.ID, j.ID, detail)
@@ -106,17 +110,18 @@ func (e *Executor) reconcile(ctx context.Context, r approvals.Request) {
 	e.say.DM(ctx, rec.Requester, fmt.Sprintf(":mag: Your restore `%s` did not start (no restore job found in GaussDB); a new request is safe.", rec.ID))
 }
 
-// restoreJobFor picks the restore job on target created at or after the
+// restoreJobFor picks the restore job on instance created at or after the
 // call (give or take reconcileSkew), the earliest if several. GaussDB
 // documents no job name for a restore onto an existing instance, so any job
-// whose name says restore counts, except table restores.
-func restoreJobFor(jobs []restore.Job, target string, called time.Time) (restore.Job, bool) {
+// whose name says restore counts: a table restore's when tables is set,
+// else any other.
+func restoreJobFor(jobs []restore.Job, instance string, tables bool, called time.Time) (restore.Job, bool) {
 	var found restore.Job
 	ok := false
 	for _, j := range jobs {
 		name := strings.ToLower(j.Name)
 		switch {
-		case j.InstanceID != target, !strings.Contains(name, "restore"), strings.Contains(name, "table"),
+		case j.InstanceID != instance, !strings.Contains(name, "restore"), strings.Contains(name, "table") != tables,
 			j.Created.Before(called.Add(-reconcileSkew)):
 			continue
 		}

@@ -1,9 +1,9 @@
 // Package gaussdbtest is a fake GaussDB(for MySQL) API on a loopback
 // httptest server. It checks every request's SDK signature like the real
 // gateway, serves the calls the bot makes (instances, parameters, backups,
-// restore windows, jobs, the job list, restore, manual backup), validates
-// restore bodies like the real API, and lets tests script failures and
-// inspect every restore POST it received.
+// restore windows, jobs, the job list, restore, manual backup, the three
+// table-level restore calls), validates restore bodies like the real API,
+// and lets tests script failures and inspect every restore POST it received.
 //
 // Error codes: DBS.200823 (instance not found), DBS.200019 (instance busy),
 // APIGW.0301 (bad signature) and APIGW.0101 (no such API) are codes seen in
@@ -110,6 +110,10 @@ type Server struct {
 	requests  []*Request
 
 	showFault showFault // FailInstanceShow
+
+	tables      map[string][]Table // instance ID -> tables, with their lives
+	tableBehave func(restore.TableCall) Response
+	tableCalls  []*TableRestoreCall
 }
 
 // New starts a fake on a loopback port; it stops when the test ends.
