@@ -189,10 +189,10 @@ func TestReapExecuting(t *testing.T) {
 				t.Fatalf("RenewExec after submission = %v, %v; want false", ok, err)
 			}
 
-			// The dying replica stops renewing; wait for its lease to lapse.
+			// The dying replica stops renewing; wait for its leases to lapse.
 			deadline := time.Now().Add(5 * time.Second)
 			for {
-				n, err := e.rdb.Exists(ctx, e.prefix+"exec:"+dead.ID).Result()
+				n, err := e.rdb.Exists(ctx, e.prefix+"exec:"+dead.ID, e.prefix+"exec:"+called.ID).Result()
 				if err != nil {
 					t.Fatal(err)
 				}
