@@ -72,8 +72,15 @@ func (s *Store) LeaseTTL() time.Duration { return s.leaseTTL }
 func (s *Store) requestKeys(id string) []string {
 	p := s.prefix
 	return []string{p + "req:" + id, p + "audit:" + id, p + "active", p + "expiry",
-		p + "remind", p + "executing", p + "submitted", p + "exec:" + id, p + "freeze", p + "breakglass"}
+		p + "remind", p + "executing", p + "submitted", p + "exec:" + id, p + "freeze", p + "breakglass", p + "ended"}
 }
+
+// userKey is the index of one requester's requests.
+func (s *Store) userKey(user string) string { return s.prefix + "user:" + user }
+
+// IndexRetention is how long the ended and per-requester indexes keep an
+// entry; the request itself is not deleted.
+const IndexRetention = 30 * 24 * time.Hour
 
 func (s *Store) nowMS() string { return strconv.FormatInt(s.now().UnixMilli(), 10) }
 
@@ -147,9 +154,11 @@ func (s *Store) Create(ctx context.Context, r Request) (Request, error) {
 		if r.BreakGlass != "" {
 			breakGlass = "1"
 		}
-		res, err := s.run(ctx, s.sc.create, r.ID,
+		keys := append(s.requestKeys(r.ID), s.userKey(r.Requester))
+		res, err := s.runKeys(ctx, s.sc.create, keys, r.ID,
 			string(doc), r.Requester, r.ParamHash, strconv.FormatInt(r.ExpiresAt.UnixMilli(), 10),
-			strconv.Itoa(r.Rule.Required()), r.Channel, r.MessageTS, breakGlass)
+			strconv.Itoa(r.Rule.Required()), r.Channel, r.MessageTS, breakGlass,
+			strconv.FormatInt(now.Add(-IndexRetention).UnixMilli(), 10))
 		if err != nil {
 			return Request{}, fmt.Errorf("create request: %w", err)
 		}
@@ -196,8 +205,14 @@ type result struct {
 }
 
 func (s *Store) run(ctx context.Context, sc *redis.Script, id string, args ...any) (result, error) {
+	return s.runKeys(ctx, sc, s.requestKeys(id), id, args...)
+}
+
+// runKeys is run with the keys given: requestKeys(id), plus any the script
+// takes after them.
+func (s *Store) runKeys(ctx context.Context, sc *redis.Script, keys []string, id string, args ...any) (result, error) {
 	argv := append([]any{id, s.nowMS()}, args...)
-	v, err := sc.Run(ctx, s.rdb, s.requestKeys(id), argv...).Slice()
+	v, err := sc.Run(ctx, s.rdb, keys, argv...).Slice()
 	if err != nil {
 		return result{}, err
 	}
@@ -261,6 +276,8 @@ func decode(id string, f map[string]string) (Request, error) {
 	r.DecidedBy = f["decided_by"]
 	r.JobID = f["job_id"]
 	r.Detail = f["detail"]
+	r.Progress = f["progress"]
+	r.ProgressTS = f["progress_ts"]
 	var err error
 	times := []struct {
 		field string
@@ -268,7 +285,7 @@ func decode(id string, f map[string]string) (Request, error) {
 	}{
 		{"created_at_ms", &r.CreatedAt}, {"expires_at_ms", &r.ExpiresAt},
 		{"updated_at_ms", &r.UpdatedAt}, {"decided_at_ms", &r.DecidedAt},
-		{"submitted_at_ms", &r.SubmittedAt},
+		{"submitted_at_ms", &r.SubmittedAt}, {"progress_at_ms", &r.ProgressAt},
 	}
 	for _, t := range times {
 		if *t.dst, err = msTime(f[t.field]); err != nil {

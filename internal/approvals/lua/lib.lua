@@ -11,6 +11,9 @@
 --   KEYS[8] exec:<id>   string: the restore lease, value = owner token
 --   KEYS[9] freeze      hash: reason, by, at_ms while restores are frozen
 --   KEYS[10] breakglass zset: break-glass request ids not yet reviewed
+--   KEYS[11] ended      zset: ended (terminal) ids by ms of ending, for "recent"
+--   KEYS[12] user:<requester> zset: the requester's ids by created ms; only
+--            create is given it (the requester is known there)
 -- ARGV[1] is the id and ARGV[2] the caller's clock in UNIX ms; both are kept
 -- as strings and only compared through tonumber, never formatted, so no
 -- precision is lost. Every reply is {status, extra, HGETALL of the request}.
@@ -18,6 +21,7 @@ local K = {
   req = KEYS[1], audit = KEYS[2], active = KEYS[3], expiry = KEYS[4],
   remind = KEYS[5], executing = KEYS[6], submitted = KEYS[7],
   lease = KEYS[8], freeze = KEYS[9], breakglass = KEYS[10],
+  ended = KEYS[11], user = KEYS[12],
 }
 local id, now = ARGV[1], ARGV[2]
 
@@ -75,6 +79,7 @@ local function set_state(state)
   end
   if terminal(state) then
     redis.call('ZREM', K.active, id)
+    redis.call('ZADD', K.ended, now, id)
   end
 end
 
