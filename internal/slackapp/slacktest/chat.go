@@ -22,11 +22,11 @@ type Message struct {
 	Text           string
 	Blocks         json.RawMessage // as posted; nil when the message has none
 	ReplyBroadcast bool
-	Edited         int    // number of updates (chat.update, replace_original)
+	Edited         int // number of updates (chat.update, replace_original)
 	// EditedAt are the times of the chat.update calls that changed it, in
 	// order (Options.Now's clock).
 	EditedAt []time.Time
-	Via            string // "chat.postMessage", "chat.postEphemeral", "response_url", "ack" or "user"
+	Via      string // "chat.postMessage", "chat.postEphemeral", "response_url", "ack" or "user"
 }
 
 // AddUserMessage adds a top-level message written by a person (not the bot),
