@@ -100,6 +100,7 @@ type draft struct {
 	Source, Target, BackupID, Time string
 	Reason, Ticket                 string
 	BreakGlass                     string // why the rule's threshold must drop to one approver
+	Origin, Notify                 string // from a message shortcut: the message's permalink and channel
 }
 
 // createRequest is the one path from a draft to a stored, announced request,
@@ -152,6 +153,8 @@ func (a *App) createRequest(ctx context.Context, requester, channel string, d dr
 		RequesterTZ: loc.String(),
 		Rule:        rule,
 		BreakGlass:  d.BreakGlass,
+		Origin:      d.Origin,
+		Notify:      nonEmpty(d.Notify),
 		Channel:     ch,
 		ExpiresAt:   now.Add(a.opt.RequestTTL),
 	})
@@ -179,6 +182,8 @@ func (a *App) createRequest(ctx context.Context, requester, channel string, d dr
 		a.refresh(ctx, rec)
 	}
 	req.Channel, req.MessageTS = ch, ts
+	a.homeChanged(req)
+	a.linkOrigin(ctx, req)
 	a.announce(ctx, req, fmt.Sprintf(":inbox_tray: <@%s> requested restore `%s`: %s", requester, req.ID, whatLine(req)))
 	if req.BreakGlass != "" {
 		a.announceBreakGlass(ctx, req)
