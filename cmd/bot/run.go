@@ -33,6 +33,10 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 type hooks struct {
 	now           func() time.Time
 	sweepInterval time.Duration
+	// Home tab and progress pacing (zero: the defaults, Slack's limits).
+	homeInterval, homeRateWindow time.Duration
+	homeRate                     int
+	progressInterval             time.Duration
 }
 
 func runWith(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer, h hooks) error {
@@ -87,6 +91,8 @@ func runWith(ctx context.Context, args []string, getenv func(string) string, std
 		RequestTTL: cfg.RequestTTL, DryRun: cfg.DryRun,
 		JobPollInterval: cfg.JobPollInterval, JobTimeout: cfg.JobTimeout, RemindAfter: cfg.RemindAfter,
 		Now: h.now, SweepInterval: h.sweepInterval, Metrics: m,
+		HomeInterval: h.homeInterval, HomeRate: h.homeRate, HomeRateWindow: h.homeRateWindow,
+		ProgressInterval: h.progressInterval,
 	}
 	if client != nil { // nil: an offline dry run, where nothing talks to the cloud
 		opts.Restorer, opts.Jobs, opts.Catalog = client, client, client
