@@ -12,6 +12,7 @@ import (
 	"github.com/slack-go/slack/socketmode"
 
 	"github.com/dbrestore/db-restore/internal/approvals"
+	"github.com/dbrestore/db-restore/internal/execution"
 	"github.com/dbrestore/db-restore/internal/policy"
 )
 
@@ -287,7 +288,7 @@ func (a *App) undoCommands(ctx context.Context, reqs []approvals.Request, out ma
 		for _, e := range events {
 			if id, ok := strings.CutPrefix(e.Detail, "safety backup "); ok {
 				if id, ok = strings.CutSuffix(id, " completed"); ok {
-					out[r.ID] = undoCommand(r, id)
+					out[r.ID] = execution.UndoCommand(r, id)
 				}
 			}
 		}

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/dbrestore/db-restore/internal/approvals"
+	"github.com/dbrestore/db-restore/internal/execution"
 	"github.com/dbrestore/db-restore/internal/slackapp/slacktest"
 )
 
@@ -69,7 +70,7 @@ func homeStates() map[string]homeData {
 	done := homeRequest("ffffff", approvals.StateCompleted, 26*time.Hour)
 	done.Rule.SafetyBackup = true
 	requester.recent = []approvals.Request{done, homeRequest("gggggg", approvals.StateFailed, 50*time.Hour)}
-	requester.undo["ffffff"] = undoCommand(done, "sbk-1")
+	requester.undo["ffffff"] = execution.UndoCommand(done, "sbk-1")
 
 	admin := base(role{admin: true, approve: true, request: true})
 	admin.frozen, admin.freezeReason, admin.freezeBy = true, "incident <!here> INC-9", "UADM0001"
