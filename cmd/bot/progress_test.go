@@ -13,7 +13,7 @@ func TestProgressIsOneThreadMessageUpdatedInPlace(t *testing.T) {
 	h := newHarness(t)
 	const throttle = 300 * time.Millisecond
 	h.knobs.progressInterval = throttle // 15 s in production
-	h.gauss.SetRestoreJobPolls(15)       // 0 → 100 % over 15 polls, 100 ms apart
+	h.gauss.SetRestoreJobPolls(15)      // 0 → 100 % over 15 polls, 100 ms apart
 	h.start()
 	h.slash(requester, h.backupCommand("rows deleted"))
 	msg := h.approvalMessage(1)
