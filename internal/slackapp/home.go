@@ -114,8 +114,8 @@ func (a *App) publishHomes(ctx, work context.Context) {
 				a.homes.want(u, false)
 			}
 		}
-		users, next := a.homes.ready(time.Now())
-		for _, u := range users {
+		u, next := a.homes.ready(time.Now())
+		for ; u != ""; u, next = a.homes.ready(time.Now()) {
 			a.publishHome(work, u)
 		}
 		var timer <-chan time.Time

@@ -128,9 +128,11 @@ func (h *homeBoard) groups() []string {
 	return out
 }
 
-// ready returns the people to publish now, counting them against the rate,
-// and when to look again (zero: when woken).
-func (h *homeBoard) ready(now time.Time) (users []string, next time.Time) {
+// ready returns the person to publish now ("" for none), counting the
+// publish against the rate at once, and when to look again (zero: when
+// woken). It hands out one person at a time so that each publish is
+// counted when it is sent, not when a batch was planned.
+func (h *homeBoard) ready(now time.Time) (user string, next time.Time) {
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	keep := h.sent[:0]
@@ -149,7 +151,7 @@ func (h *homeBoard) ready(now time.Time) (users []string, next time.Time) {
 		if len(h.due) > 0 {
 			later(h.pause)
 		}
-		return nil, next
+		return "", next
 	}
 	// Urgent ones first, so that a click is answered before routine updates.
 	for _, urgentPass := range []bool{true, false} {
@@ -163,15 +165,15 @@ func (h *homeBoard) ready(now time.Time) (users []string, next time.Time) {
 			}
 			if len(h.sent) >= h.limit {
 				later(h.sent[0].Add(h.window))
-				return users, next
+				return "", next
 			}
 			delete(h.due, u)
 			h.last[u] = now
 			h.sent = append(h.sent, now)
-			users = append(users, u)
+			return u, time.Time{}
 		}
 	}
-	return users, next
+	return "", next
 }
 
 // retry puts a person back after a publish Slack refused for its rate,
