@@ -8,10 +8,10 @@ import (
 )
 
 // requestFields lists the fields of a restore request, for messages.
-const requestFields = "source=, target=, backup=, time=, reason=, ticket=, break_glass="
+const requestFields = "source=, target=, backup=, time=, tables=, suffix=, reason=, ticket=, break_glass="
 
 // verbs lists the other commands, for messages.
-const verbs = "help, list [PAGE], status ID, cancel ID, policy INSTANCE, freeze on \"why\", freeze off, reviews, review ID"
+const verbs = "help, list [PAGE], status ID, cancel ID, policy INSTANCE, freeze on \"why\", freeze off, reviews, review ID, review ID done \"note\""
 
 // maxPage bounds list pages; nobody pages further by hand.
 const maxPage = 1000
@@ -49,7 +49,9 @@ func parseVerb(text, verb string, first token, args []token) (Command, error) {
 		return Help{}, nil
 	case "list":
 		return parseList(args)
-	case "status", "cancel", "review":
+	case "review":
+		return parseReview(text, args)
+	case "status", "cancel":
 		id, err := oneWord(verb, "a request ID", args)
 		switch {
 		case err != nil:
@@ -59,7 +61,6 @@ func parseVerb(text, verb string, first token, args []token) (Command, error) {
 		case verb == "cancel":
 			return Cancel{ID: id}, nil
 		}
-		return Review{ID: id}, nil
 	case "policy":
 		inst, err := oneWord(verb, "an instance ID or name", args)
 		if err != nil {
@@ -118,6 +119,59 @@ func placeholder(verb string) string {
 	return "ID"
 }
 
+// parseReview reads `review ID` and `review ID done "note"`.
+func parseReview(text string, args []token) (Command, error) {
+	const want = "review takes a request ID, and done \"note\" to mark it reviewed, e.g. review ID done \"break-glass was justified: primary down\""
+	if len(args) <= 1 {
+		id, err := oneWord("review", "a request ID", args)
+		if err != nil {
+			return nil, err
+		}
+		return Review{ID: id}, nil
+	}
+	id, err := oneWord("review", "a request ID", args[:1])
+	if err != nil {
+		return nil, err
+	}
+	if args[1].hasKey || args[1].quoted || strings.ToLower(args[1].value) != "done" {
+		return nil, usageErr(want)
+	}
+	note, err := freeText(text, args[2:], "note")
+	switch {
+	case err != nil:
+		return nil, err
+	case note == "":
+		return nil, usageErr("review ID done needs a note saying what you found, e.g. review ID done \"break-glass was justified: primary down\"")
+	}
+	if err := checkText("the review note", note, MaxReasonLen, true); err != nil {
+		return nil, err
+	}
+	return Review{ID: id, Done: true, Note: note}, nil
+}
+
+// freeText reads the free text after a command's words: one quoted value,
+// key=value with the given key, or unquoted words kept as typed and
+// single-spaced. It is trimmed; empty when nothing was given.
+func freeText(text string, rest []token, key string) (string, error) {
+	var v string
+	switch {
+	case len(rest) == 1 && rest[0].hasKey:
+		if strings.ToLower(rest[0].key) != key {
+			return "", usageErr("unknown field %s: give just the %s, in quotes", show(rest[0].key), key)
+		}
+		v = rest[0].value
+	case len(rest) == 1:
+		v = rest[0].value
+	case len(rest) > 1:
+		words := make([]string, len(rest))
+		for i, tk := range rest {
+			words[i] = tk.raw(text)
+		}
+		v = strings.Join(words, " ")
+	}
+	return strings.TrimSpace(v), nil
+}
+
 func parseFreeze(text string, args []token) (Command, error) {
 	const want = "freeze needs on \"why\" or off, e.g. freeze on \"schema migration until 18:00\""
 	if len(args) == 0 || args[0].hasKey || args[0].quoted {
@@ -162,7 +216,10 @@ func parseFreeze(text string, args []token) (Command, error) {
 }
 
 func parseRequest(text string, toks []token) (Command, error) {
-	var req Request
+	var (
+		req        Request
+		tablesText string
+	)
 	seen := make(map[string]bool, len(toks))
 	for i, tk := range toks {
 		if !tk.hasKey {
@@ -170,6 +227,9 @@ func parseRequest(text string, toks []token) (Command, error) {
 		}
 		key := strings.ToLower(tk.key)
 		dst := req.field(key)
+		if key == "tables" {
+			dst = &tablesText
+		}
 		switch {
 		case key == "":
 			return nil, usageErr("%s has no field name before =: use %s", show(tk.raw(text)), requestFields)
@@ -184,6 +244,10 @@ func parseRequest(text string, toks []token) (Command, error) {
 			return nil, err
 		}
 		*dst = v
+	}
+	if seen["tables"] || seen["suffix"] {
+		req.Tables, _ = splitTables(tablesText) // checked by checkValue
+		return checkTableRequest(req)
 	}
 	if req.BackupID != "" && req.Time != "" {
 		return nil, usageErr("give backup= or time=, not both: backup= restores a backup, time= restores to a point in time")
@@ -222,6 +286,10 @@ func (r *Request) field(key string) *string {
 		return &r.Ticket
 	case "break_glass":
 		return &r.BreakGlass
+	case "tables":
+		return new(string) // a list: parseRequest reads it into Tables
+	case "suffix":
+		return &r.Suffix
 	}
 	return nil
 }
@@ -264,6 +332,14 @@ func checkValue(key string, tk token) (string, error) {
 		return v, nil
 	case "ticket":
 		return v, checkText("ticket=", v, MaxTicketLen, false)
+	case "tables":
+		if utf8.RuneCountInString(v) > MaxTablesLen {
+			return "", usageErr("tables= is too long: at most %d characters; split the restore into several requests", MaxTablesLen)
+		}
+		_, err := splitTables(v)
+		return v, err
+	case "suffix":
+		return v, checkSuffix(v)
 	default: // reason, break_glass
 		return v, checkText(key+"=", v, MaxReasonLen, true)
 	}
@@ -283,6 +359,10 @@ func example(key string) string {
 		return "ticket=\"INC-981\""
 	case "break_glass":
 		return "break_glass=\"outage, approvers unreachable\""
+	case "tables":
+		return "tables=\"shop.orders,shop.payments\""
+	case "suffix":
+		return "suffix=\"before_bug\""
 	}
 	return "reason=\"recover rows deleted by job 4412\""
 }

@@ -69,6 +69,9 @@ func TestParse(t *testing.T) {
 		{"status", "status req-1", Status{ID: "req-1"}},
 		{"cancel", "Cancel req-2", Cancel{ID: "req-2"}},
 		{"review", "review req-3", Review{ID: "req-3"}},
+		{"review done quoted", `review req-3 done "primary was down"`, Review{ID: "req-3", Done: true, Note: "primary was down"}},
+		{"review done words", "Review req-3 DONE primary  was down", Review{ID: "req-3", Done: true, Note: "primary was down"}},
+		{"review done note=", `review req-3 done note="ok"`, Review{ID: "req-3", Done: true, Note: "ok"}},
 		{"reviews", "reviews", Reviews{}},
 		{"policy", "policy orders-prod", Policy{Instance: "orders-prod"}},
 		{"freeze on quoted", `freeze on "schema migration"`, Freeze{On: true, Reason: "schema migration"}},
@@ -76,6 +79,10 @@ func TestParse(t *testing.T) {
 		{"freeze on reason=", `freeze on reason="migration"`, Freeze{On: true, Reason: "migration"}},
 		{"freeze on bare words", "freeze on schema   migration\ttoday", Freeze{On: true, Reason: "schema migration today"}},
 		{"freeze off", "freeze OFF", Freeze{On: false}},
+		{"table restore", `source=shop-prod tables="shop.orders,shop.payments" time="2026-11-26 09:30" reason="bad UPDATE"`,
+			Request{Source: "shop-prod", Tables: []string{"shop.orders", "shop.payments"}, Time: "2026-11-26 09:30", Reason: "bad UPDATE"}},
+		{"table restore with db.*, suffix, blanks and repeats", `tables=" shop.* ,, logs.t$1 ,shop.*" suffix=_restored source=s time=1795685400000 reason=r ticket=INC-1`,
+			Request{Source: "s", Tables: []string{"shop.*", "logs.t$1"}, Suffix: "_restored", Time: "1795685400000", Reason: "r", Ticket: "INC-1"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -97,7 +104,7 @@ func TestParseRefusals(t *testing.T) {
 		want []string // substrings of the message
 	}{
 		{"unknown field", `source=s tgt=x backup=b reason=r`,
-			[]string{`unknown field "tgt"`, "use source=, target=, backup=, time=, reason=, ticket=, break_glass="}},
+			[]string{`unknown field "tgt"`, "use source=, target=, backup=, time=, tables=, suffix=, reason=, ticket=, break_glass="}},
 		{"duplicate field", `source=a source=b backup=b reason=r`, []string{"source= is given twice"}},
 		{"duplicate field, other case", `source=a SOURCE=b backup=b reason=r`, []string{"source= is given twice"}},
 		{"missing value", `source= backup=b reason=r`, []string{"missing value for source=", "source=orders-prod"}},
@@ -148,10 +155,29 @@ func TestParseRefusals(t *testing.T) {
 		{"cancel without id", "cancel", []string{"cancel needs a request ID"}},
 		{"review without id", "review", []string{"review needs a request ID"}},
 		{"review invisible id", "review a\u200b", []string{"contains a control or invisible character"}},
+		{"review done without note", "review a done", []string{"review ID done needs a note"}},
+		{"review done empty note", `review a done ""`, []string{"review ID done needs a note"}},
+		{"review other word", `review a ok "fine"`, []string{`review takes a request ID, and done "note"`}},
+		{"review quoted done", `review a "done" fine`, []string{`review takes a request ID, and done "note"`}},
+		{"review id=", "review id=a", []string{"review takes just a request ID"}},
+		{"review done other field", `review a done reason="x"`, []string{`unknown field "reason"`}},
+		{"review done long note", `review a done "` + strings.Repeat("x", MaxReasonLen+1) + `"`, []string{"the review note is too long"}},
 		{"policy without instance", "policy", []string{"policy needs an instance ID or name, e.g. policy INSTANCE"}},
 		{"policy two words", "policy a b", []string{"policy takes just an instance ID or name"}},
 		{"reviews with more", "reviews mine", []string{"reviews takes nothing after it"}},
 		{"freeze alone", "freeze", []string{`freeze needs on "why" or off`}},
+		{"tables with target", `source=s target=t tables=a.b time=1795685400000 reason=r`,
+			[]string{"target= cannot be used with tables=", "nothing existing is overwritten"}},
+		{"tables with backup", `source=s tables=a.b backup=b reason=r`, []string{"give time= instead of backup="}},
+		{"tables without time", `source=s tables=a.b reason=r`, []string{"missing time="}},
+		{"tables entry without a dot", `source=s tables=orders time=1795685400000 reason=r`, []string{`"orders" is not database.table`}},
+		{"tables entry with two dots", `source=s tables=a.b.c time=1795685400000 reason=r`, []string{"not database.table"}},
+		{"tables bad character", "source=s tables=\"a.b`c\" time=1795685400000 reason=r", []string{"the table name contains"}},
+		{"tables database wildcard", `source=s tables=*.b time=1795685400000 reason=r`, []string{"the database name contains"}},
+		{"tables long name", `source=s tables=a.` + strings.Repeat("x", 65) + ` time=1 reason=r`, []string{"1 to 64 characters"}},
+		{"tables empty list", `source=s tables=", ," time=1795685400000 reason=r`, []string{"names no table"}},
+		{"suffix without tables", `source=s suffix=x time=1795685400000 reason=r`, []string{"suffix= only goes with tables="}},
+		{"suffix bad", `source=s tables=a.b suffix=a-b time=1795685400000 reason=r`, []string{"suffix= contains"}},
 		{"freeze other", "freeze maybe", []string{`freeze needs on "why" or off`}},
 		{"freeze on without reason", "freeze on", []string{"freeze on needs a reason"}},
 		{"freeze on empty reason", `freeze on ""`, []string{"freeze on needs a reason"}},
@@ -217,7 +243,7 @@ func TestUsageText(t *testing.T) {
 		}
 	}
 	for _, w := range []string{"source=", "target=", "backup=", "time=", "reason=", "ticket=", "break_glass=",
-		"list", "status ID", "cancel ID", "policy INSTANCE", "freeze on", "freeze off", "reviews", "review ID", "help",
+		"list", "status ID", "cancel ID", "policy INSTANCE", "freeze on", "freeze off", "reviews", "review ID", "review ID done", "help",
 		"1795685400000", "+08:00"} {
 		if !strings.Contains(Usage, w) {
 			t.Errorf("usage does not mention %q", w)

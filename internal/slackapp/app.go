@@ -67,7 +67,10 @@ type Options struct {
 
 	RestoreTimeout time.Duration // bound on the one restore call (default 60s)
 	SweepInterval  time.Duration // how often expiry and crashed submissions are swept (default 5s)
-	Workers        int           // goroutines doing the work after acks (default 2 per CPU)
+	// PolicyHeartbeat is how often the replica renews its hold on the
+	// policy record (default 5s); a hold lapses after three of them.
+	PolicyHeartbeat time.Duration
+	Workers         int // goroutines doing the work after acks (default 2 per CPU)
 
 	// HomeInterval is the least time between two routine publishes of one
 	// person's Home tab (default 10s); opening the tab or clicking in it
@@ -103,6 +106,7 @@ type App struct {
 
 	connected atomic.Bool
 	fatal     chan error // a Web API answer that no retry can fix; stops Run
+	guard     *policyGuard
 }
 
 // New builds the app; Run starts it.
@@ -141,6 +145,9 @@ func New(o Options) (*App, error) {
 		// doubled the p99 ack latency of 1000 approvals and finished later).
 		o.Workers = 2 * runtime.GOMAXPROCS(0)
 	}
+	if o.PolicyHeartbeat <= 0 {
+		o.PolicyHeartbeat = 5 * time.Second
+	}
 	if o.JobPollInterval <= 0 {
 		o.JobPollInterval = 15 * time.Second
 	}
@@ -168,6 +175,7 @@ func New(o Options) (*App, error) {
 		fatal: make(chan error, 1),
 		now:   o.Now, people: newPeople(o.API, o.Now), forms: newForms(o.Catalog, o.Now), opt: o,
 		homes: newHomeBoard(o.HomeInterval, o.HomeRate, o.HomeRateWindow),
+		guard: &policyGuard{hash: o.Policy.Hash(), source: policySource(o.Policy)},
 	}
 	eo := execution.Options{
 		Log: o.Log, Store: o.Store, Reporter: reporter{a}, Checker: o.Validator, Restorer: o.Restorer,
@@ -194,8 +202,11 @@ func (a *App) Run(ctx context.Context) error {
 	work := context.WithoutCancel(ctx)          // in-flight work finishes after a shutdown signal
 	p := startPool(a.opt.Workers, 4096)
 
+	a.claimPolicy(work)
+	defer a.releasePolicy(work) // after every piece of work below has ended
 	a.exec.Reap(work)
 	var background sync.WaitGroup
+	background.Go(func() { a.holdPolicy(ctx, work) })
 	background.Go(func() { a.sweep(ctx, work) })
 	background.Go(func() { a.exec.Follow(ctx, work) })
 	background.Go(func() { a.publishHomes(ctx, work) })

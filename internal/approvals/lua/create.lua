@@ -24,5 +24,9 @@ if K.user then
   redis.call('ZREMRANGEBYSCORE', K.user, '-inf', '(' .. keep_after)
 end
 redis.call('ZREMRANGEBYSCORE', K.ended, '-inf', '(' .. keep_after)
-audit(ARGV[4], 'requested', '')
+local requested = ''
+if ARGV[10] == '1' then -- the reason given for skipping approvals, for the audit
+  requested = 'break-glass: ' .. tostring(cjson.decode(ARGV[3]).break_glass or '')
+end
+audit(ARGV[4], 'requested', requested)
 return reply('ok')
