@@ -91,7 +91,7 @@ func TestFreezeDuringSafetyBackupStopsTheRestore(t *testing.T) {
 
 func TestLeaseRenewedWhileThePOSTIsInFlight(t *testing.T) {
 	h := newHarness(t)
-	h.leaseTTL = 600 * time.Millisecond
+	h.knobs.leaseTTL = 600 * time.Millisecond
 	h.gauss.SetRestoreBehaviour(func(restore.Call) gaussdbtest.Response {
 		return gaussdbtest.Response{Delay: 2 * time.Second} // more than three lease lifetimes
 	})

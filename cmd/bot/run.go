@@ -21,8 +21,16 @@ type hooks struct {
 	now           func() time.Time
 	sweepInterval time.Duration
 	leaseTTL      time.Duration
+	// Home tab and progress pacing (zero: the defaults, Slack's limits).
+	homeInterval, homeRateWindow time.Duration
+	homeRate                     int
+	progressInterval             time.Duration
 }
 
 func runWith(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer, h hooks) error {
-	return botrun.RunWith(ctx, args, getenv, stdout, stderr, botrun.Hooks{Now: h.now, SweepInterval: h.sweepInterval, LeaseTTL: h.leaseTTL})
+	return botrun.RunWith(ctx, args, getenv, stdout, stderr, botrun.Hooks{
+		Now: h.now, SweepInterval: h.sweepInterval, LeaseTTL: h.leaseTTL,
+		HomeInterval: h.homeInterval, HomeRate: h.homeRate, HomeRateWindow: h.homeRateWindow,
+		ProgressInterval: h.progressInterval,
+	})
 }

@@ -14,6 +14,7 @@ if to == 'submitted' then
   set_state('submitted')
   -- back among the open requests (list, limits), as when it was created
   redis.call('ZADD', K.active, get('created_at_ms'), id)
+  redis.call('ZREM', K.ended, id)
 elseif to == 'failed' then
   set_state('failed')
 else
