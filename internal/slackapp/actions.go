@@ -159,4 +159,3 @@ func (a *App) notDurable(ctx context.Context, req approvals.Request) {
 	a.dm(ctx, req.Requester, fmt.Sprintf(":x: Your restore request `%s` was approved, but the approval store could not confirm it durably, "+
 		"so the restore was *not* called. Please re-request it.", req.ID))
 }
-
