@@ -44,10 +44,16 @@ type PreCallResult struct {
 // rule recorded by its approval). Before the restore POST (PhaseRestore) it
 // also writes the called marker, so that a crash before it reads as "not
 // called" and after it as outcome unknown. A failed check ends the request
-// in the same step (Stopped). A request that is no longer executing gives a
+// in the same step (Stopped). A passed check before a call is confirmed by
+// the Redis replicas (see Durability); when they do not confirm it, the
+// error wraps ErrNotDurable and nothing may be called. A request that is no longer executing gives a
 // *Refusal (ReasonNotPending): someone else ended and reported it.
 func (s *Store) PreCall(ctx context.Context, id, rule string, phase Phase) (PreCallResult, error) {
-	req, res, err := s.transition(ctx, "check before the "+string(phase)+" call of", s.sc.precall, id,
+	var confirm func(result) bool // a check that lets a call go out is confirmed by the replicas
+	if phase != PhaseCheck {
+		confirm = func(res result) bool { return res.status == "ok" }
+	}
+	req, res, err := s.transitionDurable(ctx, "check before the "+string(phase)+" call of", s.sc.precall, id, confirm,
 		s.owner, strconv.FormatInt(s.leaseTTL.Milliseconds(), 10), string(phase), rule)
 	if err != nil {
 		return PreCallResult{Request: req}, err

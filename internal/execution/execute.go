@@ -137,6 +137,10 @@ func (e *Executor) precall(ctx context.Context, log zerolog.Logger, req approval
 		log.Warn().Str("state", string(refusal.State)).Str("phase", string(phase)).Msg("request no longer executing before the call; not calling")
 		e.m.RestoreCall("not_called")
 		return false
+	case errors.Is(err, approvals.ErrNotDurable):
+		log.Error().Err(err).Str("phase", string(phase)).Msg("the check before the call was not confirmed by the Redis replicas; not calling")
+		e.notCalled(ctx, log, req, approvals.NotDurableDetail+"; approvers, please request it again")
+		return false
 	case err != nil:
 		// Fail closed: without the check nobody knows whether a freeze
 		// or another replica forbids the call.

@@ -19,6 +19,20 @@ func (e *Executor) notCalled(ctx context.Context, log zerolog.Logger, req approv
 	e.finish(ctx, log, req, approvals.StateFailed, detail)
 }
 
+// NotDurable tells everyone that the approval which reached the threshold
+// could not be confirmed by the Redis replicas, so nothing was called and a
+// new request is needed (the store has ended this one as failed).
+func (e *Executor) NotDurable(ctx context.Context, req approvals.Request) {
+	e.m.RestoreCall("not_called")
+	e.m.Transition(string(approvals.StateFailed))
+	e.say.Refresh(ctx, req)
+	e.say.Thread(ctx, req, ":x: *Restore not called:* the approval store (Redis) could not confirm the approval durably, "+
+		"so nothing was restored. Please file a new request and approve it again.")
+	e.say.Announce(ctx, req, fmt.Sprintf(":x: Restore `%s` not called: the store could not confirm the approval durably: %s", req.ID, msgtext.What(req)))
+	e.say.DM(ctx, req.Requester, fmt.Sprintf(":x: Your restore request `%s` was approved, but the approval store could not confirm it durably, "+
+		"so the restore was *not* called. Please re-request it.", req.ID))
+}
+
 // stopped reports a request the check before a call ended ("stopped: <why>,
 // restore not called"): in the thread, the incident channel and to the
 // requester. The store has already audited it.

@@ -133,6 +133,12 @@ func (a *App) onDecision(ctx context.Context, d decision) {
 		return
 	}
 	res, err := a.approve(ctx, d.user, hash, req, rule, asOf)
+	if res.NotDurable {
+		log.Error().Err(err).Msg("approval reached the threshold but the Redis replicas did not confirm it: restore not called")
+		a.m.Decision(kind, "not_durable")
+		a.exec.NotDurable(ctx, d.located(res.Request))
+		return
+	}
 	if err != nil {
 		refuse(a.withFreezeReason(ctx, storeErr(err)))
 		return
