@@ -106,3 +106,6 @@ func (p *pageSignal) bump() {
 	}
 	p.ch = make(chan struct{})
 }
+
+// Names is the sandbox's directory of people, groups and channels.
+func Names() Directory { return directory{} }
