@@ -110,6 +110,35 @@ func TestFatalTokenErrorsNameTheToken(t *testing.T) {
 	}
 }
 
+// TestAppTokenRefusalStopsTheBot: every answer of apps.connections.open
+// that no reconnect heals stops run with SLACK_APP_TOKEN named and what to
+// do, after one call, instead of a reconnect loop (slack-go itself retries
+// missing_scope, not_allowed_token_type and token_expired for ever).
+func TestAppTokenRefusalStopsTheBot(t *testing.T) {
+	for _, code := range []string{"missing_scope", "not_allowed_token_type", "token_expired", "token_revoked", "invalid_auth"} {
+		t.Run(code, func(t *testing.T) {
+			h := newHarness(t)
+			h.slack.RefuseConnectionsOpen(code)
+			ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+			defer cancel()
+			err := runWith(ctx, []string{"db-restore"}, func(k string) string { return h.env[k] }, h.logs, h.logs, hooks{now: h.clock.Now})
+			if ctx.Err() != nil {
+				t.Fatalf("run kept reconnecting until the test gave up (%d apps.connections.open calls)", h.slack.OpenCalls())
+			}
+			if err == nil || !strings.Contains(err.Error(), "SLACK_APP_TOKEN") || !strings.Contains(err.Error(), code) ||
+				!strings.Contains(err.Error(), "App-Level Tokens") && !strings.Contains(err.Error(), "xapp-") {
+				t.Fatalf("run: got %v, want an error naming SLACK_APP_TOKEN, %s and what to do", err, code)
+			}
+			if strings.Contains(err.Error(), appToken) {
+				t.Errorf("the error repeats the token: %v", err)
+			}
+			if n := h.slack.OpenCalls(); n != 1 {
+				t.Errorf("apps.connections.open called %d times, want 1", n)
+			}
+		})
+	}
+}
+
 func TestBadConfigurationNamesEveryVariable(t *testing.T) {
 	env := map[string]string{"SLACK_APP_TOKEN": "nope", "RESTORE_REQUEST_TTL": "soon"}
 	err := run(context.Background(), []string{"db-restore"}, func(k string) string { return env[k] }, &syncBuffer{}, &syncBuffer{})

@@ -9,6 +9,7 @@ import (
 	"github.com/slack-go/slack"
 
 	"github.com/dbrestore/db-restore/internal/approvals"
+	"github.com/dbrestore/db-restore/internal/execution"
 	"github.com/dbrestore/db-restore/internal/restore"
 )
 
@@ -55,7 +56,7 @@ type decision struct {
 // located fills in the approval message's place from the click when the
 // store has not recorded it yet (a click within milliseconds of posting).
 func (d decision) located(r approvals.Request) approvals.Request {
-	return samePlace(r, approvals.Request{Channel: d.channel, MessageTS: d.messageTS})
+	return execution.SamePlace(r, approvals.Request{Channel: d.channel, MessageTS: d.messageTS})
 }
 
 func (a *App) onDecision(ctx context.Context, d decision) {
@@ -123,7 +124,7 @@ func (a *App) onDecision(ctx context.Context, d decision) {
 	}
 	a.m.Decision(kind, "executing")
 	a.m.Transition(string(approvals.StateExecuting))
-	a.execute(ctx, res.Request)
+	a.exec.Execute(ctx, res.Request)
 }
 
 // mayDecide reports whether user may approve or deny req now: an approver

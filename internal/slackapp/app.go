@@ -1,6 +1,8 @@
 // Package slackapp is the bot's Slack side: the Socket Mode loop that acks
 // every envelope at once, the slash command and button handlers, and the
-// Block Kit messages people see. The request life itself is in approvals;
+// Block Kit messages people see. The request's states are in approvals;
+// what happens after the threshold click (safety backup, the restore call,
+// following the job) is in execution, which reports through this package;
 // the cloud calls are in restore.
 package slackapp
 
@@ -16,6 +18,7 @@ import (
 	"github.com/slack-go/slack"
 
 	"github.com/dbrestore/db-restore/internal/approvals"
+	"github.com/dbrestore/db-restore/internal/execution"
 	"github.com/dbrestore/db-restore/internal/metrics"
 	"github.com/dbrestore/db-restore/internal/policy"
 	"github.com/dbrestore/db-restore/internal/restore"
@@ -29,9 +32,10 @@ type Validator interface {
 }
 
 // Restorer makes the one restore call. It must never retry on its own.
-type Restorer interface {
-	Restore(ctx context.Context, c restore.Call) (jobID string, err error)
-}
+type Restorer = execution.Restorer
+
+// JobReader reads the state of a GaussDB job.
+type JobReader = execution.JobReader
 
 // Options is everything the app needs. Zero durations take the defaults.
 type Options struct {
@@ -72,8 +76,6 @@ type App struct {
 	api       *slack.Client
 	store     *approvals.Store
 	check     Validator
-	cloud     Restorer
-	jobs      JobReader
 	m         *metrics.Metrics
 	policy    *policy.Policy
 	instances Instances
@@ -83,15 +85,10 @@ type App struct {
 	forms     *forms
 	opt       Options
 
+	exec *execution.Executor // the restore's life after approval
+
 	connected atomic.Bool
-	// executions are approved requests waiting for their safety backup.
-	// They wait beside the worker pool, not on it: a backup can take hours,
-	// and must not hold a worker that clicks and commands need.
-	executions sync.WaitGroup
-	// stopping ends when Run is asked to stop; long waits (a safety
-	// backup) give up then, while short work (the restore call) finishes.
-	stopping context.Context
-	fatal    chan error // a Web API answer that no retry can fix; stops Run
+	fatal     chan error // a Web API answer that no retry can fix; stops Run
 }
 
 // New builds the app; Run starts it.
@@ -139,12 +136,23 @@ func New(o Options) (*App, error) {
 	if o.RemindAfter <= 0 {
 		o.RemindAfter = 10 * time.Minute
 	}
-	return &App{
-		log: o.Log, api: o.API, store: o.Store, check: o.Validator, cloud: o.Restorer, jobs: o.Jobs, m: o.Metrics,
+	a := &App{
+		log: o.Log, api: o.API, store: o.Store, check: o.Validator, m: o.Metrics,
 		policy: o.Policy, instances: o.Instances, backups: o.Backups,
-		fatal: make(chan error, 1), stopping: context.Background(),
-		now: o.Now, people: newPeople(o.API, o.Now), forms: newForms(o.Catalog, o.Now), opt: o,
-	}, nil
+		fatal: make(chan error, 1),
+		now:   o.Now, people: newPeople(o.API, o.Now), forms: newForms(o.Catalog, o.Now), opt: o,
+	}
+	eo := execution.Options{
+		Log: o.Log, Store: o.Store, Reporter: reporter{a}, Checker: o.Validator, Restorer: o.Restorer,
+		Jobs: o.Jobs, Metrics: o.Metrics, Now: o.Now, DryRun: o.DryRun,
+		Backups: o.Backups, JobPollInterval: o.JobPollInterval, JobTimeout: o.JobTimeout, RestoreTimeout: o.RestoreTimeout,
+	}
+	exec, err := execution.New(eo)
+	if err != nil {
+		return nil, err
+	}
+	a.exec = exec
+	return a, nil
 }
 
 // Connected reports whether a Socket Mode link is up, for readiness.
@@ -155,21 +163,22 @@ func (a *App) Connected() bool { return a.connected.Load() }
 func (a *App) Run(ctx context.Context) error {
 	ctx, cancel := context.WithCancel(ctx) // a fatal Slack error stops the background loops too
 	defer cancel()
-	a.stopping = ctx
-	work := context.WithoutCancel(ctx) // in-flight work finishes after a shutdown signal
+	defer context.AfterFunc(ctx, a.exec.Stop)() // safety-backup waits give up on shutdown
+	work := context.WithoutCancel(ctx)          // in-flight work finishes after a shutdown signal
 	p := startPool(a.opt.Workers, 4096)
 
-	a.reap(work)
+	a.exec.Reap(work)
 	var background sync.WaitGroup
 	background.Go(func() { a.sweep(ctx, work) })
-	background.Go(func() { a.followJobs(ctx, work) })
+	background.Go(func() { a.exec.Follow(ctx, work) })
 
 	err := a.serveSocket(ctx, func(job func(context.Context)) { p.submit(func() { job(work) }) })
 	stopped := ctx.Err() != nil
 	cancel()
 	background.Wait()
-	p.stop()            // every accepted envelope's work finishes
-	a.executions.Wait() // and every safety-backup wait it started gives up or ends
+	p.stop() // every accepted envelope's work finishes
+	a.exec.Stop()
+	a.exec.Wait() // and every safety-backup wait it started gives up or ends
 	if stopped {
 		return nil
 	}

@@ -52,6 +52,14 @@ func (a *App) onEvent(sm *socketmode.Client, evt socketmode.Event, submit func(f
 	case socketmode.EventTypeConnectionError:
 		a.connected.Store(false)
 		if e, ok := evt.Data.(*slack.ConnectionErrorEvent); ok {
+			if refused := appTokenRefused(e.ErrorObj); refused != nil {
+				// slack-go would retry this for ever: stop instead.
+				select {
+				case a.fatal <- refused:
+				default:
+				}
+				return
+			}
 			a.log.Warn().Err(e.ErrorObj).Int("attempt", e.Attempt).Dur("backoff", e.Backoff).Msg("Slack connection failed")
 		}
 	case socketmode.EventTypeIncomingError, socketmode.EventTypeErrorWriteFailed, socketmode.EventTypeErrorBadMessage:
@@ -97,17 +105,45 @@ func fatalSlackError(err error) error {
 	if err == nil {
 		return errors.New("slack: Socket Mode client stopped")
 	}
-	msg := err.Error()
-	for _, code := range []string{"invalid_auth", "not_authed", "token_revoked", "account_inactive"} {
-		if strings.Contains(msg, code) {
-			return fmt.Errorf("slack rejected SLACK_APP_TOKEN (%s): create a new app-level token with the connections:write scope under Basic Information → App-Level Tokens and set SLACK_APP_TOKEN", code)
-		}
+	if refused := appTokenRefused(err); refused != nil {
+		return refused
 	}
 	var se slack.StatusCodeError
 	if errors.As(err, &se) && se.Code == http.StatusNotFound {
 		return errors.New("slack answered 404 to apps.connections.open: check SLACK_API_URL and that Socket Mode is enabled for the app")
 	}
 	return fmt.Errorf("slack Socket Mode: %w", err)
+}
+
+// appTokenFixes are Slack's answers to apps.connections.open that no
+// reconnect can heal, each with what the operator must do. slack-go itself
+// gives up only on some of them and retries the others for ever.
+var appTokenFixes = map[string]string{
+	"invalid_auth":           "SLACK_APP_TOKEN is not a valid token of this app: generate an app-level token with the connections:write scope under Basic Information → App-Level Tokens and set SLACK_APP_TOKEN to it",
+	"not_authed":             "SLACK_APP_TOKEN is empty: set it to an app-level token (xapp-…) with the connections:write scope",
+	"account_inactive":       "the app or its workspace is deactivated: reinstall the app, generate a new app-level token and set SLACK_APP_TOKEN",
+	"token_revoked":          "SLACK_APP_TOKEN was revoked: generate a new app-level token with the connections:write scope under Basic Information → App-Level Tokens and set SLACK_APP_TOKEN to it",
+	"token_expired":          "SLACK_APP_TOKEN has expired: generate a new app-level token under Basic Information → App-Level Tokens and set SLACK_APP_TOKEN to it",
+	"missing_scope":          "SLACK_APP_TOKEN lacks the connections:write scope: generate an app-level token with connections:write under Basic Information → App-Level Tokens and set SLACK_APP_TOKEN to it",
+	"not_allowed_token_type": "SLACK_APP_TOKEN is not an app-level token: set it to the app-level token (xapp-…) with connections:write, not the bot (xoxb-) or a user token",
+}
+
+// appTokenRefused returns the error that stops the bot when err is Slack
+// refusing the app-level token at apps.connections.open, or nil.
+func appTokenRefused(err error) error {
+	if err == nil {
+		return nil
+	}
+	code := err.Error()
+	var se slack.SlackErrorResponse
+	if errors.As(err, &se) {
+		code = se.Err
+	}
+	fix, ok := appTokenFixes[code]
+	if !ok {
+		return nil
+	}
+	return fmt.Errorf("slack refused SLACK_APP_TOKEN at apps.connections.open (%s): %s", code, fix)
 }
 
 // NewHTTPClient is the HTTP client for Slack's Web API. It paces

@@ -5,12 +5,12 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
-	"strings"
 
 	"github.com/rs/zerolog"
 
 	"github.com/dbrestore/db-restore/internal/approvals"
 	"github.com/dbrestore/db-restore/internal/command"
+	"github.com/dbrestore/db-restore/internal/msgtext"
 	"github.com/dbrestore/db-restore/internal/restore"
 )
 
@@ -105,19 +105,7 @@ func refusalWords(r *approvals.Refusal) string {
 	return fmt.Sprintf(":information_source: Request `%s` could not be changed (%s).", id, r.Reason)
 }
 
-func stateWords(s approvals.State) string {
-	switch s {
-	case approvals.StateExecuting:
-		return "approved and being submitted"
-	case approvals.StateSubmitted:
-		return "approved and running"
-	case approvals.StateUnknown:
-		return "approved, with an unknown outcome"
-	case approvals.StateDryRun:
-		return "approved (dry run)"
-	}
-	return strings.ReplaceAll(string(s), "_", " ")
-}
+func stateWords(s approvals.State) string { return msgtext.StateWords(s) }
 
 func newRef() string {
 	b := make([]byte, 4)

@@ -25,6 +25,7 @@ type socketState struct {
 	tickets   map[string]bool
 	openCalls int
 	reject    string           // when set, new connections get a disconnect with this reason
+	refuse    string           // when set, apps.connections.open answers this error
 	conns     []*wsConn        // ready to receive envelopes, in connection order
 	live      map[*wsConn]bool // every open websocket, ready or not
 	rr        int              // round robin position
@@ -124,7 +125,20 @@ func (s *Server) sendDisconnect(c *wsConn, reason string) {
 	_ = c.ws.SetReadDeadline(time.Now().Add(closeGrace))
 }
 
+// RefuseConnectionsOpen makes every apps.connections.open call answer
+// {"ok":false,"error":code} after the token check, as Slack does for an
+// app-level token it will not accept (missing_scope, token_expired,
+// token_revoked, …). An empty code restores normal service.
+func (s *Server) RefuseConnectionsOpen(code string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.sock.refuse = code
+}
+
 func (s *Server) connectionsOpenLocked(*apiRequest) reply {
+	if s.sock.refuse != "" {
+		return fail(s.sock.refuse)
+	}
 	s.seq++
 	ticket := strconv.Itoa(s.seq) + "-" + randomHex(8)
 	s.sock.tickets[ticket] = true
