@@ -12,7 +12,9 @@ import (
 
 type listerFunc func() error
 
-func (f listerFunc) FindInstances(context.Context, string) ([]restore.Instance, error) { return nil, f() }
+func (f listerFunc) FindInstances(context.Context, string) ([]restore.Instance, error) {
+	return nil, f()
+}
 
 func TestCheckCloudSaysWhatToFix(t *testing.T) {
 	cfg := config.Config{CloudProjectID: "p1", CloudRegion: "ap-southeast-1"}
