@@ -158,5 +158,5 @@ func cloud(ctx context.Context, cfg config.Config, log zerolog.Logger, now func(
 		return nil, nil, err
 	}
 	log.Info().Str("endpoint", c.Endpoint()).Str("region", cfg.CloudRegion).Msg("GaussDB client ready: credentials, project and read permission checked")
-	return restore.NewValidator(c, now), c, nil
+	return restore.NewValidator(c, now).WithMaxTables(cfg.MaxTables), c, nil
 }

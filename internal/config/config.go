@@ -44,6 +44,7 @@ type Config struct {
 	JobPollInterval time.Duration // RESTORE_JOB_POLL_INTERVAL
 	JobTimeout      time.Duration // RESTORE_JOB_TIMEOUT
 	RemindAfter     time.Duration // RESTORE_REMIND_AFTER
+	MaxTables       int           // RESTORE_MAX_TABLES: tables per table restore
 
 	HealthAddr string        // HEALTH_ADDR; "off" disables the listener
 	LogLevel   zerolog.Level // LOG_LEVEL
@@ -135,6 +136,7 @@ func Load(getenv func(string) string) (Config, error) {
 	c.JobPollInterval = p.duration(getenv, "RESTORE_JOB_POLL_INTERVAL", 15*time.Second, 100*time.Millisecond, time.Hour)
 	c.JobTimeout = p.duration(getenv, "RESTORE_JOB_TIMEOUT", 6*time.Hour, time.Second, 7*24*time.Hour)
 	c.RemindAfter = p.duration(getenv, "RESTORE_REMIND_AFTER", 10*time.Minute, time.Second, 7*24*time.Hour)
+	c.MaxTables = p.tableCount(getenv, "RESTORE_MAX_TABLES", 100, 1, 1000)
 
 	if c.HealthAddr == "" {
 		c.HealthAddr = ":8080"
@@ -223,6 +225,19 @@ func (p *problems) boolean(getenv func(string) string, name string, def bool) bo
 		return def
 	}
 	return b
+}
+
+func (p *problems) tableCount(getenv func(string) string, name string, def, min, max int) int {
+	v := strings.TrimSpace(getenv(name))
+	if v == "" {
+		return def
+	}
+	n, err := strconv.Atoi(v)
+	if err != nil || n < min || n > max {
+		p.add(name, fmt.Sprintf("must be a whole number from %d to %d", min, max))
+		return def
+	}
+	return n
 }
 
 func (p *problems) duration(getenv func(string) string, name string, def, min, max time.Duration) time.Duration {

@@ -35,6 +35,14 @@ func TestLoadDefaults(t *testing.T) {
 	if strings.Join(c.Approvers, ",") != "U01,S02" {
 		t.Fatalf("approvers: got %v", c.Approvers)
 	}
+	if c.MaxTables != 100 {
+		t.Errorf("RESTORE_MAX_TABLES default %d, want 100", c.MaxTables)
+	}
+	m := valid()
+	m["RESTORE_MAX_TABLES"] = "7"
+	if c, err := Load(env(m)); err != nil || c.MaxTables != 7 {
+		t.Errorf("RESTORE_MAX_TABLES=7: %d, %v", c.MaxTables, err)
+	}
 }
 
 func TestLoadProblems(t *testing.T) {
@@ -56,6 +64,8 @@ func TestLoadProblems(t *testing.T) {
 		{"redis scheme", map[string]string{"REDIS_URL": "http://x"}, []string{"REDIS_URL"}},
 		{"log level", map[string]string{"LOG_LEVEL": "loud"}, []string{"LOG_LEVEL"}},
 		{"health addr", map[string]string{"HEALTH_ADDR": "8080"}, []string{"HEALTH_ADDR"}},
+		{"max tables zero", map[string]string{"RESTORE_MAX_TABLES": "0"}, []string{"RESTORE_MAX_TABLES"}},
+		{"max tables word", map[string]string{"RESTORE_MAX_TABLES": "many"}, []string{"RESTORE_MAX_TABLES"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -67,7 +67,10 @@ type Options struct {
 
 	RestoreTimeout time.Duration // bound on the one restore call (default 60s)
 	SweepInterval  time.Duration // how often expiry and crashed submissions are swept (default 5s)
-	Workers        int           // goroutines doing the work after acks (default 2 per CPU)
+	// PolicyHeartbeat is how often the replica renews its hold on the
+	// policy record (default 5s); a hold lapses after three of them.
+	PolicyHeartbeat time.Duration
+	Workers         int // goroutines doing the work after acks (default 2 per CPU)
 }
 
 // App is the running bot's Slack side.
@@ -89,6 +92,7 @@ type App struct {
 
 	connected atomic.Bool
 	fatal     chan error // a Web API answer that no retry can fix; stops Run
+	guard     *policyGuard
 }
 
 // New builds the app; Run starts it.
@@ -127,6 +131,9 @@ func New(o Options) (*App, error) {
 		// doubled the p99 ack latency of 1000 approvals and finished later).
 		o.Workers = 2 * runtime.GOMAXPROCS(0)
 	}
+	if o.PolicyHeartbeat <= 0 {
+		o.PolicyHeartbeat = 5 * time.Second
+	}
 	if o.JobPollInterval <= 0 {
 		o.JobPollInterval = 15 * time.Second
 	}
@@ -141,6 +148,7 @@ func New(o Options) (*App, error) {
 		policy: o.Policy, instances: o.Instances, backups: o.Backups,
 		fatal: make(chan error, 1),
 		now:   o.Now, people: newPeople(o.API, o.Now), forms: newForms(o.Catalog, o.Now), opt: o,
+		guard: &policyGuard{hash: o.Policy.Hash(), source: policySource(o.Policy)},
 	}
 	eo := execution.Options{
 		Log: o.Log, Store: o.Store, Reporter: reporter{a}, Checker: o.Validator, Restorer: o.Restorer,
@@ -167,8 +175,11 @@ func (a *App) Run(ctx context.Context) error {
 	work := context.WithoutCancel(ctx)          // in-flight work finishes after a shutdown signal
 	p := startPool(a.opt.Workers, 4096)
 
+	a.claimPolicy(work)
+	defer a.releasePolicy(work) // after every piece of work below has ended
 	a.exec.Reap(work)
 	var background sync.WaitGroup
+	background.Go(func() { a.holdPolicy(ctx, work) })
 	background.Go(func() { a.sweep(ctx, work) })
 	background.Go(func() { a.exec.Follow(ctx, work) })
 

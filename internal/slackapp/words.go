@@ -38,8 +38,11 @@ func explain(log zerolog.Logger, err error) string {
 		unknown  *restore.UnknownOutcomeError
 		denied   *notAllowedError
 		frozen   *frozenError
+		spoken   interface{ words() string } // errors that word themselves
 	)
 	switch {
+	case errors.As(err, &spoken):
+		return spoken.words()
 	case errors.As(err, &usage):
 		return ":warning: " + usage.Reply()
 	case errors.As(err, &field):
