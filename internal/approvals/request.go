@@ -162,7 +162,25 @@ type Request struct {
 	JobID       string     `json:"job_id,omitempty"`
 	SubmittedAt time.Time  `json:"submitted_at,omitempty"` // when the cloud accepted the restore
 	Detail      string     `json:"detail,omitempty"`       // last error or outcome note
-	UpdatedAt   time.Time  `json:"updated_at"`
+	// ReviewedBy, ReviewedAt and ReviewNote say who reviewed a break-glass
+	// request after it ended, when, and what they noted.
+	ReviewedBy string    `json:"reviewed_by,omitempty"`
+	ReviewedAt time.Time `json:"reviewed_at,omitempty"`
+	ReviewNote string    `json:"review_note,omitempty"`
+	UpdatedAt  time.Time `json:"updated_at"`
+
+	// Origin is the permalink of the Slack message the request was made
+	// from (the "Restore a database…" shortcut); Notify are further
+	// channels told of the request's outcome, e.g. that message's channel.
+	Origin string   `json:"origin,omitempty"`
+	Notify []string `json:"notify,omitempty"`
+
+	// Progress is the running job's last reported `process` (e.g. "60%"),
+	// ProgressAt when it was read, and ProgressTS the thread message that
+	// shows it, updated in place.
+	Progress   string    `json:"progress,omitempty"`
+	ProgressAt time.Time `json:"progress_at,omitempty"`
+	ProgressTS string    `json:"progress_ts,omitempty"`
 }
 
 // Event is one entry of a request's audit trail.
@@ -190,9 +208,13 @@ const (
 	ReasonNotRequester    Reason = "not_requester"    // cancel by someone else
 	ReasonNotApprover     Reason = "not_approver"     // checked by the caller before the store
 	ReasonFrozen          Reason = "frozen"
-	ReasonPolicyChanged   Reason = "policy_changed" // the caller's policy is not the one in force; Detail: its hash
-	ReasonRuleFrozen      Reason = "rule_frozen"    // the rule in force is frozen; Detail: the reason
-	ReasonRecheck         Reason = "recheck"        // an approver was counted meanwhile: re-check and retry
+	ReasonPolicyChanged   Reason = "policy_changed"  // the caller's policy is not the one in force; Detail: its hash
+	ReasonRuleFrozen      Reason = "rule_frozen"     // the rule in force is frozen; Detail: the reason
+	ReasonRecheck         Reason = "recheck"         // an approver was counted meanwhile: re-check and retry
+	ReasonSelfReview      Reason = "self_review"     // the requester tried to review their own break-glass request
+	ReasonNotEnded        Reason = "not_ended"       // a break-glass request is reviewed only once it has ended
+	ReasonNotBreakGlass   Reason = "not_break_glass" // review of a request made without break-glass
+	ReasonReviewed        Reason = "already_reviewed"
 )
 
 // Refusal is the error the store returns when a transition is not allowed.

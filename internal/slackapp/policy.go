@@ -179,6 +179,7 @@ func (a *App) onFreeze(ctx context.Context, u user, c command.Freeze) {
 		return
 	}
 	a.log.Info().Str("user_id", u.id).Bool("frozen", c.On).Msg("restore freeze changed")
+	a.homes.everyone(a.opt.Admins) // every Home tab shows the freeze
 	a.announce(ctx, approvals.Request{Rule: approvals.Rule{IncidentChannel: a.opt.IncidentChannel}}, text)
 	a.tell(ctx, u, text)
 }
@@ -250,43 +251,4 @@ func (a *App) findInstance(ctx context.Context, ref string) (restore.Instance, e
 		return restore.Instance{}, &restore.FieldError{Field: "instance", Problem: fmt.Sprintf("%d instances are named %s", len(found), ref), Accepted: "an instance ID, or a name that exactly one instance has"}
 	}
 	return found[0], nil
-}
-
-// onReviews lists break-glass requests nobody has reviewed yet.
-func (a *App) onReviews(ctx context.Context, u user) {
-	reqs, err := a.store.Reviews(ctx)
-	if err != nil {
-		a.tell(ctx, u, explain(a.log, storeErr(err)))
-		return
-	}
-	if len(reqs) == 0 {
-		a.tell(ctx, u, "No break-glass restores are waiting for review.")
-		return
-	}
-	var b strings.Builder
-	fmt.Fprintf(&b, "*Break-glass restores not yet reviewed* (%d)\n", len(reqs))
-	for _, r := range reqs {
-		fmt.Fprintf(&b, "• `%s` %s · by <@%s> · %s · break-glass: %s\n", r.ID, stateWords(r.State), r.Requester, whatLine(r), esc(r.BreakGlass))
-	}
-	b.WriteString("An admin marks one reviewed with `/db-restore review ID`.")
-	a.tell(ctx, u, b.String())
-}
-
-// onReview marks a break-glass request reviewed; only admins may.
-func (a *App) onReview(ctx context.Context, u user, id string) {
-	ok, err := a.people.member(ctx, u.id, a.opt.Admins)
-	if err != nil || !ok {
-		if err == nil {
-			err = &notAllowedError{action: "review break-glass", who: a.opt.Admins}
-		}
-		a.tell(ctx, u, explain(a.log, err))
-		return
-	}
-	r, err := a.store.Review(ctx, id, u.id)
-	if err != nil {
-		a.tell(ctx, u, explain(a.log, storeErr(err)))
-		return
-	}
-	a.tell(ctx, u, fmt.Sprintf(":white_check_mark: Break-glass restore `%s` marked reviewed.", r.ID))
-	a.thread(ctx, r, fmt.Sprintf(":white_check_mark: Break-glass use reviewed by <@%s>.", u.id))
 }
