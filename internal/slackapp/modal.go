@@ -24,7 +24,7 @@ func (a *App) routeOpen(sc slack.SlashCommand) (any, func(context.Context)) {
 	}
 	u := user{id: sc.UserID, channel: sc.ChannelID, responseURL: sc.ResponseURL}
 	trigger := sc.TriggerID
-	return nil, func(ctx context.Context) { a.openForm(ctx, u, trigger) }
+	return nil, a.looking(u, func(ctx context.Context) { a.openForm(ctx, u, trigger) })
 }
 
 // openForm opens the form at once, within the trigger's 3 seconds: the full
@@ -83,6 +83,9 @@ func (a *App) routeModalAction(cb slack.InteractionCallback) (any, func(context.
 			continue
 		}
 		meta := decodeMeta(cb.View.PrivateMetadata)
+		if !sameUser(meta.Requester, cb.User.ID) {
+			return nil, nil // not the form's owner: nothing to draw for them
+		}
 		ch := formChange{viewID: cb.View.ID, hash: cb.View.Hash, actionTS: act.ActionTs, meta: meta,
 			values: readValues(meta, cb.View.State).apply(*act)}
 		return nil, func(ctx context.Context) { a.onFormChange(ctx, ch) }
@@ -233,6 +236,11 @@ func (a *App) routeSuggestion(cb slack.InteractionCallback) any {
 		return nil
 	}
 	meta := decodeMeta(cb.View.PrivateMetadata)
+	if !sameUser(meta.Requester, cb.User.ID) {
+		// The form's owner was checked when it was opened; nobody else
+		// may list instances through it (and no I/O happens here).
+		return suggestions(nil, nil)
+	}
 	switch cb.ActionID {
 	case fieldSource:
 		return suggestions(nil, matching(a.forms.cache.listed(), cb.Value))
