@@ -24,7 +24,7 @@ func (a *App) routeOpen(sc slack.SlashCommand) (any, func(context.Context)) {
 	}
 	u := user{id: sc.UserID, channel: sc.ChannelID, responseURL: sc.ResponseURL}
 	trigger := sc.TriggerID
-	return nil, a.looking(u, func(ctx context.Context) { a.openForm(ctx, u, trigger) })
+	return nil, func(ctx context.Context) { a.openForm(ctx, u, trigger) }
 }
 
 // openForm opens the form at once, within the trigger's 3 seconds: the full
@@ -37,6 +37,11 @@ func (a *App) openForm(ctx context.Context, u user, trigger string) {
 // openFormWith opens the form with its metadata and first values given.
 func (a *App) openFormWith(ctx context.Context, u user, trigger string, meta formMeta, values formValues) {
 	log := a.log.With().Str("user_id", u.id).Logger()
+	if err := a.mayLook(ctx, u.id); err != nil { // the form lists the cloud's instances
+		log.Info().Err(err).Msg("refused: may not look")
+		a.tell(ctx, u, explain(a.log, err))
+		return
+	}
 	full := a.forms.cache.hasFreshList()
 	view := loadingView()
 	if full {
