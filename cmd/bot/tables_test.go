@@ -202,7 +202,7 @@ rules:
     match: {name: "orders-restore"}
     approvers: [%s]
     table_restore: {allowed: false}
-`, approver, approver, approver2, approver2, approver))
+`, approver, approver, dbaGroup, approver2, approver))
 	at := h.withTables()
 	h.start()
 
