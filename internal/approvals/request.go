@@ -164,8 +164,8 @@ type Request struct {
 	Detail      string     `json:"detail,omitempty"`       // last error or outcome note
 	// Estimate is how long the restore job should take, and from what; it is
 	// shown to people only, never part of the hash.
-	Estimate *Estimate `json:"estimate,omitempty"`
-	UpdatedAt   time.Time  `json:"updated_at"`
+	Estimate  *Estimate `json:"estimate,omitempty"`
+	UpdatedAt time.Time `json:"updated_at"`
 }
 
 // Estimate is a guess of a restore job's duration, and what it was made
