@@ -164,8 +164,13 @@ type Request struct {
 	Detail      string     `json:"detail,omitempty"`       // last error or outcome note
 	// Estimate is how long the restore job should take, and from what; it is
 	// shown to people only, never part of the hash.
-	Estimate  *Estimate `json:"estimate,omitempty"`
-	UpdatedAt time.Time `json:"updated_at"`
+	Estimate *Estimate `json:"estimate,omitempty"`
+	// ReviewedBy, ReviewedAt and ReviewNote say who reviewed a break-glass
+	// request after it ended, when, and what they noted.
+	ReviewedBy string    `json:"reviewed_by,omitempty"`
+	ReviewedAt time.Time `json:"reviewed_at,omitempty"`
+	ReviewNote string    `json:"review_note,omitempty"`
+	UpdatedAt  time.Time `json:"updated_at"`
 }
 
 // Estimate is a guess of a restore job's duration, and what it was made
@@ -202,9 +207,13 @@ const (
 	ReasonNotRequester    Reason = "not_requester"    // cancel by someone else
 	ReasonNotApprover     Reason = "not_approver"     // checked by the caller before the store
 	ReasonFrozen          Reason = "frozen"
-	ReasonPolicyChanged   Reason = "policy_changed" // the caller's policy is not the one in force; Detail: its hash
-	ReasonRuleFrozen      Reason = "rule_frozen"    // the rule in force is frozen; Detail: the reason
-	ReasonRecheck         Reason = "recheck"        // an approver was counted meanwhile: re-check and retry
+	ReasonPolicyChanged   Reason = "policy_changed"  // the caller's policy is not the one in force; Detail: its hash
+	ReasonRuleFrozen      Reason = "rule_frozen"     // the rule in force is frozen; Detail: the reason
+	ReasonRecheck         Reason = "recheck"         // an approver was counted meanwhile: re-check and retry
+	ReasonSelfReview      Reason = "self_review"     // the requester tried to review their own break-glass request
+	ReasonNotEnded        Reason = "not_ended"       // a break-glass request is reviewed only once it has ended
+	ReasonNotBreakGlass   Reason = "not_break_glass" // review of a request made without break-glass
+	ReasonReviewed        Reason = "already_reviewed"
 )
 
 // Refusal is the error the store returns when a transition is not allowed.
