@@ -19,8 +19,16 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 type hooks struct {
 	now           func() time.Time
 	sweepInterval time.Duration
+	// Home tab and progress pacing (zero: the defaults, Slack's limits).
+	homeInterval, homeRateWindow time.Duration
+	homeRate                     int
+	progressInterval             time.Duration
 }
 
 func runWith(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer, h hooks) error {
-	return botrun.RunWith(ctx, args, getenv, stdout, stderr, botrun.Hooks{Now: h.now, SweepInterval: h.sweepInterval})
+	return botrun.RunWith(ctx, args, getenv, stdout, stderr, botrun.Hooks{
+		Now: h.now, SweepInterval: h.sweepInterval,
+		HomeInterval: h.homeInterval, HomeRate: h.homeRate, HomeRateWindow: h.homeRateWindow,
+		ProgressInterval: h.progressInterval,
+	})
 }

@@ -36,6 +36,11 @@ func Run(ctx context.Context, args []string, getenv func(string) string, stdout,
 type Hooks struct {
 	Now           func() time.Time // default time.Now
 	SweepInterval time.Duration    // default: slackapp's
+	// Home tab and progress pacing; zero takes slackapp's defaults, which
+	// keep within Slack's limits.
+	HomeInterval, HomeRateWindow time.Duration
+	HomeRate                     int
+	ProgressInterval             time.Duration
 }
 
 // RunWith is Run with hooks.
@@ -94,6 +99,8 @@ func RunWith(ctx context.Context, args []string, getenv func(string) string, std
 		RequestTTL: cfg.RequestTTL, DryRun: cfg.DryRun,
 		JobPollInterval: cfg.JobPollInterval, JobTimeout: cfg.JobTimeout, RemindAfter: cfg.RemindAfter,
 		Now: h.Now, SweepInterval: h.SweepInterval, Metrics: m,
+		HomeInterval: h.HomeInterval, HomeRate: h.HomeRate, HomeRateWindow: h.HomeRateWindow,
+		ProgressInterval: h.ProgressInterval,
 	}
 	if client != nil { // nil: an offline dry run, where nothing talks to the cloud
 		opts.Restorer, opts.Jobs, opts.Catalog = client, client, client

@@ -1,6 +1,7 @@
 -- create: ARGV id, offset, doc, requester, param_hash, ttl_ms, required,
--- channel, message_ts, break_glass ('1' or ''). The request expires ttl_ms
--- after now, by Redis's clock. Refuses with 'exists' when
+-- channel, message_ts, break_glass ('1' or ''), retention_ms (index entries
+-- older than this are trimmed from ended and the requester's index). The
+-- request expires ttl_ms after now, by Redis's clock. Refuses with 'exists' when
 -- the id was ever used, and with 'frozen' while restores are frozen.
 if exists() or redis.call('EXISTS', K.audit) == 1 then
   return {'exists', '', {}}
@@ -17,6 +18,12 @@ redis.call('ZADD', K.active, now, id)
 redis.call('ZADD', K.expiry, expires_at, id)
 redis.call('ZADD', K.remind, now, id)
 if ARGV[10] == '1' then redis.call('ZADD', K.breakglass, now, id) end
+local keep_after = string.format('%.0f', tonumber(now) - tonumber(ARGV[11]))
+if K.user then
+  redis.call('ZADD', K.user, now, id)
+  redis.call('ZREMRANGEBYSCORE', K.user, '-inf', '(' .. keep_after)
+end
+redis.call('ZREMRANGEBYSCORE', K.ended, '-inf', '(' .. keep_after)
 local requested = ''
 if ARGV[10] == '1' then -- the reason given for skipping approvals, for the audit
   requested = 'break-glass: ' .. tostring(cjson.decode(ARGV[3]).break_glass or '')
