@@ -79,6 +79,8 @@ type harness struct {
 	backup         restore.Backup
 
 	bots []*bot
+
+	workers, workQueue int // for start; 0: the bot's defaults
 }
 
 type bot struct {
@@ -157,7 +159,7 @@ func (h *harness) start() *bot {
 	want := h.slack.Connections() + 1
 	getenv := func(k string) string { return h.env[k] }
 	go func() {
-		b.done <- runWith(ctx, []string{"db-restore"}, getenv, h.logs, h.logs, hooks{now: h.clock.Now, sweepInterval: 50 * time.Millisecond})
+		b.done <- runWith(ctx, []string{"db-restore"}, getenv, h.logs, h.logs, hooks{now: h.clock.Now, sweepInterval: 50 * time.Millisecond, workers: h.workers, workQueue: h.workQueue})
 	}()
 	wctx, wcancel := context.WithTimeout(ctx, 10*time.Second)
 	defer wcancel()

@@ -19,8 +19,10 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 type hooks struct {
 	now           func() time.Time
 	sweepInterval time.Duration
+	workers       int // goroutines doing work after acks (0: the default)
+	workQueue     int // work waiting before "busy" acks (0: the default)
 }
 
 func runWith(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer, h hooks) error {
-	return botrun.RunWith(ctx, args, getenv, stdout, stderr, botrun.Hooks{Now: h.now, SweepInterval: h.sweepInterval})
+	return botrun.RunWith(ctx, args, getenv, stdout, stderr, botrun.Hooks{Now: h.now, SweepInterval: h.sweepInterval, Workers: h.workers, WorkQueue: h.workQueue})
 }

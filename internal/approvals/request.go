@@ -167,6 +167,7 @@ const (
 	ReasonNotRequester    Reason = "not_requester"    // cancel by someone else
 	ReasonNotApprover     Reason = "not_approver"     // checked by the caller before the store
 	ReasonFrozen          Reason = "frozen"
+	ReasonTooManyOpen     Reason = "too_many_open" // the requester has the most open requests allowed
 )
 
 // Refusal is the error the store returns when a transition is not allowed.
@@ -175,6 +176,9 @@ type Refusal struct {
 	Reason  Reason
 	State   State   // the request's state when refused
 	Request Request // zero when not found
+	// With ReasonTooManyOpen: the limit, and the requester's open requests.
+	Limit int
+	Open  []string
 }
 
 func (e *Refusal) Error() string {

@@ -39,6 +39,7 @@ type Store struct {
 	now      func() time.Time
 	owner    string
 	leaseTTL time.Duration
+	maxOpen  int
 	sc       scripts
 }
 
@@ -52,6 +53,11 @@ func WithOwner(token string) Option { return func(s *Store) { s.owner = token } 
 // WithLeaseTTL sets how long a restore lease lives without renewal
 // (default DefaultLeaseTTL).
 func WithLeaseTTL(d time.Duration) Option { return func(s *Store) { s.leaseTTL = d } }
+
+// WithMaxOpenPerUser limits how many requests one requester may have open
+// (pending, executing or submitted) at once; Create refuses more with
+// ReasonTooManyOpen. 0, the default, is no limit.
+func WithMaxOpenPerUser(n int) Option { return func(s *Store) { s.maxOpen = max(n, 0) } }
 
 // NewStore returns a store keeping its keys under prefix in rdb and reading
 // the time from now.
@@ -149,7 +155,7 @@ func (s *Store) Create(ctx context.Context, r Request) (Request, error) {
 		}
 		res, err := s.run(ctx, s.sc.create, r.ID,
 			string(doc), r.Requester, r.ParamHash, strconv.FormatInt(r.ExpiresAt.UnixMilli(), 10),
-			strconv.Itoa(r.Rule.Required()), r.Channel, r.MessageTS, breakGlass)
+			strconv.Itoa(r.Rule.Required()), r.Channel, r.MessageTS, breakGlass, strconv.Itoa(s.maxOpen))
 		if err != nil {
 			return Request{}, fmt.Errorf("create request: %w", err)
 		}
@@ -158,6 +164,8 @@ func (s *Store) Create(ctx context.Context, r Request) (Request, error) {
 			continue
 		case "frozen":
 			return Request{}, &Refusal{Reason: ReasonFrozen}
+		case "too_many_open":
+			return Request{}, &Refusal{Reason: ReasonTooManyOpen, Limit: s.maxOpen, Open: strings.Split(res.extra, ",")}
 		}
 		return decode(r.ID, res.fields)
 	}

@@ -18,6 +18,7 @@ import (
 
 	"github.com/dbrestore/db-restore/internal/approvals"
 	"github.com/dbrestore/db-restore/internal/config"
+	"github.com/dbrestore/db-restore/internal/limits"
 	"github.com/dbrestore/db-restore/internal/metrics"
 	"github.com/dbrestore/db-restore/internal/policy"
 	"github.com/dbrestore/db-restore/internal/redisconn"
@@ -36,6 +37,8 @@ func Run(ctx context.Context, args []string, getenv func(string) string, stdout,
 type Hooks struct {
 	Now           func() time.Time // default time.Now
 	SweepInterval time.Duration    // default: slackapp's
+	Workers       int              // goroutines doing work after acks; default: slackapp's
+	WorkQueue     int              // work waiting before envelopes are acked "busy"; default: slackapp's
 }
 
 // RunWith is Run with hooks.
@@ -65,7 +68,7 @@ func RunWith(ctx context.Context, args []string, getenv func(string) string, std
 		return err
 	}
 	defer conn.Close()
-	store := approvals.NewStore(conn.Client, cfg.RedisKeyPrefix, h.Now)
+	store := approvals.NewStore(conn.Client, cfg.RedisKeyPrefix, h.Now, approvals.WithMaxOpenPerUser(cfg.MaxOpenPerUser))
 
 	validator, client, err := cloud(cfg, log, h.Now)
 	if err != nil {
@@ -94,6 +97,8 @@ func RunWith(ctx context.Context, args []string, getenv func(string) string, std
 		RequestTTL: cfg.RequestTTL, DryRun: cfg.DryRun,
 		JobPollInterval: cfg.JobPollInterval, JobTimeout: cfg.JobTimeout, RemindAfter: cfg.RemindAfter,
 		Now: h.Now, SweepInterval: h.SweepInterval, Metrics: m,
+		Gate:    limits.NewGate(conn.Client, cfg.RedisKeyPrefix, cfg.CommandsPerMinute, h.Now),
+		Workers: h.Workers, WorkQueue: h.WorkQueue,
 	}
 	if client != nil { // nil: an offline dry run, where nothing talks to the cloud
 		opts.Restorer, opts.Jobs, opts.Catalog = client, client, client

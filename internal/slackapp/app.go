@@ -16,6 +16,7 @@ import (
 	"github.com/slack-go/slack"
 
 	"github.com/dbrestore/db-restore/internal/approvals"
+	"github.com/dbrestore/db-restore/internal/limits"
 	"github.com/dbrestore/db-restore/internal/metrics"
 	"github.com/dbrestore/db-restore/internal/policy"
 	"github.com/dbrestore/db-restore/internal/restore"
@@ -64,6 +65,13 @@ type Options struct {
 	RestoreTimeout time.Duration // bound on the one restore call (default 60s)
 	SweepInterval  time.Duration // how often expiry and crashed submissions are swept (default 5s)
 	Workers        int           // goroutines doing the work after acks (default 2 per CPU)
+
+	// Gate admits each slash command and form submission once across
+	// replicas and limits each user's commands a minute; nil: neither.
+	Gate            *limits.Gate
+	DecisionWorkers int // goroutines taking only Approve, Deny and cancel (default 2)
+	DecisionQueue   int // decisions waiting for a worker before clicks are dropped (default 1024)
+	WorkQueue       int // other work waiting before envelopes are acked "busy" (default 1024)
 }
 
 // App is the running bot's Slack side.
@@ -81,6 +89,7 @@ type App struct {
 	now       func() time.Time
 	people    *people
 	forms     *forms
+	gate      *limits.Gate
 	opt       Options
 
 	connected atomic.Bool
@@ -130,6 +139,15 @@ func New(o Options) (*App, error) {
 		// doubled the p99 ack latency of 1000 approvals and finished later).
 		o.Workers = 2 * runtime.GOMAXPROCS(0)
 	}
+	if o.DecisionWorkers <= 0 {
+		o.DecisionWorkers = 2
+	}
+	if o.DecisionQueue <= 0 {
+		o.DecisionQueue = 1024
+	}
+	if o.WorkQueue <= 0 {
+		o.WorkQueue = 1024
+	}
 	if o.JobPollInterval <= 0 {
 		o.JobPollInterval = 15 * time.Second
 	}
@@ -141,7 +159,7 @@ func New(o Options) (*App, error) {
 	}
 	return &App{
 		log: o.Log, api: o.API, store: o.Store, check: o.Validator, cloud: o.Restorer, jobs: o.Jobs, m: o.Metrics,
-		policy: o.Policy, instances: o.Instances, backups: o.Backups,
+		policy: o.Policy, instances: o.Instances, backups: o.Backups, gate: o.Gate,
 		fatal: make(chan error, 1), stopping: context.Background(),
 		now: o.Now, people: newPeople(o.API, o.Now), forms: newForms(o.Catalog, o.Now), opt: o,
 	}, nil
@@ -157,14 +175,14 @@ func (a *App) Run(ctx context.Context) error {
 	defer cancel()
 	a.stopping = ctx
 	work := context.WithoutCancel(ctx) // in-flight work finishes after a shutdown signal
-	p := startPool(a.opt.Workers, 4096)
+	p := startPool(a.opt.DecisionWorkers, a.opt.Workers, a.opt.DecisionQueue, a.opt.WorkQueue)
 
 	a.reap(work)
 	var background sync.WaitGroup
 	background.Go(func() { a.sweep(ctx, work) })
 	background.Go(func() { a.followJobs(ctx, work) })
 
-	err := a.serveSocket(ctx, func(job func(context.Context)) { p.submit(func() { job(work) }) })
+	err := a.serveSocket(ctx, func(l lane, job func(context.Context)) bool { return p.tryQueue(l, func() { job(work) }) })
 	stopped := ctx.Err() != nil
 	cancel()
 	background.Wait()

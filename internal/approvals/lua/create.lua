@@ -1,11 +1,29 @@
 -- create: ARGV id, now, doc, requester, param_hash, expires_at_ms, required,
--- channel, message_ts, break_glass ('1' or ''). Refuses with 'exists' when
--- the id was ever used, and with 'frozen' while restores are frozen.
+-- channel, message_ts, break_glass ('1' or ''), max_open (0: no limit).
+-- Refuses with 'exists' when the id was ever used, with 'frozen' while
+-- restores are frozen, and with 'too_many_open' (extra: the requester's open
+-- ids, comma-separated) when the requester already has max_open requests
+-- pending, executing or submitted. The count reads the other requests'
+-- hashes under the same prefix (one {hash tag}, so one Cluster slot), in the
+-- same atomic step as the write: replicas cannot exceed it together.
 if exists() or redis.call('EXISTS', K.audit) == 1 then
   return {'exists', '', {}}
 end
 if redis.call('EXISTS', K.freeze) == 1 then
   return {'frozen', '', {}}
+end
+local max_open = tonumber(ARGV[11] or '0') or 0
+if max_open > 0 then
+  local prefix = string.sub(K.req, 1, #K.req - #id - 4)
+  local open = {}
+  for _, other in ipairs(redis.call('ZRANGE', K.active, 0, -1)) do
+    if redis.call('HGET', prefix .. 'req:' .. other, 'requester') == ARGV[4] then
+      open[#open + 1] = other
+    end
+  end
+  if #open >= max_open then
+    return {'too_many_open', table.concat(open, ','), {}}
+  end
 end
 redis.call('HSET', K.req, 'doc', ARGV[3], 'state', 'pending',
   'requester', ARGV[4], 'param_hash', ARGV[5], 'expires_at_ms', ARGV[6],
