@@ -33,7 +33,7 @@ func (s *Store) ClearFreeze(ctx context.Context, actor string) error {
 
 func (s *Store) runFreeze(ctx context.Context, actor, mode, reason string) error {
 	return s.sc.freeze.Run(ctx, s.rdb, []string{s.prefix + "freeze", s.prefix + "audit"},
-		s.nowMS(), actor, mode, reason).Err()
+		s.offsetMS(), actor, mode, reason).Err()
 }
 
 // Freeze reports whether approvals are frozen, and if so why and by whom.

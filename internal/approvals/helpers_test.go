@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/google/go-cmp/cmp/cmpopts"
 	"github.com/redis/go-redis/v9"
 
 	"github.com/dbrestore/db-restore/internal/approvals"
@@ -33,6 +34,23 @@ func (c *clock) Now() time.Time {
 	defer c.mu.Unlock()
 	return c.t
 }
+
+// Set moves the clock to t.
+func (c *clock) Set(t time.Time) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.t = t
+}
+
+// slack is how far a time the store records may be from the test clock: the
+// store reads Redis's clock, which moves on while a test runs (see NewStore).
+const slack = 2 * time.Second
+
+// approxTime compares times within slack.
+var approxTime = cmpopts.EquateApproxTime(slack)
+
+// near reports whether got is within slack after want.
+func near(got, want time.Time) bool { return !got.Before(want) && got.Sub(want) <= slack }
 
 func (c *clock) Advance(d time.Duration) {
 	c.mu.Lock()

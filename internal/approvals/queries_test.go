@@ -118,7 +118,7 @@ func TestHistory(t *testing.T) {
 		{At: at3, Actor: "bot", Action: "submitted", State: approvals.StateSubmitted, ParamHash: h, Detail: "job job-77"},
 		{At: at4, Actor: "bot", Action: "completed", State: approvals.StateCompleted, ParamHash: h, Detail: "restored"},
 	}
-	if diff := cmp.Diff(want, got); diff != "" {
+	if diff := cmp.Diff(want, got, approxTime); diff != "" {
 		t.Errorf("History (-want +got):\n%s", diff)
 	}
 
@@ -156,7 +156,7 @@ func TestLifecycle(t *testing.T) {
 				t.Fatal(err)
 			}
 			checkIndexes(t, e, done)
-			if done.MessageTS != "1.2" || done.JobID != "job-1" || len(done.Approvals) != 2 || !done.ExpiresAt.Equal(t0.Add(time.Hour)) {
+			if done.MessageTS != "1.2" || done.JobID != "job-1" || len(done.Approvals) != 2 || !done.ExpiresAt.Equal(r.ExpiresAt) {
 				t.Errorf("completed request = %+v", done)
 			}
 			hist, err := s.History(ctx, r.ID)

@@ -17,6 +17,7 @@ type scripts struct {
 	expire, finish, reap, remind           *redis.Script
 	renew, freeze, note, review            *redis.Script
 	leaseRenew, leaseRelease               *redis.Script
+	policyClaim, policyRelease             *redis.Script
 }
 
 func loadScripts() scripts {
@@ -39,6 +40,9 @@ func loadScripts() scripts {
 
 		leaseRenew:   redis.NewScript(mustRead("lease_renew")),
 		leaseRelease: redis.NewScript(mustRead("lease_release")),
+
+		policyClaim:   redis.NewScript(mustRead("policy_claim")),
+		policyRelease: redis.NewScript(mustRead("policy_release")),
 	}
 }
 

@@ -59,8 +59,12 @@ func WithLeaseTTL(d time.Duration) Option { return func(s *Store) { s.leaseTTL =
 // ReasonTooManyOpen. 0, the default, is no limit.
 func WithMaxOpenPerUser(n int) Option { return func(s *Store) { s.maxOpen = max(n, 0) } }
 
-// NewStore returns a store keeping its keys under prefix in rdb and reading
-// the time from now.
+// NewStore returns a store keeping its keys under prefix in rdb. Every time
+// the store records or judges (creation, expiry, reminders, decisions) is
+// Redis's own clock (TIME, read inside the scripts), so replicas whose
+// clocks differ still agree. now only shifts that clock: the store adds
+// now() - time.Now() to it, which is 0 for time.Now and lets tests move time
+// forward with a settable clock.
 func NewStore(rdb redis.UniversalClient, prefix string, now func() time.Time, opts ...Option) *Store {
 	s := &Store{rdb: rdb, prefix: prefix, now: now, owner: randomToken(), leaseTTL: DefaultLeaseTTL, sc: loadScripts()}
 	for _, o := range opts {
@@ -78,10 +82,37 @@ func (s *Store) LeaseTTL() time.Duration { return s.leaseTTL }
 func (s *Store) requestKeys(id string) []string {
 	p := s.prefix
 	return []string{p + "req:" + id, p + "audit:" + id, p + "active", p + "expiry",
-		p + "remind", p + "executing", p + "submitted", p + "exec:" + id, p + "freeze", p + "breakglass"}
+		p + "remind", p + "executing", p + "submitted", p + "exec:" + id, p + "freeze", p + "breakglass",
+		p + "policy"}
 }
 
-func (s *Store) nowMS() string { return strconv.FormatInt(s.now().UnixMilli(), 10) }
+// offsetMS is how far the store's clock is from the real one, in ms: the
+// scripts add it to Redis's TIME. Both are rounded up, so a script never
+// runs before the store's now (a test that sets its clock to an expiry sees
+// the request expired).
+func (s *Store) offsetMS() string {
+	return strconv.FormatInt(ceilMS(s.now().Sub(time.Now())), 10)
+}
+
+// ceilMS is d in whole milliseconds, rounded up.
+func ceilMS(d time.Duration) int64 {
+	ms := int64(d / time.Millisecond) // rounds towards zero: up for d < 0
+	if d%time.Millisecond > 0 {
+		ms++
+	}
+	return ms
+}
+
+// redisNow reads Redis's clock, shifted and rounded like the scripts' (see
+// NewStore).
+func (s *Store) redisNow(ctx context.Context) (time.Time, error) {
+	offset := ceilMS(s.now().Sub(time.Now()))
+	t, err := s.rdb.Time(ctx).Result()
+	if err != nil {
+		return time.Time{}, fmt.Errorf("read redis time: %w", err)
+	}
+	return time.UnixMilli(ceilMS(time.Duration(t.UnixNano())) + offset), nil
+}
 
 // idAlphabet leaves out look-alikes (0/o, 1/l/i) so people can type IDs.
 const (
@@ -131,9 +162,12 @@ func randomToken() string {
 
 // Create stores a new pending request and returns it as stored. The caller
 // sets the parameters, rule, requester, reason, channel and ExpiresAt; the
-// store sets the ID, state, parameter hash and times.
+// store sets the ID, state, parameter hash and times. ExpiresAt only says
+// how long the request lives (ExpiresAt - now): the stored expiry is that
+// long after the creation by Redis's clock.
 func (s *Store) Create(ctx context.Context, r Request) (Request, error) {
 	now := s.now()
+	ttl := r.ExpiresAt.Sub(now)
 	switch {
 	case r.Requester == "":
 		return Request{}, errors.New("create request: requester is empty")
@@ -154,7 +188,7 @@ func (s *Store) Create(ctx context.Context, r Request) (Request, error) {
 			breakGlass = "1"
 		}
 		res, err := s.run(ctx, s.sc.create, r.ID,
-			string(doc), r.Requester, r.ParamHash, strconv.FormatInt(r.ExpiresAt.UnixMilli(), 10),
+			string(doc), r.Requester, r.ParamHash, strconv.FormatInt(ceilMS(ttl), 10),
 			strconv.Itoa(r.Rule.Required()), r.Channel, r.MessageTS, breakGlass, strconv.Itoa(s.maxOpen))
 		if err != nil {
 			return Request{}, fmt.Errorf("create request: %w", err)
@@ -204,7 +238,7 @@ type result struct {
 }
 
 func (s *Store) run(ctx context.Context, sc *redis.Script, id string, args ...any) (result, error) {
-	argv := append([]any{id, s.nowMS()}, args...)
+	argv := append([]any{id, s.offsetMS()}, args...)
 	v, err := sc.Run(ctx, s.rdb, s.requestKeys(id), argv...).Slice()
 	if err != nil {
 		return result{}, err
@@ -247,7 +281,7 @@ func (s *Store) transition(ctx context.Context, op string, sc *redis.Script, raw
 	case "ok", "already_noted":
 		return req, res, nil
 	case ReasonNotPending, ReasonExpired, ReasonSelfApproval, ReasonAlreadyApproved,
-		ReasonStale, ReasonNotRequester, ReasonFrozen:
+		ReasonStale, ReasonNotRequester, ReasonFrozen, ReasonPolicyChanged, ReasonRuleFrozen, ReasonRecheck:
 		return req, res, &Refusal{Reason: Reason(res.status), State: req.State, Request: req}
 	}
 	return req, res, fmt.Errorf("%s request %s: unexpected script status %q", op, id, res.status)

@@ -20,7 +20,11 @@ const defaultSweepLimit = 100
 // script, so when several replicas sweep at once each request is returned
 // to exactly one of them (which should then tell people).
 func (s *Store) ExpireDue(ctx context.Context, limit int) ([]Request, error) {
-	ids, err := s.due(ctx, "expiry", s.now(), limit)
+	now, err := s.redisNow(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("expire due requests: %w", err)
+	}
+	ids, err := s.due(ctx, "expiry", now, limit)
 	if err != nil {
 		return nil, fmt.Errorf("expire due requests: %w", err)
 	}
@@ -31,12 +35,15 @@ func (s *Store) ExpireDue(ctx context.Context, limit int) ([]Request, error) {
 // olderThan ago, and not reminded before, as reminded, and returns them.
 // Each request is returned once, to one caller, ever.
 func (s *Store) DueReminders(ctx context.Context, olderThan time.Duration, limit int) ([]Request, error) {
-	cutoff := s.now().Add(-olderThan)
-	ids, err := s.due(ctx, "remind", cutoff, limit)
+	now, err := s.redisNow(ctx)
 	if err != nil {
 		return nil, fmt.Errorf("find requests to remind: %w", err)
 	}
-	return s.sweep(ctx, "remind", s.sc.remind, ids, strconv.FormatInt(cutoff.UnixMilli(), 10))
+	ids, err := s.due(ctx, "remind", now.Add(-olderThan), limit)
+	if err != nil {
+		return nil, fmt.Errorf("find requests to remind: %w", err)
+	}
+	return s.sweep(ctx, "remind", s.sc.remind, ids, strconv.FormatInt(olderThan.Milliseconds(), 10))
 }
 
 // ReapExecuting turns every executing request that has no job ID and no

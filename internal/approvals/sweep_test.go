@@ -45,11 +45,11 @@ func TestExpireDue(t *testing.T) {
 	e.clk.Advance(10 * time.Minute)
 	late := e.create(t, s, 1) // expires 10 minutes after early
 
-	e.clk.Advance(50*time.Minute - time.Millisecond) // 1 ms before early's expiry
+	e.clk.Set(early.ExpiresAt.Add(-slack)) // just before early's expiry
 	if got, err := s.ExpireDue(ctx, 10); err != nil || len(got) != 0 {
 		t.Fatalf("ExpireDue before expiry = %v, %v; want none", ids(got), err)
 	}
-	e.clk.Advance(time.Millisecond)
+	e.clk.Set(early.ExpiresAt)
 	got, err := s.ExpireDue(ctx, 10)
 	if err != nil || len(got) != 1 || got[0].ID != early.ID || got[0].State != approvals.StateExpired {
 		t.Fatalf("ExpireDue at expiry = %v, %v; want [%s] expired", ids(got), err, early.ID)
@@ -121,11 +121,11 @@ func TestDueReminders(t *testing.T) {
 	e.clk.Advance(10 * time.Minute)
 	b := e.create(t, s, 1)
 
-	e.clk.Advance(5*time.Minute - time.Millisecond)
+	e.clk.Set(a.CreatedAt.Add(15*time.Minute - slack))
 	if got, err := s.DueReminders(ctx, 15*time.Minute, 10); err != nil || len(got) != 0 {
 		t.Fatalf("reminders before 15 minutes = %v, %v; want none", ids(got), err)
 	}
-	e.clk.Advance(time.Millisecond)
+	e.clk.Set(a.CreatedAt.Add(15 * time.Minute))
 	if got, err := s.DueReminders(ctx, 15*time.Minute, 10); err != nil || !cmp.Equal(ids(got), []string{a.ID}) {
 		t.Fatalf("reminders at 15 minutes = %v, %v; want [%s]", ids(got), err, a.ID)
 	}

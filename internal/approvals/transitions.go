@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"strconv"
+	"strings"
 )
 
 // ApproveResult is what one approval did.
@@ -17,6 +18,32 @@ type ApproveResult struct {
 	// RenewExec) and must make the restore call, then record its outcome
 	// with MarkSubmitted, MarkFailed, MarkUnknown or MarkDryRun.
 	Executing bool
+	// Dropped are earlier approvers whose approvals this call removed
+	// because they lost the right (Checks.Dropped still counted then).
+	Dropped []string
+}
+
+// Checks are what the caller found out before an approval, for the store
+// to apply in the same atomic step.
+type Checks struct {
+	// PolicyHash is the caller's policy (policy.Policy.Hash). Set, the
+	// approval is refused with ReasonPolicyChanged unless it is the hash
+	// of the policy record in force (see ClaimPolicy).
+	PolicyHash string
+	// Rule is the rule in force for the target now. Set, the approval is
+	// refused with ReasonRuleFrozen when the policy record has it frozen,
+	// and the request remembers it as the rule that governs it.
+	Rule string
+	// Recheck says the caller re-checked the earlier approvers: then the
+	// threshold is reached only when every earlier approver still counted
+	// is in Checked; otherwise (someone approved meanwhile) the call is
+	// refused with ReasonRecheck and changes nothing.
+	Recheck bool
+	// Checked are earlier approvers who still may approve.
+	Checked []string
+	// Dropped are earlier approvers who lost the right: their approvals
+	// are removed and audited, whatever else happens.
+	Dropped []string
 }
 
 // Approve counts actor's approval of the request. The caller must already
@@ -26,16 +53,36 @@ type ApproveResult struct {
 // approved by actor, carries other parameters than the seenHash the
 // approver was shown, or while restores are frozen.
 func (s *Store) Approve(ctx context.Context, id, actor, seenHash string) (ApproveResult, error) {
+	return s.ApproveChecked(ctx, id, actor, seenHash, Checks{})
+}
+
+// ApproveChecked is Approve with the caller's checks applied atomically:
+// the policy in force, the rule's freeze, and the earlier approvers'
+// re-check (see Checks).
+func (s *Store) ApproveChecked(ctx context.Context, id, actor, seenHash string, c Checks) (ApproveResult, error) {
 	if actor == "" {
 		return ApproveResult{}, errors.New("approve request: actor is empty")
 	}
+	recheck := ""
+	if c.Recheck {
+		recheck = "1"
+	}
 	req, res, err := s.transition(ctx, "approve", s.sc.approve, id,
-		actor, seenHash, s.owner, strconv.FormatInt(s.leaseTTL.Milliseconds(), 10))
+		actor, seenHash, s.owner, strconv.FormatInt(s.leaseTTL.Milliseconds(), 10),
+		c.PolicyHash, c.Rule, recheck, strings.Join(c.Checked, ","), strings.Join(c.Dropped, ","))
 	out := ApproveResult{Request: req, Count: len(req.Approvals), Required: req.Rule.Required()}
-	if err != nil {
+	var refusal *Refusal
+	switch {
+	case errors.As(err, &refusal):
+		refusal.Detail = res.extra
+		return out, err
+	case err != nil:
 		return out, err
 	}
 	out.Executing = res.extra == "executing"
+	if !out.Executing && res.extra != "" {
+		out.Dropped = strings.Split(res.extra, ",")
+	}
 	return out, nil
 }
 

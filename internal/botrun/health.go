@@ -13,7 +13,8 @@ import (
 )
 
 // newHealthServer serves /healthz (the process is alive), /readyz (Socket
-// Mode is connected and Redis answers) and /metrics (Prometheus).
+// Mode is connected, Redis answers and this replica's policy is the one in
+// force) and /metrics (Prometheus).
 func newHealthServer(app *slackapp.App, conn *redisconn.Conn, m *metrics.Metrics) *http.Server {
 	mux := http.NewServeMux()
 	mux.Handle("GET /metrics", m.Handler())
@@ -29,6 +30,9 @@ func newHealthServer(app *slackapp.App, conn *redisconn.Conn, m *metrics.Metrics
 		}
 		if err := conn.Ping(ctx); err != nil {
 			problems = append(problems, "redis: "+err.Error())
+		}
+		if p := app.PolicyProblem(); p != "" {
+			problems = append(problems, "policy: "+p)
 		}
 		if len(problems) > 0 {
 			http.Error(w, strings.Join(problems, "\n"), http.StatusServiceUnavailable)

@@ -2,6 +2,7 @@ package policy
 
 import (
 	"path/filepath"
+	"strings"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
@@ -222,5 +223,38 @@ func TestMatchesTags(t *testing.T) {
 	}
 	if FromEnv([]string{"U01"}, nil, "", "").MatchesTags() {
 		t.Error("the environment's single rule matches no tags")
+	}
+}
+
+func TestHashFollowsTheRulesOnly(t *testing.T) {
+	const base = "default:\n  approvers: [U01]\nrules:\n  - name: a\n    match: {name: \"x*\"}\n    approvers: [U02]\n"
+	parse := func(src, name string) *Policy {
+		t.Helper()
+		p, err := Parse([]byte(src), name)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return p
+	}
+	h := parse(base, "one.yml").Hash()
+	if len(h) != 16 {
+		t.Fatalf("hash %q: want 16 hex digits", h)
+	}
+	if got := parse("# a comment\n"+base, "two.yml").Hash(); got != h {
+		t.Errorf("a comment and another path changed the hash: %s vs %s", got, h)
+	}
+	for name, src := range map[string]string{
+		"frozen":    base + "    frozen: {reason: stop}\n",
+		"approvers": strings.Replace(base, "[U02]", "[U03]", 1),
+		"match":     strings.Replace(base, "x*", "y*", 1),
+		"default":   strings.Replace(base, "[U01]", "[U01, U04]", 1),
+	} {
+		if got := parse(src, "one.yml").Hash(); got == h {
+			t.Errorf("%s: changing the rules kept the hash %s", name, h)
+		}
+	}
+	frozen := parse(base+"    frozen: {reason: stop}\n", "f.yml").Frozen()
+	if diff := cmp.Diff(map[string]string{"a": "stop"}, frozen); diff != "" {
+		t.Errorf("Frozen (-want +got):\n%s", diff)
 	}
 }

@@ -5,11 +5,13 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"time"
 
 	"github.com/slack-go/slack"
 
 	"github.com/dbrestore/db-restore/internal/approvals"
-	"github.com/dbrestore/db-restore/internal/restore"
+	"github.com/dbrestore/db-restore/internal/execution"
+	"github.com/dbrestore/db-restore/internal/policy"
 )
 
 // routeInteraction acks every interaction at once and returns the work it
@@ -55,7 +57,7 @@ type decision struct {
 // located fills in the approval message's place from the click when the
 // store has not recorded it yet (a click within milliseconds of posting).
 func (d decision) located(r approvals.Request) approvals.Request {
-	return samePlace(r, approvals.Request{Channel: d.channel, MessageTS: d.messageTS})
+	return execution.SamePlace(r, approvals.Request{Channel: d.channel, MessageTS: d.messageTS})
 }
 
 func (a *App) onDecision(ctx context.Context, d decision) {
@@ -75,14 +77,25 @@ func (a *App) onDecision(ctx context.Context, d decision) {
 			a.expired(ctx, d.located(r.Request))
 		}
 	}
+	if err := a.policyProblem(); err != nil {
+		refuse(err) // this replica's rules are not the ones in force
+		return
+	}
 	req, err := a.store.Get(ctx, id)
 	if err != nil {
 		refuse(storeErr(err))
 		return
 	}
+	// At the click that would reach the threshold, group lists are read
+	// afresh: a removal must count at once.
+	var asOf time.Time
+	if d.approve && len(req.Approvals)+1 >= req.Rule.Required() {
+		asOf = a.now()
+	}
+	var rule policy.Rule
 	// The requester hears why they cannot decide, not that they are no approver.
 	if d.user != req.Requester {
-		ok, err := a.mayDecide(ctx, d.user, req)
+		r, ok, err := a.mayDecide(ctx, d.user, req, asOf)
 		if err != nil {
 			refuse(err)
 			return
@@ -91,6 +104,7 @@ func (a *App) onDecision(ctx context.Context, d decision) {
 			refuse(&approvals.Refusal{Reason: approvals.ReasonNotApprover, State: req.State, Request: req})
 			return
 		}
+		rule = r
 	}
 	if !d.approve {
 		req, err := a.store.Deny(ctx, id, d.user, "")
@@ -108,42 +122,21 @@ func (a *App) onDecision(ctx context.Context, d decision) {
 		a.dm(ctx, req.Requester, fmt.Sprintf(":no_entry: <@%s> denied your restore request `%s`: %s", d.user, req.ID, whatLine(req)))
 		return
 	}
-	res, err := a.store.Approve(ctx, id, d.user, hash)
+	res, err := a.approve(ctx, d.user, hash, req, rule, asOf)
 	if err != nil {
 		refuse(a.withFreezeReason(ctx, storeErr(err)))
 		return
 	}
 	res.Request = d.located(res.Request)
-	log.Info().Int("approvals", res.Count).Int("required", res.Required).Bool("executing", res.Executing).Msg("approval counted")
+	log.Info().Int("approvals", res.Count).Int("required", res.Required).Bool("executing", res.Executing).
+		Strs("dropped", res.Dropped).Msg("approval counted")
 	if !res.Executing {
 		a.m.Decision(kind, "counted")
 		a.refresh(ctx, res.Request)
-		a.thread(ctx, res.Request, fmt.Sprintf(":ballot_box_with_check: Approved by <@%s> (%d of %d).", d.user, res.Count, res.Required))
+		a.thread(ctx, res.Request, droppedWords(res, rule.Name)+fmt.Sprintf(":ballot_box_with_check: Approved by <@%s> (%d of %d).", d.user, res.Count, res.Required))
 		return
 	}
 	a.m.Decision(kind, "executing")
 	a.m.Transition(string(approvals.StateExecuting))
-	a.execute(ctx, res.Request)
-}
-
-// mayDecide reports whether user may approve or deny req now: an approver
-// of the rule captured on the request, and still an approver under the
-// policy in force today (a user removed from a group, or from the policy
-// file, loses the right even for requests made before).
-func (a *App) mayDecide(ctx context.Context, user string, req approvals.Request) (bool, error) {
-	ok, err := a.people.member(ctx, user, req.Rule.Approvers)
-	if err != nil || !ok {
-		return false, err
-	}
-	target := restore.Instance{ID: req.Params.TargetID, Name: req.Params.TargetName}
-	if a.instances != nil && a.policy.MatchesTags() { // tags need a read; IDs and names do not
-		if in, err := a.instances.Instance(ctx, target.ID); err == nil {
-			target = in // with its tags, for tag rules
-		}
-	}
-	now, _ := a.policy.Match(target)
-	if now.Frozen {
-		return false, &frozenError{scope: fmt.Sprintf("rule %q", now.Name), reason: now.FrozenReason}
-	}
-	return a.people.member(ctx, user, now.Approvers)
+	a.exec.Execute(ctx, res.Request)
 }

@@ -1,6 +1,8 @@
 // Package slackapp is the bot's Slack side: the Socket Mode loop that acks
 // every envelope at once, the slash command and button handlers, and the
-// Block Kit messages people see. The request life itself is in approvals;
+// Block Kit messages people see. The request's states are in approvals;
+// what happens after the threshold click (safety backup, the restore call,
+// following the job) is in execution, which reports through this package;
 // the cloud calls are in restore.
 package slackapp
 
@@ -16,6 +18,7 @@ import (
 	"github.com/slack-go/slack"
 
 	"github.com/dbrestore/db-restore/internal/approvals"
+	"github.com/dbrestore/db-restore/internal/execution"
 	"github.com/dbrestore/db-restore/internal/limits"
 	"github.com/dbrestore/db-restore/internal/metrics"
 	"github.com/dbrestore/db-restore/internal/policy"
@@ -30,9 +33,10 @@ type Validator interface {
 }
 
 // Restorer makes the one restore call. It must never retry on its own.
-type Restorer interface {
-	Restore(ctx context.Context, c restore.Call) (jobID string, err error)
-}
+type Restorer = execution.Restorer
+
+// JobReader reads the state of a GaussDB job.
+type JobReader = execution.JobReader
 
 // Options is everything the app needs. Zero durations take the defaults.
 type Options struct {
@@ -64,7 +68,10 @@ type Options struct {
 
 	RestoreTimeout time.Duration // bound on the one restore call (default 60s)
 	SweepInterval  time.Duration // how often expiry and crashed submissions are swept (default 5s)
-	Workers        int           // goroutines doing the work after acks (default 2 per CPU)
+	// PolicyHeartbeat is how often the replica renews its hold on the
+	// policy record (default 5s); a hold lapses after three of them.
+	PolicyHeartbeat time.Duration
+	Workers         int // goroutines doing the work after acks (default 2 per CPU)
 
 	// Gate admits each slash command and form submission once across
 	// replicas and limits each user's commands a minute; nil: neither.
@@ -80,8 +87,6 @@ type App struct {
 	api       *slack.Client
 	store     *approvals.Store
 	check     Validator
-	cloud     Restorer
-	jobs      JobReader
 	m         *metrics.Metrics
 	policy    *policy.Policy
 	instances Instances
@@ -92,15 +97,11 @@ type App struct {
 	gate      *limits.Gate
 	opt       Options
 
+	exec *execution.Executor // the restore's life after approval
+
 	connected atomic.Bool
-	// executions are approved requests waiting for their safety backup.
-	// They wait beside the worker pool, not on it: a backup can take hours,
-	// and must not hold a worker that clicks and commands need.
-	executions sync.WaitGroup
-	// stopping ends when Run is asked to stop; long waits (a safety
-	// backup) give up then, while short work (the restore call) finishes.
-	stopping context.Context
-	fatal    chan error // a Web API answer that no retry can fix; stops Run
+	fatal     chan error // a Web API answer that no retry can fix; stops Run
+	guard     *policyGuard
 }
 
 // New builds the app; Run starts it.
@@ -148,6 +149,9 @@ func New(o Options) (*App, error) {
 	if o.WorkQueue <= 0 {
 		o.WorkQueue = 1024
 	}
+	if o.PolicyHeartbeat <= 0 {
+		o.PolicyHeartbeat = 5 * time.Second
+	}
 	if o.JobPollInterval <= 0 {
 		o.JobPollInterval = 15 * time.Second
 	}
@@ -157,12 +161,24 @@ func New(o Options) (*App, error) {
 	if o.RemindAfter <= 0 {
 		o.RemindAfter = 10 * time.Minute
 	}
-	return &App{
-		log: o.Log, api: o.API, store: o.Store, check: o.Validator, cloud: o.Restorer, jobs: o.Jobs, m: o.Metrics,
+	a := &App{
+		log: o.Log, api: o.API, store: o.Store, check: o.Validator, m: o.Metrics,
 		policy: o.Policy, instances: o.Instances, backups: o.Backups, gate: o.Gate,
-		fatal: make(chan error, 1), stopping: context.Background(),
-		now: o.Now, people: newPeople(o.API, o.Now), forms: newForms(o.Catalog, o.Now), opt: o,
-	}, nil
+		fatal: make(chan error, 1),
+		now:   o.Now, people: newPeople(o.API, o.Now), forms: newForms(o.Catalog, o.Now), opt: o,
+		guard: &policyGuard{hash: o.Policy.Hash(), source: policySource(o.Policy)},
+	}
+	eo := execution.Options{
+		Log: o.Log, Store: o.Store, Reporter: reporter{a}, Checker: o.Validator, Restorer: o.Restorer,
+		Jobs: o.Jobs, Metrics: o.Metrics, Now: o.Now, DryRun: o.DryRun,
+		Backups: o.Backups, JobPollInterval: o.JobPollInterval, JobTimeout: o.JobTimeout, RestoreTimeout: o.RestoreTimeout,
+	}
+	exec, err := execution.New(eo)
+	if err != nil {
+		return nil, err
+	}
+	a.exec = exec
+	return a, nil
 }
 
 // Connected reports whether a Socket Mode link is up, for readiness.
@@ -173,21 +189,25 @@ func (a *App) Connected() bool { return a.connected.Load() }
 func (a *App) Run(ctx context.Context) error {
 	ctx, cancel := context.WithCancel(ctx) // a fatal Slack error stops the background loops too
 	defer cancel()
-	a.stopping = ctx
-	work := context.WithoutCancel(ctx) // in-flight work finishes after a shutdown signal
+	defer context.AfterFunc(ctx, a.exec.Stop)() // safety-backup waits give up on shutdown
+	work := context.WithoutCancel(ctx)          // in-flight work finishes after a shutdown signal
 	p := startPool(a.opt.DecisionWorkers, a.opt.Workers, a.opt.DecisionQueue, a.opt.WorkQueue)
 
-	a.reap(work)
+	a.claimPolicy(work)
+	defer a.releasePolicy(work) // after every piece of work below has ended
+	a.exec.Reap(work)
 	var background sync.WaitGroup
+	background.Go(func() { a.holdPolicy(ctx, work) })
 	background.Go(func() { a.sweep(ctx, work) })
-	background.Go(func() { a.followJobs(ctx, work) })
+	background.Go(func() { a.exec.Follow(ctx, work) })
 
 	err := a.serveSocket(ctx, func(l lane, job func(context.Context)) bool { return p.tryQueue(l, func() { job(work) }) })
 	stopped := ctx.Err() != nil
 	cancel()
 	background.Wait()
-	p.stop()            // every accepted envelope's work finishes
-	a.executions.Wait() // and every safety-backup wait it started gives up or ends
+	p.stop() // every accepted envelope's work finishes
+	a.exec.Stop()
+	a.exec.Wait() // and every safety-backup wait it started gives up or ends
 	if stopped {
 		return nil
 	}

@@ -6,9 +6,9 @@ import (
 	"time"
 
 	"github.com/slack-go/slack"
-	"github.com/slack-go/slack/slackutilsx"
 
 	"github.com/dbrestore/db-restore/internal/approvals"
+	"github.com/dbrestore/db-restore/internal/msgtext"
 )
 
 // Action IDs of the approval message's buttons.
@@ -19,7 +19,7 @@ const (
 
 // esc neutralises Slack's control characters in text people typed or the
 // cloud returned, so that `<!channel>` or `<@U…>` in a reason never pings.
-func esc(s string) string { return slackutilsx.EscapeMessage(s) }
+func esc(s string) string { return msgtext.Esc(s) }
 
 // mrkdwn is a text object that Slack does not auto-link or auto-mention:
 // verbatim, so only the markup we write ourselves takes effect.
@@ -32,12 +32,7 @@ func plain(s string) *slack.TextBlockObject {
 }
 
 // instanceLabel names an instance for people: its name and its ID.
-func instanceLabel(name, id string) string {
-	if name == "" || name == id {
-		return "`" + esc(id) + "`"
-	}
-	return "*" + esc(name) + "* (`" + esc(id) + "`)"
-}
+func instanceLabel(name, id string) string { return msgtext.Instance(name, id) }
 
 // formatInstant shows an instant in UTC, in the requester's zone and as the
 // epoch milliseconds the API receives, so nobody has to convert in their head.
@@ -49,37 +44,13 @@ func formatInstant(t time.Time, tz string) string {
 	return fmt.Sprintf("%s · `%d` ms", s, t.UnixMilli())
 }
 
-func stamp(t time.Time) string { return t.UTC().Format("2006-01-02 15:04 UTC") }
+func stamp(t time.Time) string { return msgtext.Stamp(t) }
 
-// mentionList renders approver IDs as Slack mentions: users as <@U…>, user
-// groups as <!subteam^S…>. These IDs come from our configuration, never
-// from user input.
-func mentionList(ids []string) string {
-	out := make([]string, 0, len(ids))
-	for _, id := range ids {
-		if strings.HasPrefix(id, "S") {
-			out = append(out, "<!subteam^"+id+">")
-		} else {
-			out = append(out, "<@"+id+">")
-		}
-	}
-	return strings.Join(out, ", ")
-}
+// mentionList renders approver IDs as Slack mentions (msgtext.Mentions).
+func mentionList(ids []string) string { return msgtext.Mentions(ids) }
 
 // whatLine is a one-line summary used in threads, DMs and the incident channel.
-func whatLine(r approvals.Request) string {
-	p := r.Params
-	var from string
-	if p.Type == approvals.TypeBackup {
-		from = "backup `" + esc(p.BackupID) + "`"
-	} else {
-		from = "point in time " + stamp(p.RestoreTime())
-	}
-	if p.Overwrite() {
-		return fmt.Sprintf("%s from %s, overwriting it", instanceLabel(p.TargetName, p.TargetID), from)
-	}
-	return fmt.Sprintf("%s → %s from %s", instanceLabel(p.SourceName, p.SourceID), instanceLabel(p.TargetName, p.TargetID), from)
-}
+func whatLine(r approvals.Request) string { return msgtext.What(r) }
 
 // approvalBlocks renders the approval message for a request in any state:
 // pending requests carry Approve and Deny buttons, every other state shows

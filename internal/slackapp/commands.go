@@ -108,6 +108,9 @@ type draft struct {
 // request and posts the approval message.
 func (a *App) createRequest(ctx context.Context, requester, channel string, d draft) (approvals.Request, error) {
 	log := a.log.With().Str("user_id", requester).Logger()
+	if err := a.policyProblem(); err != nil {
+		return approvals.Request{}, err // this replica's rules are not the ones in force
+	}
 	if reason, by, on, err := a.store.Freeze(ctx); err != nil {
 		return approvals.Request{}, storeErr(err)
 	} else if on {

@@ -8,6 +8,19 @@ import (
 	"github.com/dbrestore/db-restore/internal/approvals"
 )
 
+// reporter is how execution tells people about a request: the approval
+// message, its thread, the incident channel and direct messages.
+type reporter struct{ a *App }
+
+func (r reporter) Refresh(ctx context.Context, req approvals.Request) { r.a.refresh(ctx, req) }
+func (r reporter) Thread(ctx context.Context, req approvals.Request, t string) {
+	r.a.thread(ctx, req, t)
+}
+func (r reporter) Announce(ctx context.Context, req approvals.Request, t string) {
+	r.a.announce(ctx, req, t)
+}
+func (r reporter) DM(ctx context.Context, user, text string) { r.a.dm(ctx, user, text) }
+
 // refresh redraws the approval message for the request's current state.
 func (a *App) refresh(ctx context.Context, r approvals.Request) {
 	if r.MessageTS == "" {

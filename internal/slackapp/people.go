@@ -42,6 +42,13 @@ func newPeople(dir directory, now func() time.Time) *people {
 // member reports whether user is listed in allowed, directly or as a member
 // of a listed user group (S…).
 func (p *people) member(ctx context.Context, user string, allowed []string) (bool, error) {
+	return p.memberAsOf(ctx, user, allowed, time.Time{})
+}
+
+// memberAsOf is member with every group list read at asOf or later: a
+// check that must see removals at once passes the time it started, so
+// each group is read from Slack once for the whole check.
+func (p *people) memberAsOf(ctx context.Context, user string, allowed []string, asOf time.Time) (bool, error) {
 	for _, id := range allowed {
 		if id == user {
 			return true, nil
@@ -51,7 +58,7 @@ func (p *people) member(ctx context.Context, user string, allowed []string) (boo
 		if !strings.HasPrefix(id, "S") {
 			continue
 		}
-		members, err := p.groupMembers(ctx, id)
+		members, err := p.groupMembersAsOf(ctx, id, asOf)
 		if err != nil {
 			return false, err
 		}
@@ -63,10 +70,14 @@ func (p *people) member(ctx context.Context, user string, allowed []string) (boo
 }
 
 func (p *people) groupMembers(ctx context.Context, group string) (map[string]bool, error) {
+	return p.groupMembersAsOf(ctx, group, time.Time{})
+}
+
+func (p *people) groupMembersAsOf(ctx context.Context, group string, asOf time.Time) (map[string]bool, error) {
 	p.mu.Lock()
 	e, ok := p.groups[group]
 	p.mu.Unlock()
-	if ok && p.now().Sub(e.fetched) < p.groupTTL {
+	if ok && p.now().Sub(e.fetched) < p.groupTTL && !e.fetched.Before(asOf) {
 		return e.members, nil
 	}
 	list, err := p.dir.GetUserGroupMembersContext(ctx, group)

@@ -8,24 +8,6 @@ import (
 	"github.com/dbrestore/db-restore/internal/approvals"
 )
 
-// reap finds requests left in executing by a replica that died mid-call and
-// reports them as outcome unknown. They are never re-submitted: the call may
-// have reached GaussDB.
-func (a *App) reap(ctx context.Context) {
-	reqs, err := a.store.ReapExecuting(ctx)
-	if err != nil {
-		a.log.Warn().Err(err).Msg("could not check for interrupted submissions")
-		return
-	}
-	for _, r := range reqs {
-		a.log.Warn().Str("request_id", r.ID).Msg("interrupted submission marked outcome unknown")
-		a.m.Transition(string(r.State))
-		a.refresh(ctx, r)
-		a.thread(ctx, r, ":grey_question: *Outcome unknown:* the bot stopped while submitting this restore, so it cannot tell whether GaussDB received it. It was *not* retried. Check the target instance's status and recent jobs in the GaussDB console.")
-		a.announce(ctx, r, fmt.Sprintf(":grey_question: Restore `%s` has an unknown outcome (the bot stopped while submitting): %s", r.ID, whatLine(r)))
-	}
-}
-
 // sweep expires requests when their time is up, not only when someone
 // clicks, reminds approvers once about requests waiting too long, and reaps
 // interrupted submissions, until ctx ends. One replica sweeps at a time (a
@@ -63,7 +45,7 @@ func (a *App) sweep(ctx, work context.Context) {
 		for _, r := range due {
 			a.remind(work, r)
 		}
-		a.reap(work)
+		a.exec.Reap(work)
 	}
 }
 

@@ -11,6 +11,7 @@ import (
 
 	"github.com/dbrestore/db-restore/internal/approvals"
 	"github.com/dbrestore/db-restore/internal/command"
+	"github.com/dbrestore/db-restore/internal/msgtext"
 	"github.com/dbrestore/db-restore/internal/restore"
 )
 
@@ -38,8 +39,11 @@ func explain(log zerolog.Logger, err error) string {
 		unknown  *restore.UnknownOutcomeError
 		denied   *notAllowedError
 		frozen   *frozenError
+		spoken   interface{ words() string } // errors that word themselves
 	)
 	switch {
+	case errors.As(err, &spoken):
+		return spoken.words()
 	case errors.As(err, &usage):
 		return ":warning: " + usage.Reply()
 	case errors.As(err, &field):
@@ -112,19 +116,7 @@ func refusalWords(r *approvals.Refusal) string {
 	return fmt.Sprintf(":information_source: Request `%s` could not be changed (%s).", id, r.Reason)
 }
 
-func stateWords(s approvals.State) string {
-	switch s {
-	case approvals.StateExecuting:
-		return "approved and being submitted"
-	case approvals.StateSubmitted:
-		return "approved and running"
-	case approvals.StateUnknown:
-		return "approved, with an unknown outcome"
-	case approvals.StateDryRun:
-		return "approved (dry run)"
-	}
-	return strings.ReplaceAll(string(s), "_", " ")
-}
+func stateWords(s approvals.State) string { return msgtext.StateWords(s) }
 
 func newRef() string {
 	b := make([]byte, 4)

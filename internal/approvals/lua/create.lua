@@ -1,11 +1,12 @@
--- create: ARGV id, now, doc, requester, param_hash, expires_at_ms, required,
--- channel, message_ts, break_glass ('1' or ''), max_open (0: no limit).
--- Refuses with 'exists' when the id was ever used, with 'frozen' while
--- restores are frozen, and with 'too_many_open' (extra: the requester's open
--- ids, comma-separated) when the requester already has max_open requests
--- pending, executing or submitted. The count reads the other requests'
--- hashes under the same prefix (one {hash tag}, so one Cluster slot), in the
--- same atomic step as the write: replicas cannot exceed it together.
+-- create: ARGV id, offset, doc, requester, param_hash, ttl_ms, required,
+-- channel, message_ts, break_glass ('1' or ''), max_open (0: no limit). The
+-- request expires ttl_ms after now, by Redis's clock. Refuses with 'exists'
+-- when the id was ever used, with 'frozen' while restores are frozen, and
+-- with 'too_many_open' (extra: the requester's open ids, comma-separated)
+-- when the requester already has max_open requests pending, executing or
+-- submitted. The count reads the other requests' hashes under the same
+-- prefix (one {hash tag}, so one Cluster slot), in the same atomic step as
+-- the write: replicas cannot exceed it together.
 if exists() or redis.call('EXISTS', K.audit) == 1 then
   return {'exists', '', {}}
 end
@@ -25,12 +26,13 @@ if max_open > 0 then
     return {'too_many_open', table.concat(open, ','), {}}
   end
 end
+local expires_at = string.format('%.0f', tonumber(now) + tonumber(ARGV[6]))
 redis.call('HSET', K.req, 'doc', ARGV[3], 'state', 'pending',
-  'requester', ARGV[4], 'param_hash', ARGV[5], 'expires_at_ms', ARGV[6],
+  'requester', ARGV[4], 'param_hash', ARGV[5], 'expires_at_ms', expires_at,
   'required', ARGV[7], 'channel', ARGV[8], 'message_ts', ARGV[9],
   'created_at_ms', now, 'updated_at_ms', now, 'approvals', '0')
 redis.call('ZADD', K.active, now, id)
-redis.call('ZADD', K.expiry, ARGV[6], id)
+redis.call('ZADD', K.expiry, expires_at, id)
 redis.call('ZADD', K.remind, now, id)
 if ARGV[10] == '1' then redis.call('ZADD', K.breakglass, now, id) end
 audit(ARGV[4], 'requested', '')

@@ -11,15 +11,26 @@
 --   KEYS[8] exec:<id>   string: the restore lease, value = owner token
 --   KEYS[9] freeze      hash: reason, by, at_ms while restores are frozen
 --   KEYS[10] breakglass zset: break-glass request ids not yet reviewed
--- ARGV[1] is the id and ARGV[2] the caller's clock in UNIX ms; both are kept
--- as strings and only compared through tonumber, never formatted, so no
--- precision is lost. Every reply is {status, extra, HGETALL of the request}.
+--   KEYS[11] policy     hash: the rules in force for every replica (see
+--                       policy_claim.lua): hash, source, since_ms, by, and
+--                       frozen:<rule name> = reason for each frozen rule
+-- ARGV[1] is the id and ARGV[2] a clock offset in ms (0 in production; tests
+-- move time with it). The time is Redis's own (TIME) plus that offset, so
+-- every replica judges expiry by one clock; it is formatted as an integer
+-- string once and then only compared through tonumber, so no precision is
+-- lost. Every reply is {status, extra, HGETALL of the request}.
 local K = {
   req = KEYS[1], audit = KEYS[2], active = KEYS[3], expiry = KEYS[4],
   remind = KEYS[5], executing = KEYS[6], submitted = KEYS[7],
   lease = KEYS[8], freeze = KEYS[9], breakglass = KEYS[10],
+  policy = KEYS[11],
 }
-local id, now = ARGV[1], ARGV[2]
+local function clock(offset)
+  local t = redis.call('TIME')
+  local ms = tonumber(t[1]) * 1000 + math.ceil(tonumber(t[2]) / 1000) + tonumber(offset)
+  return string.format('%.0f', ms)
+end
+local id, now = ARGV[1], clock(ARGV[2])
 
 local function reply(status, extra)
   return {status, extra or '', redis.call('HGETALL', K.req)}
@@ -100,3 +111,15 @@ local function check_pending()
   return nil
 end
 
+
+-- rule_freeze returns the freeze reason of the rule that governs the
+-- request, read from the policy record that every replica shares, or nil.
+-- The rule is the request's 'rule' field: the rule in force for its target
+-- when its approvals were counted (written by approve.lua).
+local function rule_freeze()
+  local rule = get('rule')
+  if rule == '' then return nil end
+  local reason = redis.call('HGET', K.policy, 'frozen:' .. rule)
+  if reason then return reason end
+  return nil
+end

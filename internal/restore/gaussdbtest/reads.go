@@ -119,6 +119,9 @@ func nameMatches(filter, name string) bool {
 }
 
 func (s *Server) showInstance(w http.ResponseWriter, r *http.Request) {
+	if s.faultShow(w) {
+		return
+	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	in := s.instance(r.PathValue("id"))

@@ -104,6 +104,8 @@ type Server struct {
 	jobFail   string
 	calls     []*RestoreCall
 	requests  []*Request
+
+	showFault showFault // FailInstanceShow
 }
 
 // New starts a fake on a loopback port; it stops when the test ends.

@@ -1,4 +1,4 @@
-package slackapp
+package execution
 
 import (
 	"context"
@@ -9,13 +9,9 @@ import (
 	"golang.org/x/sync/errgroup"
 
 	"github.com/dbrestore/db-restore/internal/approvals"
+	"github.com/dbrestore/db-restore/internal/msgtext"
 	"github.com/dbrestore/db-restore/internal/restore"
 )
-
-// JobReader reads the state of a GaussDB job.
-type JobReader interface {
-	Job(ctx context.Context, jobID string) (restore.Job, error)
-}
 
 // jobWatch is this replica's memory of one job it follows.
 type jobWatch struct {
@@ -31,26 +27,26 @@ const jobVisibleAfter = 5 * time.Minute
 // maxJobBackoff caps the wait between polls after API errors.
 const maxJobBackoff = 5 * time.Minute
 
-// followJobs follows every submitted restore job to its end. Submitted jobs
+// Follow follows every submitted restore job to its end. Submitted jobs
 // live in Redis, so a restarted replica picks them up again; each job is
 // followed by the one replica holding its lease, and another replica takes
 // over within the lease time when that one dies.
-func (a *App) followJobs(ctx, work context.Context) {
-	if a.jobs == nil {
+func (e *Executor) Follow(ctx, work context.Context) {
+	if e.jobs == nil {
 		return
 	}
-	interval := a.opt.JobPollInterval
+	interval := e.opt.JobPollInterval
 	leaseTTL := max(3*interval, 2*time.Second)
 	watches := map[string]*jobWatch{}
 	defer func() {
 		for id := range watches {
-			_ = a.store.ReleaseLease(work, "follow:"+id) // hand over at once on shutdown
+			_ = e.store.ReleaseLease(work, "follow:"+id) // hand over at once on shutdown
 		}
 	}()
 	t := time.NewTicker(interval)
 	defer t.Stop()
 	for {
-		a.followRound(ctx, work, watches, leaseTTL)
+		e.followRound(ctx, work, watches, leaseTTL)
 		select {
 		case <-ctx.Done():
 			return
@@ -59,10 +55,10 @@ func (a *App) followJobs(ctx, work context.Context) {
 	}
 }
 
-func (a *App) followRound(ctx, work context.Context, watches map[string]*jobWatch, leaseTTL time.Duration) {
-	reqs, err := a.store.Submitted(work)
+func (e *Executor) followRound(ctx, work context.Context, watches map[string]*jobWatch, leaseTTL time.Duration) {
+	reqs, err := e.store.Submitted(work)
 	if err != nil {
-		a.log.Warn().Err(err).Msg("could not list submitted restores")
+		e.log.Warn().Err(err).Msg("could not list submitted restores")
 		return
 	}
 	seen := make(map[string]bool, len(reqs))
@@ -72,7 +68,7 @@ func (a *App) followRound(ctx, work context.Context, watches map[string]*jobWatc
 		if ctx.Err() != nil {
 			break
 		}
-		held, err := a.store.TakeLease(work, "follow:"+r.ID, leaseTTL)
+		held, err := e.store.TakeLease(work, "follow:"+r.ID, leaseTTL)
 		if err != nil || !held {
 			continue
 		}
@@ -82,11 +78,11 @@ func (a *App) followRound(ctx, work context.Context, watches map[string]*jobWatc
 			w = &jobWatch{}
 			watches[r.ID] = w
 		}
-		if a.now().Before(w.next) {
+		if e.now().Before(w.next) {
 			continue
 		}
 		g.Go(func() error {
-			a.pollJob(gctx, r, w)
+			e.pollJob(gctx, r, w)
 			return nil
 		})
 	}
@@ -98,43 +94,43 @@ func (a *App) followRound(ctx, work context.Context, watches map[string]*jobWatc
 	}
 }
 
-func (a *App) pollJob(ctx context.Context, r approvals.Request, w *jobWatch) {
-	log := a.log.With().Str("request_id", r.ID).Str("job_id", r.JobID).Logger()
-	now := a.now()
-	job, err := a.jobs.Job(ctx, r.JobID)
+func (e *Executor) pollJob(ctx context.Context, r approvals.Request, w *jobWatch) {
+	log := e.log.With().Str("request_id", r.ID).Str("job_id", r.JobID).Logger()
+	now := e.now()
+	job, err := e.jobs.Job(ctx, r.JobID)
 	if err != nil {
 		if restore.IsNotFound(err) && now.Sub(r.SubmittedAt) < jobVisibleAfter {
-			w.next = now.Add(a.opt.JobPollInterval)
+			w.next = now.Add(e.opt.JobPollInterval)
 			return
 		}
-		w.backoff = min(max(2*w.backoff, a.opt.JobPollInterval), maxJobBackoff)
+		w.backoff = min(max(2*w.backoff, e.opt.JobPollInterval), maxJobBackoff)
 		w.next = now.Add(w.backoff)
-		a.m.APIError("gaussdb", "job")
+		e.m.APIError("gaussdb", "job")
 		log.Warn().Err(err).Dur("backoff", w.backoff).Msg("could not read the restore job")
 		return
 	}
-	w.backoff, w.next = 0, now.Add(a.opt.JobPollInterval)
+	w.backoff, w.next = 0, now.Add(e.opt.JobPollInterval)
 	switch strings.ToLower(job.Status) {
 	case "completed", "success", "successful":
-		a.jobEnded(ctx, r, job, true)
+		e.jobEnded(ctx, r, job, true)
 		return
 	case "failed", "canceled", "cancelled", "unauthorized":
-		a.jobEnded(ctx, r, job, false)
+		e.jobEnded(ctx, r, job, false)
 		return
 	}
 	if job.Progress != "" && job.Progress != w.lastProgress {
-		if _, err := a.store.Note(ctx, r.ID, fmt.Sprintf("job %s %s", job.Status, job.Progress), ""); err == nil {
+		if _, err := e.store.Note(ctx, r.ID, fmt.Sprintf("job %s %s", job.Status, job.Progress), ""); err == nil {
 			w.lastProgress = job.Progress
 		}
 	}
-	if running := now.Sub(r.SubmittedAt); !r.SubmittedAt.IsZero() && running > a.opt.JobTimeout {
-		first, err := a.store.Note(ctx, r.ID, "still running after "+running.Round(time.Minute).String(), "timeout_warned")
+	if running := now.Sub(r.SubmittedAt); !r.SubmittedAt.IsZero() && running > e.opt.JobTimeout {
+		first, err := e.store.Note(ctx, r.ID, "still running after "+running.Round(time.Minute).String(), "timeout_warned")
 		if err == nil && first {
 			log.Warn().Dur("running", running).Msg("restore job is taking longer than RESTORE_JOB_TIMEOUT")
 			text := fmt.Sprintf(":hourglass: Restore job `%s` is still running after %s (more than RESTORE_JOB_TIMEOUT, %s). The bot keeps following it; check the instance in the GaussDB console.",
-				esc(r.JobID), running.Round(time.Minute), a.opt.JobTimeout)
-			a.thread(ctx, r, text)
-			a.announce(ctx, r, fmt.Sprintf(":hourglass: Restore `%s` is still running after %s: %s", r.ID, running.Round(time.Minute), whatLine(r)))
+				msgtext.Esc(r.JobID), running.Round(time.Minute), e.opt.JobTimeout)
+			e.say.Thread(ctx, r, text)
+			e.say.Announce(ctx, r, fmt.Sprintf(":hourglass: Restore `%s` is still running after %s: %s", r.ID, running.Round(time.Minute), msgtext.What(r)))
 		}
 	}
 }
@@ -142,43 +138,43 @@ func (a *App) pollJob(ctx context.Context, r approvals.Request, w *jobWatch) {
 // jobEnded records a finished job and tells the thread, the incident
 // channel and the requester. The store's transition decides who reports:
 // a replica that finds the request already finished says nothing.
-func (a *App) jobEnded(ctx context.Context, r approvals.Request, job restore.Job, ok bool) {
-	log := a.log.With().Str("request_id", r.ID).Str("job_id", r.JobID).Logger()
+func (e *Executor) jobEnded(ctx context.Context, r approvals.Request, job restore.Job, ok bool) {
+	log := e.log.With().Str("request_id", r.ID).Str("job_id", r.JobID).Logger()
 	took := ""
 	if !r.SubmittedAt.IsZero() {
-		took = a.now().Sub(r.SubmittedAt).Round(time.Second).String()
+		took = e.now().Sub(r.SubmittedAt).Round(time.Second).String()
 	}
 	var (
 		rec approvals.Request
 		err error
 	)
 	if ok {
-		rec, err = a.store.MarkCompleted(ctx, r.ID, "job completed in "+took)
+		rec, err = e.store.MarkCompleted(ctx, r.ID, "job completed in "+took)
 	} else {
 		reason := job.FailReason
 		if reason == "" {
 			reason = "no reason given"
 		}
-		rec, err = a.store.MarkFailed(ctx, r.ID, fmt.Sprintf("job %s: %s", strings.ToLower(job.Status), reason))
+		rec, err = e.store.MarkFailed(ctx, r.ID, fmt.Sprintf("job %s: %s", strings.ToLower(job.Status), reason))
 	}
 	if err != nil {
 		log.Info().Err(err).Msg("job end already recorded or not recordable")
 		return
 	}
-	_ = a.store.ReleaseLease(ctx, "follow:"+r.ID)
-	rec = samePlace(rec, r)
-	a.m.Transition(string(rec.State))
-	a.m.JobEnded(string(rec.State), a.now().Sub(r.SubmittedAt))
-	a.refresh(ctx, rec)
+	_ = e.store.ReleaseLease(ctx, "follow:"+r.ID)
+	rec = SamePlace(rec, r)
+	e.m.Transition(string(rec.State))
+	e.m.JobEnded(string(rec.State), e.now().Sub(r.SubmittedAt))
+	e.say.Refresh(ctx, rec)
 	if ok {
 		log.Info().Str("took", took).Msg("restore completed")
-		a.thread(ctx, rec, fmt.Sprintf(":white_check_mark: Restore completed (job `%s`, %s after submission).", esc(r.JobID), took))
-		a.announce(ctx, rec, fmt.Sprintf(":white_check_mark: Restore `%s` completed in %s: %s", rec.ID, took, whatLine(rec)))
-		a.dm(ctx, rec.Requester, fmt.Sprintf(":white_check_mark: Your restore `%s` completed in %s: %s", rec.ID, took, whatLine(rec)))
+		e.say.Thread(ctx, rec, fmt.Sprintf(":white_check_mark: Restore completed (job `%s`, %s after submission).", msgtext.Esc(r.JobID), took))
+		e.say.Announce(ctx, rec, fmt.Sprintf(":white_check_mark: Restore `%s` completed in %s: %s", rec.ID, took, msgtext.What(rec)))
+		e.say.DM(ctx, rec.Requester, fmt.Sprintf(":white_check_mark: Your restore `%s` completed in %s: %s", rec.ID, took, msgtext.What(rec)))
 		return
 	}
 	log.Warn().Str("fail_reason", job.FailReason).Msg("restore job failed")
-	a.thread(ctx, rec, ":x: *Restore job failed:* "+esc(rec.Detail))
-	a.announce(ctx, rec, fmt.Sprintf(":x: Restore `%s` failed: %s", rec.ID, whatLine(rec)))
-	a.dm(ctx, rec.Requester, fmt.Sprintf(":x: Your restore `%s` failed: %s", rec.ID, esc(rec.Detail)))
+	e.say.Thread(ctx, rec, ":x: *Restore job failed:* "+msgtext.Esc(rec.Detail))
+	e.say.Announce(ctx, rec, fmt.Sprintf(":x: Restore `%s` failed: %s", rec.ID, msgtext.What(rec)))
+	e.say.DM(ctx, rec.Requester, fmt.Sprintf(":x: Your restore `%s` failed: %s", rec.ID, msgtext.Esc(rec.Detail)))
 }

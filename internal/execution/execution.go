@@ -1,0 +1,171 @@
+// Package execution is a restore's life after the threshold click: the
+// safety backup, the one restore call, following the job to its end, and
+// reporting submissions a dead replica left behind. It knows no Slack types:
+// it tells people what happens through a Reporter, which the Slack side
+// implements, so every guarantee about the restore call reads here in one
+// place and other front ends (App Home, table restores, sandboxes) reuse it.
+package execution
+
+import (
+	"context"
+	"errors"
+	"sync"
+	"time"
+
+	"github.com/rs/zerolog"
+
+	"github.com/dbrestore/db-restore/internal/approvals"
+	"github.com/dbrestore/db-restore/internal/metrics"
+	"github.com/dbrestore/db-restore/internal/restore"
+)
+
+// Reporter tells people about a request. Text is Slack mrkdwn composed
+// here, with every cloud- or user-provided string escaped (msgtext.Esc).
+// Implementations log and swallow their own failures: a lost message never
+// changes what happens to the restore.
+type Reporter interface {
+	// Refresh redraws the request's approval message for its current state.
+	Refresh(ctx context.Context, r approvals.Request)
+	// Thread posts in the approval message's thread.
+	Thread(ctx context.Context, r approvals.Request, text string)
+	// Announce posts one line in the request's incident channel, if any.
+	Announce(ctx context.Context, r approvals.Request, text string)
+	// DM writes to one person.
+	DM(ctx context.Context, user, text string)
+}
+
+// Rechecker checks again, just before the restore call, what may have
+// changed since the approval (the backup, the window, the target).
+type Rechecker interface {
+	Recheck(ctx context.Context, p restore.Plan) error
+}
+
+// Restorer makes the one restore call. It must never retry on its own.
+type Restorer interface {
+	Restore(ctx context.Context, c restore.Call) (jobID string, err error)
+}
+
+// JobReader reads the state of a GaussDB job.
+type JobReader interface {
+	Job(ctx context.Context, jobID string) (restore.Job, error)
+}
+
+// BackupMaker takes and reads manual backups, for the safety backup taken
+// before a restore overwrites an instance.
+type BackupMaker interface {
+	CreateBackup(ctx context.Context, instanceID, name, description string) (backupID, jobID string, err error)
+	Backup(ctx context.Context, backupID string) (restore.Backup, error)
+}
+
+// Options is everything an Executor needs. Zero durations take the defaults.
+type Options struct {
+	Log      zerolog.Logger
+	Store    *approvals.Store
+	Reporter Reporter
+	Checker  Rechecker
+	Restorer Restorer         // nil only in a dry run
+	Jobs     JobReader        // nil: jobs are not followed (offline dry run)
+	Backups  BackupMaker      // nil: no safety backup can be taken (offline)
+	Metrics  *metrics.Metrics // nil: not measured
+	Now      func() time.Time
+	DryRun   bool
+
+	JobPollInterval time.Duration // how often a running job is read (default 15s)
+	JobTimeout      time.Duration // a job running longer gets one warning (default 6h)
+	RestoreTimeout  time.Duration // bound on the one restore call (default 60s)
+}
+
+// Executor runs approved requests. One per process.
+type Executor struct {
+	log    zerolog.Logger
+	store  *approvals.Store
+	say    Reporter
+	check  Rechecker
+	cloud  Restorer
+	jobs   JobReader
+	backup BackupMaker
+	m      *metrics.Metrics
+	now    func() time.Time
+	opt    Options
+
+	// executions are approved requests waiting for their safety backup.
+	// They wait beside the caller's worker pool, not on it: a backup can
+	// take hours, and must not hold a worker that clicks need.
+	executions sync.WaitGroup
+	// stopping ends on Stop; long waits (a safety backup) give up then,
+	// while short work (the restore call) finishes.
+	stopping context.Context
+	stop     context.CancelFunc
+}
+
+// New builds an Executor.
+func New(o Options) (*Executor, error) {
+	switch {
+	case o.Store == nil:
+		return nil, errors.New("execution: no request store")
+	case o.Reporter == nil:
+		return nil, errors.New("execution: no reporter")
+	case o.Checker == nil:
+		return nil, errors.New("execution: no re-checker")
+	case o.Restorer == nil && !o.DryRun:
+		return nil, errors.New("execution: no restore client and not a dry run")
+	}
+	if o.Now == nil {
+		o.Now = time.Now
+	}
+	if o.RestoreTimeout <= 0 {
+		o.RestoreTimeout = 60 * time.Second
+	}
+	if o.JobPollInterval <= 0 {
+		o.JobPollInterval = 15 * time.Second
+	}
+	if o.JobTimeout <= 0 {
+		o.JobTimeout = 6 * time.Hour
+	}
+	stopping, stop := context.WithCancel(context.Background())
+	return &Executor{
+		log: o.Log, store: o.Store, say: o.Reporter, check: o.Checker, cloud: o.Restorer,
+		jobs: o.Jobs, backup: o.Backups, m: o.Metrics, now: o.Now, opt: o,
+		stopping: stopping, stop: stop,
+	}, nil
+}
+
+// Stop makes long waits (safety backups) give up: their requests end as
+// failed, restore not called. Restore calls already under way finish.
+func (e *Executor) Stop() { e.stop() }
+
+// Wait returns when every execution started by Execute has ended.
+func (e *Executor) Wait() { e.executions.Wait() }
+
+// SamePlace keeps the approval message's place known to the caller when the
+// stored copy does not have it yet (recorded a few milliseconds after posting).
+func SamePlace(rec, known approvals.Request) approvals.Request {
+	if rec.MessageTS == "" {
+		rec.Channel, rec.MessageTS = known.Channel, known.MessageTS
+	}
+	return rec
+}
+
+// sleepCtx waits d, or until ctx ends (then it returns ctx's error).
+func sleepCtx(ctx context.Context, d time.Duration) error {
+	if d <= 0 {
+		return ctx.Err()
+	}
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-t.C:
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+}
+
+func firstOf(vals ...string) string {
+	for _, v := range vals {
+		if v != "" {
+			return v
+		}
+	}
+	return ""
+}

@@ -1,0 +1,77 @@
+// Package msgtext writes the short pieces of Slack mrkdwn text the bot's
+// messages share: escaping, instance labels, mentions, one-line summaries of
+// a request and the words for its states. It knows no Slack types, so the
+// packages that compose messages without talking to Slack (execution) and
+// the one that does (slackapp) say things the same way.
+package msgtext
+
+import (
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/dbrestore/db-restore/internal/approvals"
+)
+
+var escaper = strings.NewReplacer("&", "&amp;", "<", "&lt;", ">", "&gt;")
+
+// Esc neutralises Slack's control characters in text people typed or the
+// cloud returned, so that `<!channel>` or `<@U…>` in a reason or a job ID
+// never pings anyone.
+func Esc(s string) string { return escaper.Replace(s) }
+
+// Instance names an instance for people: its name and its ID.
+func Instance(name, id string) string {
+	if name == "" || name == id {
+		return "`" + Esc(id) + "`"
+	}
+	return "*" + Esc(name) + "* (`" + Esc(id) + "`)"
+}
+
+// Stamp is an instant in UTC to the minute.
+func Stamp(t time.Time) string { return t.UTC().Format("2006-01-02 15:04 UTC") }
+
+// Mentions renders approver IDs as Slack mentions: users as <@U…>, user
+// groups as <!subteam^S…>. These IDs come from our configuration, never
+// from user input.
+func Mentions(ids []string) string {
+	out := make([]string, 0, len(ids))
+	for _, id := range ids {
+		if strings.HasPrefix(id, "S") {
+			out = append(out, "<!subteam^"+id+">")
+		} else {
+			out = append(out, "<@"+id+">")
+		}
+	}
+	return strings.Join(out, ", ")
+}
+
+// What is a one-line summary used in threads, DMs and the incident channel.
+func What(r approvals.Request) string {
+	p := r.Params
+	var from string
+	if p.Type == approvals.TypeBackup {
+		from = "backup `" + Esc(p.BackupID) + "`"
+	} else {
+		from = "point in time " + Stamp(p.RestoreTime())
+	}
+	if p.Overwrite() {
+		return fmt.Sprintf("%s from %s, overwriting it", Instance(p.TargetName, p.TargetID), from)
+	}
+	return fmt.Sprintf("%s → %s from %s", Instance(p.SourceName, p.SourceID), Instance(p.TargetName, p.TargetID), from)
+}
+
+// StateWords says a state the way people read it.
+func StateWords(s approvals.State) string {
+	switch s {
+	case approvals.StateExecuting:
+		return "approved and being submitted"
+	case approvals.StateSubmitted:
+		return "approved and running"
+	case approvals.StateUnknown:
+		return "approved, with an unknown outcome"
+	case approvals.StateDryRun:
+		return "approved (dry run)"
+	}
+	return strings.ReplaceAll(string(s), "_", " ")
+}
