@@ -47,11 +47,25 @@ func (s State) Terminal() bool {
 // RestoreType says what the restore starts from.
 type RestoreType string
 
-// The two restore types, spelled as the GaussDB API spells them.
+// The restore types: the first two spelled as the GaussDB API spells them;
+// TypeTables is a table-level point-in-time restore into the source itself
+// under new names.
 const (
 	TypeBackup    RestoreType = "backup"
 	TypeTimestamp RestoreType = "timestamp"
+	TypeTables    RestoreType = "tables"
 )
+
+// TableRename is one table of a table restore: restored from OldName as of
+// the restore time into NewName in the same database.
+type TableRename struct {
+	Database string `json:"database"`
+	OldName  string `json:"old_name"`
+	NewName  string `json:"new_name"`
+	// Live says the old table still existed when the request was checked;
+	// it only words the swap SQL and is not part of the hash.
+	Live bool `json:"live,omitempty"`
+}
 
 // Params are the exact parameters of the restore call, plus the names shown
 // to people. Only the API fields enter the hash that an approval is bound to.
@@ -63,20 +77,29 @@ type Params struct {
 	Type          RestoreType `json:"type"`
 	BackupID      string      `json:"backup_id,omitempty"`
 	RestoreTimeMs int64       `json:"restore_time_ms,omitempty"` // UNIX ms, UTC
+	// Tables are the exact renames of a table restore, in call order.
+	Tables []TableRename `json:"tables,omitempty"`
 }
 
 // Overwrite reports whether the restore writes over the source instance
-// itself (restore to the original instance).
-func (p Params) Overwrite() bool { return p.SourceID == p.TargetID }
+// itself (restore to the original instance). A table restore never does:
+// it only adds tables under new names.
+func (p Params) Overwrite() bool { return p.SourceID == p.TargetID && p.Type != TypeTables }
 
 // Hash is a short, stable digest of the fields sent to the restore API. An
 // approval carries the hash the approver saw; the store refuses it if the
 // request's parameters hash differently.
 func (p Params) Hash() string {
-	canon := strings.Join([]string{
+	fields := []string{
 		"v1", p.SourceID, p.TargetID, string(p.Type), p.BackupID,
 		strconv.FormatInt(p.RestoreTimeMs, 10),
-	}, "\n")
+	}
+	// Whole-instance restores hash as they always did; a table restore adds
+	// every rename, in order, with a separator no identifier contains.
+	for _, t := range p.Tables {
+		fields = append(fields, t.Database+"\x1f"+t.OldName+"\x1f"+t.NewName)
+	}
+	canon := strings.Join(fields, "\n")
 	sum := sha256.Sum256([]byte(canon))
 	return hex.EncodeToString(sum[:])[:16]
 }

@@ -155,5 +155,5 @@ func cloud(cfg config.Config, log zerolog.Logger, now func() time.Time) (slackap
 		return nil, nil, fmt.Errorf("cloud client: %w", err)
 	}
 	log.Info().Str("endpoint", c.Endpoint()).Str("region", cfg.CloudRegion).Msg("GaussDB client ready")
-	return restore.NewValidator(c, now), c, nil
+	return restore.NewValidator(c, now).WithMaxTables(cfg.MaxTables), c, nil
 }

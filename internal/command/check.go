@@ -66,6 +66,8 @@ func (r Request) String() string {
 	add("target", r.Target, false)
 	add("backup", r.BackupID, false)
 	add("time", r.Time, false)
+	add("tables", strings.Join(r.Tables, ","), false)
+	add("suffix", r.Suffix, false)
 	add("reason", r.Reason, true)
 	add("ticket", r.Ticket, true)
 	add("break_glass", r.BreakGlass, true)

@@ -22,7 +22,9 @@ type Help struct{}
 // Open is the bare command with no text: the caller opens the request form.
 type Open struct{}
 
-// Request asks for a restore. Exactly one of BackupID and Time is set.
+// Request asks for a restore. Exactly one of BackupID and Time is set. With
+// Tables it is a table-level restore: Time is set, BackupID and Target are
+// not.
 type Request struct {
 	Source   string // instance to restore from (ID or name, as typed)
 	Target   string // instance to restore into; empty when the user gave none
@@ -34,6 +36,11 @@ type Request struct {
 	Reason     string // why the restore is needed; never empty
 	Ticket     string // optional change or incident reference
 	BreakGlass string // optional: why the approval rules must be bypassed
+	// Tables are the tables to restore under new names, each "db.table" or
+	// "db.*", in the order typed, without duplicates. Their identifiers
+	// have been checked; whether they existed at Time is the caller's to ask.
+	Tables []string
+	Suffix string // optional word in the new table names (tables= only)
 }
 
 // List asks for the user's recent requests, one page at a time.
@@ -77,6 +84,11 @@ const (
 	MaxReasonLen = 500 // reason= and break_glass=, and the freeze reason
 	MaxTicketLen = 200 // ticket=
 	MaxIDLen     = 128 // source=, target=, backup= and request IDs
+	// MaxTablesLen bounds the tables= value; the configured table limit
+	// (RESTORE_MAX_TABLES) is the caller's to check.
+	MaxTablesLen = 8000
+	// MaxTableEntries bounds the entries of tables= before expansion.
+	MaxTableEntries = 1000
 )
 
 // TimeUsage describes the accepted forms of a restore time. It is Slack
@@ -92,7 +104,8 @@ const Usage = "*Usage of /db-restore*\n" +
 	"• `/db-restore` with no text opens a form.\n" +
 	"• `/db-restore source=SOURCE [target=TARGET] backup=BACKUP_ID reason=\"why\"` restores a backup.\n" +
 	"• `/db-restore source=SOURCE [target=TARGET] time=TIME reason=\"why\"` restores to a point in time.\n" +
-	"   Optional with either: `ticket=\"CHG-123\"`, `break_glass=\"why approval cannot wait\"`.\n" +
+	"• `/db-restore source=SOURCE tables=\"db.table,db2.*\" time=TIME reason=\"why\" [suffix=\"restored\"]` restores only those tables, as of TIME, into SOURCE under new names (`TABLE_SUFFIX_yyyymmddhhmm`); nothing existing is changed.\n" +
+	"   Optional with any: `ticket=\"CHG-123\"`, `break_glass=\"why approval cannot wait\"`.\n" +
 	"• `/db-restore list [PAGE]` shows your recent requests.\n" +
 	"• `/db-restore status ID` shows one request; `/db-restore cancel ID` withdraws it.\n" +
 	"• `/db-restore policy INSTANCE` shows who must approve restores of an instance.\n" +

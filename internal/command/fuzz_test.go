@@ -20,6 +20,9 @@ func FuzzParse(f *testing.F) {
 		`SOURCE=s Backup=b REASON="say \"hi\" \\ \“x\”"`, `source=s backup=b reason="a &amp; b &lt;x&gt;"`,
 		`source=s backup=b reason="unterminated`, `source=s tgt=x`, `source=s backup=b time=1 reason=r`,
 		"source=s\nbackup=b\treason=\"two\nlines\"", `reason = "x"`, `=x`, `"quoted"`, "source=\xff",
+		`source=s tables="shop.orders, shop.*" time=1795685400000 reason=r suffix=_before`,
+		`source=s tables=a.b,a.b time=1795685400000 reason=r`, `source=s tables="a.b" target=t time=1 reason=r`,
+		`source=s tables="a" time=1 reason=r`, `source=s suffix=x time=1 reason=r`, `source=s tables=",,a.b$-é," time=1 reason=r`,
 	} {
 		f.Add(seed)
 	}
@@ -81,6 +84,17 @@ func checkRequest(t *testing.T, text string, r Request) {
 	t.Helper()
 	if (r.BackupID == "") == (r.Time == "") {
 		t.Errorf("Parse(%q) = %#v: want exactly one of BackupID and Time", text, r)
+	}
+	if len(r.Tables) > 0 && (r.Target != "" || r.BackupID != "") || len(r.Tables) == 0 && r.Suffix != "" {
+		t.Errorf("Parse(%q) = %#v: tables= goes with time= only, suffix= only with tables=", text, r)
+	}
+	seen := map[string]bool{}
+	for _, e := range r.Tables {
+		db, table, ok := strings.Cut(e, ".")
+		if !ok || db == "" || table == "" || strings.ContainsAny(e, " ,`\"'") || seen[e] || strings.Count(e, ".") != 1 {
+			t.Errorf("Parse(%q) accepted the table entry %q", text, e)
+		}
+		seen[e] = true
 	}
 	if r.Source == "" || r.Reason == "" {
 		t.Errorf("Parse(%q) = %#v: missing source or reason", text, r)

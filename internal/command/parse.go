@@ -8,7 +8,7 @@ import (
 )
 
 // requestFields lists the fields of a restore request, for messages.
-const requestFields = "source=, target=, backup=, time=, reason=, ticket=, break_glass="
+const requestFields = "source=, target=, backup=, time=, tables=, suffix=, reason=, ticket=, break_glass="
 
 // verbs lists the other commands, for messages.
 const verbs = "help, list [PAGE], status ID, cancel ID, policy INSTANCE, freeze on \"why\", freeze off, reviews, review ID"
@@ -162,7 +162,10 @@ func parseFreeze(text string, args []token) (Command, error) {
 }
 
 func parseRequest(text string, toks []token) (Command, error) {
-	var req Request
+	var (
+		req        Request
+		tablesText string
+	)
 	seen := make(map[string]bool, len(toks))
 	for i, tk := range toks {
 		if !tk.hasKey {
@@ -170,6 +173,9 @@ func parseRequest(text string, toks []token) (Command, error) {
 		}
 		key := strings.ToLower(tk.key)
 		dst := req.field(key)
+		if key == "tables" {
+			dst = &tablesText
+		}
 		switch {
 		case key == "":
 			return nil, usageErr("%s has no field name before =: use %s", show(tk.raw(text)), requestFields)
@@ -184,6 +190,10 @@ func parseRequest(text string, toks []token) (Command, error) {
 			return nil, err
 		}
 		*dst = v
+	}
+	if seen["tables"] || seen["suffix"] {
+		req.Tables, _ = splitTables(tablesText) // checked by checkValue
+		return checkTableRequest(req)
 	}
 	if req.BackupID != "" && req.Time != "" {
 		return nil, usageErr("give backup= or time=, not both: backup= restores a backup, time= restores to a point in time")
@@ -222,6 +232,10 @@ func (r *Request) field(key string) *string {
 		return &r.Ticket
 	case "break_glass":
 		return &r.BreakGlass
+	case "tables":
+		return new(string) // a list: parseRequest reads it into Tables
+	case "suffix":
+		return &r.Suffix
 	}
 	return nil
 }
@@ -264,6 +278,14 @@ func checkValue(key string, tk token) (string, error) {
 		return v, nil
 	case "ticket":
 		return v, checkText("ticket=", v, MaxTicketLen, false)
+	case "tables":
+		if utf8.RuneCountInString(v) > MaxTablesLen {
+			return "", usageErr("tables= is too long: at most %d characters; split the restore into several requests", MaxTablesLen)
+		}
+		_, err := splitTables(v)
+		return v, err
+	case "suffix":
+		return v, checkSuffix(v)
 	default: // reason, break_glass
 		return v, checkText(key+"=", v, MaxReasonLen, true)
 	}
@@ -283,6 +305,10 @@ func example(key string) string {
 		return "ticket=\"INC-981\""
 	case "break_glass":
 		return "break_glass=\"outage, approvers unreachable\""
+	case "tables":
+		return "tables=\"shop.orders,shop.payments\""
+	case "suffix":
+		return "suffix=\"before_bug\""
 	}
 	return "reason=\"recover rows deleted by job 4412\""
 }

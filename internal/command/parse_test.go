@@ -76,6 +76,10 @@ func TestParse(t *testing.T) {
 		{"freeze on reason=", `freeze on reason="migration"`, Freeze{On: true, Reason: "migration"}},
 		{"freeze on bare words", "freeze on schema   migration\ttoday", Freeze{On: true, Reason: "schema migration today"}},
 		{"freeze off", "freeze OFF", Freeze{On: false}},
+		{"table restore", `source=shop-prod tables="shop.orders,shop.payments" time="2026-11-26 09:30" reason="bad UPDATE"`,
+			Request{Source: "shop-prod", Tables: []string{"shop.orders", "shop.payments"}, Time: "2026-11-26 09:30", Reason: "bad UPDATE"}},
+		{"table restore with db.*, suffix, blanks and repeats", `tables=" shop.* ,, logs.t$1 ,shop.*" suffix=_restored source=s time=1795685400000 reason=r ticket=INC-1`,
+			Request{Source: "s", Tables: []string{"shop.*", "logs.t$1"}, Suffix: "_restored", Time: "1795685400000", Reason: "r", Ticket: "INC-1"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -97,7 +101,7 @@ func TestParseRefusals(t *testing.T) {
 		want []string // substrings of the message
 	}{
 		{"unknown field", `source=s tgt=x backup=b reason=r`,
-			[]string{`unknown field "tgt"`, "use source=, target=, backup=, time=, reason=, ticket=, break_glass="}},
+			[]string{`unknown field "tgt"`, "use source=, target=, backup=, time=, tables=, suffix=, reason=, ticket=, break_glass="}},
 		{"duplicate field", `source=a source=b backup=b reason=r`, []string{"source= is given twice"}},
 		{"duplicate field, other case", `source=a SOURCE=b backup=b reason=r`, []string{"source= is given twice"}},
 		{"missing value", `source= backup=b reason=r`, []string{"missing value for source=", "source=orders-prod"}},
@@ -152,6 +156,18 @@ func TestParseRefusals(t *testing.T) {
 		{"policy two words", "policy a b", []string{"policy takes just an instance ID or name"}},
 		{"reviews with more", "reviews mine", []string{"reviews takes nothing after it"}},
 		{"freeze alone", "freeze", []string{`freeze needs on "why" or off`}},
+		{"tables with target", `source=s target=t tables=a.b time=1795685400000 reason=r`,
+			[]string{"target= cannot be used with tables=", "nothing existing is overwritten"}},
+		{"tables with backup", `source=s tables=a.b backup=b reason=r`, []string{"give time= instead of backup="}},
+		{"tables without time", `source=s tables=a.b reason=r`, []string{"missing time="}},
+		{"tables entry without a dot", `source=s tables=orders time=1795685400000 reason=r`, []string{`"orders" is not database.table`}},
+		{"tables entry with two dots", `source=s tables=a.b.c time=1795685400000 reason=r`, []string{"not database.table"}},
+		{"tables bad character", "source=s tables=\"a.b`c\" time=1795685400000 reason=r", []string{"the table name contains"}},
+		{"tables database wildcard", `source=s tables=*.b time=1795685400000 reason=r`, []string{"the database name contains"}},
+		{"tables long name", `source=s tables=a.` + strings.Repeat("x", 65) + ` time=1 reason=r`, []string{"1 to 64 characters"}},
+		{"tables empty list", `source=s tables=", ," time=1795685400000 reason=r`, []string{"names no table"}},
+		{"suffix without tables", `source=s suffix=x time=1795685400000 reason=r`, []string{"suffix= only goes with tables="}},
+		{"suffix bad", `source=s tables=a.b suffix=a-b time=1795685400000 reason=r`, []string{"suffix= contains"}},
 		{"freeze other", "freeze maybe", []string{`freeze needs on "why" or off`}},
 		{"freeze on without reason", "freeze on", []string{"freeze on needs a reason"}},
 		{"freeze on empty reason", `freeze on ""`, []string{"freeze on needs a reason"}},

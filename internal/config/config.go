@@ -44,6 +44,7 @@ type Config struct {
 	JobPollInterval time.Duration // RESTORE_JOB_POLL_INTERVAL
 	JobTimeout      time.Duration // RESTORE_JOB_TIMEOUT
 	RemindAfter     time.Duration // RESTORE_REMIND_AFTER
+	MaxTables       int           // RESTORE_MAX_TABLES: tables per table restore
 
 	MaxOpenPerUser    int // RESTORE_MAX_OPEN_PER_USER; 0 = no limit
 	CommandsPerMinute int // RESTORE_USER_COMMANDS_PER_MINUTE; 0 = no limit
@@ -140,6 +141,7 @@ func Load(getenv func(string) string) (Config, error) {
 	c.RemindAfter = p.duration(getenv, "RESTORE_REMIND_AFTER", 10*time.Minute, time.Second, 7*24*time.Hour)
 	c.MaxOpenPerUser = p.integer(getenv, "RESTORE_MAX_OPEN_PER_USER", 3, 0, 1000, "open requests per requester (0: no limit)")
 	c.CommandsPerMinute = p.integer(getenv, "RESTORE_USER_COMMANDS_PER_MINUTE", 20, 0, 10000, "commands per user a minute (0: no limit)")
+	c.MaxTables = p.tableCount(getenv, "RESTORE_MAX_TABLES", 100, 1, 1000)
 
 	if c.HealthAddr == "" {
 		c.HealthAddr = ":8080"
@@ -228,6 +230,19 @@ func (p *problems) boolean(getenv func(string) string, name string, def bool) bo
 		return def
 	}
 	return b
+}
+
+func (p *problems) tableCount(getenv func(string) string, name string, def, min, max int) int {
+	v := strings.TrimSpace(getenv(name))
+	if v == "" {
+		return def
+	}
+	n, err := strconv.Atoi(v)
+	if err != nil || n < min || n > max {
+		p.add(name, fmt.Sprintf("must be a whole number from %d to %d", min, max))
+		return def
+	}
+	return n
 }
 
 func (p *problems) duration(getenv func(string) string, name string, def, min, max time.Duration) time.Duration {

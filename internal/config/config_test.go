@@ -36,6 +36,14 @@ func TestLoadDefaults(t *testing.T) {
 	if strings.Join(c.Approvers, ",") != "U01,S02" {
 		t.Fatalf("approvers: got %v", c.Approvers)
 	}
+	if c.MaxTables != 100 {
+		t.Errorf("RESTORE_MAX_TABLES default %d, want 100", c.MaxTables)
+	}
+	m := valid()
+	m["RESTORE_MAX_TABLES"] = "7"
+	if c, err := Load(env(m)); err != nil || c.MaxTables != 7 {
+		t.Errorf("RESTORE_MAX_TABLES=7: %d, %v", c.MaxTables, err)
+	}
 }
 
 func TestLoadProblems(t *testing.T) {
@@ -61,6 +69,8 @@ func TestLoadProblems(t *testing.T) {
 		{"max open negative", map[string]string{"RESTORE_MAX_OPEN_PER_USER": "-1"}, []string{"RESTORE_MAX_OPEN_PER_USER"}},
 		{"rate too high", map[string]string{"RESTORE_USER_COMMANDS_PER_MINUTE": "100000"}, []string{"RESTORE_USER_COMMANDS_PER_MINUTE"}},
 		{"rate with unit", map[string]string{"RESTORE_USER_COMMANDS_PER_MINUTE": "20/m"}, []string{"RESTORE_USER_COMMANDS_PER_MINUTE"}},
+		{"max tables zero", map[string]string{"RESTORE_MAX_TABLES": "0"}, []string{"RESTORE_MAX_TABLES"}},
+		{"max tables word", map[string]string{"RESTORE_MAX_TABLES": "many"}, []string{"RESTORE_MAX_TABLES"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -2,7 +2,6 @@ package execution
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"time"
@@ -65,11 +64,9 @@ func (e *Executor) submit(ctx context.Context, log zerolog.Logger, req approvals
 		e.notCalled(ctx, log, req, "re-check before the restore failed, so it was not called: "+plainReason(err))
 		return
 	}
-	call := plan.Call()
 	if e.opt.DryRun {
 		e.m.RestoreCall("dry_run")
-		body, _ := json.Marshal(call)
-		e.finish(ctx, log, req, approvals.StateDryRun, "dry run: POST /v3/{project_id}/instances/restore "+string(body))
+		e.finish(ctx, log, req, approvals.StateDryRun, dryRunDetail(plan))
 		return
 	}
 
@@ -82,7 +79,7 @@ func (e *Executor) submit(ctx context.Context, log zerolog.Logger, req approvals
 		return
 	}
 	callCtx, cancel := context.WithTimeout(ctx, e.opt.RestoreTimeout)
-	jobID, err := e.cloud.Restore(callCtx, call)
+	jobID, err := e.restoreCall(callCtx, plan)
 	cancel()
 	if err != nil {
 		e.m.APIError("gaussdb", "restore")
@@ -126,6 +123,9 @@ func planOf(p approvals.Params) restore.Plan {
 		plan.Backup = &restore.Backup{ID: p.BackupID, InstanceID: p.SourceID}
 	} else {
 		plan.RestoreTime = p.RestoreTime()
+	}
+	for _, t := range p.Tables {
+		plan.Tables = append(plan.Tables, toRestoreRename(t))
 	}
 	return plan
 }

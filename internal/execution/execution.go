@@ -83,6 +83,7 @@ type Executor struct {
 	check  Rechecker
 	cloud  Restorer
 	jobs   JobReader
+	tables TableRestorer // nil: table restores fail, not called
 	backup BackupMaker
 	m      *metrics.Metrics
 	now    func() time.Time
@@ -123,9 +124,10 @@ func New(o Options) (*Executor, error) {
 		o.JobTimeout = 6 * time.Hour
 	}
 	stopping, stop := context.WithCancel(context.Background())
+	tables, _ := o.Restorer.(TableRestorer) // *restore.Client makes both kinds
 	return &Executor{
 		log: o.Log, store: o.Store, say: o.Reporter, check: o.Checker, cloud: o.Restorer,
-		jobs: o.Jobs, backup: o.Backups, m: o.Metrics, now: o.Now, opt: o,
+		jobs: o.Jobs, tables: tables, backup: o.Backups, m: o.Metrics, now: o.Now, opt: o,
 		stopping: stopping, stop: stop,
 	}, nil
 }

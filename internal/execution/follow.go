@@ -169,6 +169,9 @@ func (e *Executor) jobEnded(ctx context.Context, r approvals.Request, job restor
 	if ok {
 		log.Info().Str("took", took).Msg("restore completed")
 		e.say.Thread(ctx, rec, fmt.Sprintf(":white_check_mark: Restore completed (job `%s`, %s after submission).", msgtext.Esc(r.JobID), took))
+		if rec.Params.Type == approvals.TypeTables {
+			e.reportTables(ctx, rec)
+		}
 		e.say.Announce(ctx, rec, fmt.Sprintf(":white_check_mark: Restore `%s` completed in %s: %s", rec.ID, took, msgtext.What(rec)))
 		e.say.DM(ctx, rec.Requester, fmt.Sprintf(":white_check_mark: Your restore `%s` completed in %s: %s", rec.ID, took, msgtext.What(rec)))
 		return

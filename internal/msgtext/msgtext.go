@@ -49,6 +49,10 @@ func Mentions(ids []string) string {
 // What is a one-line summary used in threads, DMs and the incident channel.
 func What(r approvals.Request) string {
 	p := r.Params
+	if p.Type == approvals.TypeTables {
+		return fmt.Sprintf("%d %s of %s as of %s under new names", len(p.Tables), Plural(len(p.Tables), "table", "tables"),
+			Instance(p.SourceName, p.SourceID), Stamp(p.RestoreTime()))
+	}
 	var from string
 	if p.Type == approvals.TypeBackup {
 		from = "backup `" + Esc(p.BackupID) + "`"
@@ -59,6 +63,14 @@ func What(r approvals.Request) string {
 		return fmt.Sprintf("%s from %s, overwriting it", Instance(p.TargetName, p.TargetID), from)
 	}
 	return fmt.Sprintf("%s → %s from %s", Instance(p.SourceName, p.SourceID), Instance(p.TargetName, p.TargetID), from)
+}
+
+// Plural picks the word for n things.
+func Plural(n int, one, many string) string {
+	if n == 1 {
+		return one
+	}
+	return many
 }
 
 // StateWords says a state the way people read it.

@@ -15,7 +15,7 @@ import (
 
 var (
 	topKeys     = []string{"default", "rules"}
-	ruleKeys    = []string{"name", "match", "approvers", "required_approvals", "requesters", "allow_overwrite_original", "safety_backup", "approval_channel", "incident_channel", "frozen"}
+	ruleKeys    = []string{"name", "match", "approvers", "required_approvals", "requesters", "allow_overwrite_original", "safety_backup", "approval_channel", "incident_channel", "frozen", "table_restore"}
 	defaultKeys = ruleKeys[2:] // all but name and match
 	matchKeys   = []string{"ids", "name", "tags"}
 	ruleName    = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$`)
@@ -129,6 +129,7 @@ func (p *parser) rule(n *yaml.Node, field string, isDefault bool) parsed {
 		}
 	}
 	p.checkApprovers(n, field, r)
+	p.checkTableRestore(r, field)
 	return r
 }
 
@@ -158,6 +159,8 @@ func (p *parser) ruleKey(r *Rule, key, f string, v *yaml.Node) {
 	case "frozen":
 		r.Frozen = true
 		r.FrozenReason = p.frozen(v, f)
+	case "table_restore":
+		r.TableRestore = p.tableRestore(v, f)
 	}
 }
 

@@ -46,6 +46,9 @@ type Rule struct {
 	Frozen bool
 	// FrozenReason is shown to whoever is refused because of Frozen.
 	FrozenReason string
+	// TableRestore is what table-level restores need (table_restore:);
+	// by default the rule's approvers and threshold. See TableRule.
+	TableRestore TableRestore
 }
 
 // Matchers are the ways a rule can cover an instance. An instance is covered
@@ -124,6 +127,12 @@ func (r Rule) Summary() string {
 	if r.Frozen {
 		b.WriteString("; frozen: " + r.FrozenReason)
 	}
+	switch t := r.TableRule(); {
+	case !r.TablesAllowed():
+		b.WriteString("; table restores not allowed")
+	case len(r.TableRestore.Approvers) > 0 || r.TableRestore.RequiredApprovals > 0:
+		fmt.Fprintf(&b, "; table restores need %d of %s", t.Required(), orNone(t.Approvers))
+	}
 	return b.String()
 }
 
@@ -142,6 +151,7 @@ func (r Rule) clone() Rule {
 	r.Match.Tags = maps.Clone(r.Match.Tags)
 	r.Approvers = slices.Clone(r.Approvers)
 	r.Requesters = slices.Clone(r.Requesters)
+	r.TableRestore.Approvers = slices.Clone(r.TableRestore.Approvers)
 	if r.SafetyBackup != nil {
 		v := *r.SafetyBackup
 		r.SafetyBackup = &v

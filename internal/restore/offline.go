@@ -15,6 +15,10 @@ type OfflineValidator struct {
 
 // Validate checks the spec's form and builds a plan from it.
 func (o OfflineValidator) Validate(_ context.Context, s Spec) (Plan, error) {
+	if len(s.Tables) > 0 {
+		return Plan{}, &FieldError{Field: FieldTables, Problem: "which tables existed at the time cannot be checked in a dry run without cloud credentials",
+			Accepted: "a backup= or time= restore of a whole instance"}
+	}
 	target := s.Target
 	if target == "" {
 		target = s.Source

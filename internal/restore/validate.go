@@ -25,6 +25,11 @@ type Spec struct {
 	Target   string    // instance ID or exact name; "" means the source itself
 	BackupID string    // set for a backup restore
 	Time     time.Time // set (non-zero) for a point-in-time restore
+	// Tables, when set, asks for a table-level restore of these tables
+	// ("db.table" or "db.*" for every table the database had at Time) into
+	// the source under new names; Target must then be empty.
+	Tables []string
+	Suffix string // the word in the new names; "" means "restored"
 }
 
 // Plan is a checked restore: the resolved instances and the backup or time,
@@ -35,6 +40,14 @@ type Plan struct {
 	Backup         *Backup
 	RestoreTime    time.Time // millisecond precision, UTC
 	Window         *Window   // the window RestoreTime lies in
+	// Tables are the renames of a table restore (Type TypeTables), sorted
+	// by database and old name; Target is then the source itself.
+	Tables []TableRename
+}
+
+// TableCall is the exact body of the table restore call for this plan.
+func (p Plan) TableCall() TableCall {
+	return TableCall{InstanceID: p.Source.ID, RestoreTimeMs: p.RestoreTime.UnixMilli(), Tables: p.Tables}
 }
 
 // Call is the exact body of the restore call for this plan.
@@ -73,6 +86,8 @@ const (
 	FieldTarget = "target"
 	FieldBackup = "backup"
 	FieldTime   = "time"
+	FieldTables = "tables"
+	FieldSuffix = "suffix"
 )
 
 var (
@@ -93,19 +108,32 @@ func IsInstanceID(s string) bool { return instanceIDPattern.MatchString(s) }
 
 // Validator checks a Spec against the cloud's current state.
 type Validator struct {
-	cloud Cloud
-	now   func() time.Time
+	cloud     Cloud
+	now       func() time.Time
+	maxTables int
 }
 
 // NewValidator returns a validator reading from c; now is the clock used to
 // refuse times in the future.
 func NewValidator(c Cloud, now func() time.Time) *Validator {
-	return &Validator{cloud: c, now: now}
+	return &Validator{cloud: c, now: now, maxTables: DefaultMaxTables}
+}
+
+// WithMaxTables sets how many tables one table restore may name
+// (RESTORE_MAX_TABLES); n < 1 keeps the default.
+func (v *Validator) WithMaxTables(n int) *Validator {
+	if n >= 1 {
+		v.maxTables = n
+	}
+	return v
 }
 
 // Validate resolves and checks a spec. A refusal of the input is a
 // *FieldError; any other error is a failure to ask the cloud.
 func (v *Validator) Validate(ctx context.Context, s Spec) (Plan, error) {
+	if len(s.Tables) > 0 {
+		return v.validateTables(ctx, s)
+	}
 	var p Plan
 	var err error
 	if p.Source, err = v.resolve(ctx, FieldSource, s.Source); err != nil {
@@ -148,6 +176,9 @@ func (v *Validator) Validate(ctx context.Context, s Spec) (Plan, error) {
 // compatible, the backup still exists and is usable, the time is still
 // inside a restorable window.
 func (v *Validator) Recheck(ctx context.Context, p Plan) error {
+	if p.Type == TypeTables {
+		return v.recheckTables(ctx, p)
+	}
 	target, err := v.cloud.Instance(ctx, p.Target.ID)
 	if IsNotFound(err) {
 		return &FieldError{Field: FieldTarget, Problem: fmt.Sprintf("instance %s no longer exists", p.Target.ID), Accepted: acceptActive}

@@ -65,11 +65,16 @@ func approvalBlocks(r approvals.Request) []slack.Block {
 			":warning: *Restore to the original instance:* this overwrites the current data of %s. The instance is unavailable while it restores.",
 			instanceLabel(p.TargetName, p.TargetID))), nil, nil))
 	}
+	if p.Type == approvals.TypeTables {
+		blocks = append(blocks, tableBlocks(r)...)
+	}
 	fields := []*slack.TextBlockObject{
 		mrkdwn("*Requested by*\n<@" + r.Requester + ">"),
 		mrkdwn("*Type*\n" + typeLabel(p.Type)),
 		mrkdwn("*Source*\n" + instanceLabel(p.SourceName, p.SourceID)),
-		mrkdwn("*Target*\n" + instanceLabel(p.TargetName, p.TargetID)),
+	}
+	if p.Type != approvals.TypeTables {
+		fields = append(fields, mrkdwn("*Target*\n"+instanceLabel(p.TargetName, p.TargetID)))
 	}
 	if p.Type == approvals.TypeBackup {
 		fields = append(fields, mrkdwn("*Backup*\n`"+esc(p.BackupID)+"`"))
@@ -77,7 +82,7 @@ func approvalBlocks(r approvals.Request) []slack.Block {
 		fields = append(fields, mrkdwn("*Restore to*\n"+formatInstant(p.RestoreTime(), r.RequesterTZ)))
 	}
 	needs := fmt.Sprintf("*Approvals*\nneeds %d of %s", r.Rule.Required(), mentionList(r.Rule.Approvers))
-	if r.Rule.Name != "" && r.Rule.Name != "default" {
+	if r.Rule.Name != "" && (r.Rule.Name != "default" || p.Type == approvals.TypeTables) {
 		needs += fmt.Sprintf(" (rule %s)", esc(r.Rule.Name))
 	}
 	fields = append(fields, mrkdwn(needs))
@@ -114,8 +119,11 @@ func approvalBlocks(r approvals.Request) []slack.Block {
 }
 
 func typeLabel(t approvals.RestoreType) string {
-	if t == approvals.TypeBackup {
+	switch t {
+	case approvals.TypeBackup:
 		return "from a backup"
+	case approvals.TypeTables:
+		return "tables at a point in time"
 	}
 	return "to a point in time"
 }

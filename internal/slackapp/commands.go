@@ -85,7 +85,7 @@ func (a *App) tell(ctx context.Context, u user, text string) {
 func (a *App) onRequest(ctx context.Context, u user, c command.Request) {
 	req, err := a.createRequest(ctx, u.id, u.channel, draft{
 		Source: c.Source, Target: c.Target, BackupID: c.BackupID, Time: c.Time, Reason: c.Reason, Ticket: c.Ticket,
-		BreakGlass: c.BreakGlass,
+		BreakGlass: c.BreakGlass, Tables: c.Tables, Suffix: c.Suffix,
 	})
 	if err != nil {
 		a.tell(ctx, u, explain(a.log, err))
@@ -99,7 +99,9 @@ func (a *App) onRequest(ctx context.Context, u user, c command.Request) {
 type draft struct {
 	Source, Target, BackupID, Time string
 	Reason, Ticket                 string
-	BreakGlass                     string // why the rule's threshold must drop to one approver
+	BreakGlass                     string   // why the rule's threshold must drop to one approver
+	Tables                         []string // a table restore: "db.table" or "db.*"
+	Suffix                         string   // the word in new table names
 }
 
 // createRequest is the one path from a draft to a stored, announced request,
@@ -123,7 +125,7 @@ func (a *App) createRequest(ctx context.Context, requester, channel string, d dr
 	if err != nil {
 		return approvals.Request{}, err
 	}
-	spec := restore.Spec{Source: d.Source, Target: d.Target, BackupID: d.BackupID}
+	spec := restore.Spec{Source: d.Source, Target: d.Target, BackupID: d.BackupID, Tables: d.Tables, Suffix: d.Suffix}
 	if d.Time != "" {
 		t, err := command.ParseTime(d.Time, loc)
 		if err != nil {
@@ -182,6 +184,7 @@ func (a *App) createRequest(ctx context.Context, requester, channel string, d dr
 		a.refresh(ctx, rec)
 	}
 	req.Channel, req.MessageTS = ch, ts
+	a.postRestOfTables(ctx, req)
 	a.announce(ctx, req, fmt.Sprintf(":inbox_tray: <@%s> requested restore `%s`: %s", requester, req.ID, whatLine(req)))
 	if req.BreakGlass != "" {
 		a.announceBreakGlass(ctx, req)
@@ -199,8 +202,11 @@ func paramsOf(p restore.Plan) approvals.Params {
 	if p.Backup != nil {
 		out.BackupID = p.Backup.ID
 	}
-	if out.Type == approvals.TypeTimestamp {
+	if out.Type == approvals.TypeTimestamp || out.Type == approvals.TypeTables {
 		out.RestoreTimeMs = p.RestoreTime.UnixMilli()
+	}
+	for _, t := range p.Tables {
+		out.Tables = append(out.Tables, approvals.TableRename{Database: t.Database, OldName: t.OldName, NewName: t.NewName, Live: t.Live})
 	}
 	return out
 }

@@ -30,6 +30,9 @@ func (e *frozenError) Error() string { return "frozen: " + e.reason }
 // policy rule matching the target, checked against the requester and the
 // restore, with break-glass applied. It also returns the approval channel.
 func (a *App) ruleFor(ctx context.Context, requester, origin string, plan restore.Plan, breakGlass string) (approvals.Rule, string, error) {
+	if plan.Type == restore.TypeTables {
+		return a.tableRule(ctx, requester, origin, plan, breakGlass)
+	}
 	r, why := a.policy.Match(plan.Target)
 	if r.Frozen {
 		return approvals.Rule{}, "", &frozenError{scope: fmt.Sprintf("rule %q", r.Name), reason: r.FrozenReason}
@@ -54,22 +57,32 @@ func (a *App) ruleFor(ctx context.Context, requester, origin string, plan restor
 		SafetyBackup: r.SafetyBackupFor(overwrite), IncidentChannel: firstOf(r.IncidentChannel, a.opt.IncidentChannel),
 		Why: why.String(),
 	}
-	if breakGlass != "" {
-		ok, err := a.people.member(ctx, requester, a.opt.BreakGlass)
-		if err != nil {
-			return approvals.Rule{}, "", err
-		}
-		if !ok {
-			return approvals.Rule{}, "", &notAllowedError{action: "use break_glass= for", who: a.opt.BreakGlass}
-		}
-		if rule.RequiredApprovals > 1 {
-			rule.BreakGlassFrom, rule.RequiredApprovals = rule.RequiredApprovals, 1
-		}
+	if err := a.applyBreakGlass(ctx, &rule, requester, breakGlass); err != nil {
+		return approvals.Rule{}, "", err
 	}
 	if err := reachable(rule, requester); err != nil {
 		return approvals.Rule{}, "", err
 	}
 	return rule, firstOf(r.ApprovalChannel, a.opt.ApprovalChannel, origin), nil
+}
+
+// applyBreakGlass lowers the rule's threshold to one approver when the
+// requester may and did ask for break-glass.
+func (a *App) applyBreakGlass(ctx context.Context, rule *approvals.Rule, requester, breakGlass string) error {
+	if breakGlass == "" {
+		return nil
+	}
+	ok, err := a.people.member(ctx, requester, a.opt.BreakGlass)
+	if err != nil {
+		return err
+	}
+	if !ok {
+		return &notAllowedError{action: "use break_glass= for", who: a.opt.BreakGlass}
+	}
+	if rule.RequiredApprovals > 1 {
+		rule.BreakGlassFrom, rule.RequiredApprovals = rule.RequiredApprovals, 1
+	}
+	return nil
 }
 
 // reachable refuses a request that no set of approvers could ever approve:
@@ -198,6 +211,8 @@ func (a *App) onPolicy(ctx context.Context, u user, ref string) {
 	if r.SafetyBackupFor(false) {
 		b.WriteString("• A safety backup of the target is taken before every restore\n")
 	}
+	t := r.TableRule()
+	b.WriteString(tablesPolicyLine(r.TablesAllowed(), t.Required(), t.Approvers))
 	if ch := firstOf(r.ApprovalChannel, a.opt.ApprovalChannel); ch != "" {
 		fmt.Fprintf(&b, "• Approval channel: <#%s>\n", ch)
 	}

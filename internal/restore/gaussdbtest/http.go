@@ -37,6 +37,9 @@ func (s *Server) routes() http.Handler {
 	mux.HandleFunc("GET /v3/{project}/jobs", s.showJob)
 	mux.HandleFunc("POST /v3/{project}/instances/restore", s.restore)
 	mux.HandleFunc("POST /v3/{project}/backups/create", s.createBackup)
+	mux.HandleFunc("GET /v3.1/{project}/instances/{id}/backups/restore/tables", s.tableList(true))
+	mux.HandleFunc("GET /v3/{project}/instances/{id}/backups/restore/tables", s.tableList(false))
+	mux.HandleFunc("POST /v3/{project}/instances/{id}/backups/restore/tables", s.restoreTables)
 	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
 		writeErr(w, http.StatusNotFound, codeNoAPI, "The API does not exist or has not been published in the environment")
 	})
@@ -56,7 +59,7 @@ func (s *Server) routes() http.Handler {
 			writeErr(w, http.StatusUnauthorized, codeBadAuth, "Incorrect IAM authentication information")
 			return
 		}
-		if !strings.HasPrefix(r.URL.Path, "/v3/"+s.opts.ProjectID+"/") {
+		if !strings.HasPrefix(r.URL.Path, "/v3/"+s.opts.ProjectID+"/") && !strings.HasPrefix(r.URL.Path, "/v3.1/"+s.opts.ProjectID+"/") {
 			writeErr(w, http.StatusUnauthorized, codeBadAuth, "Incorrect IAM authentication information")
 			return
 		}
@@ -66,8 +69,9 @@ func (s *Server) routes() http.Handler {
 
 // pending is what recordRequest noted, so its status can be filled in.
 type pending struct {
-	req  *Request
-	call *RestoreCall
+	req   *Request
+	call  *RestoreCall
+	table *TableRestoreCall
 }
 
 func (s *Server) recordRequest(r *http.Request, body []byte) pending {
@@ -83,6 +87,16 @@ func (s *Server) recordRequest(r *http.Request, body []byte) pending {
 		s.calls = append(s.calls, c)
 		p.call = c
 	}
+	if r.Method == http.MethodPost && strings.HasPrefix(r.URL.Path, "/v3/") && strings.HasSuffix(r.URL.Path, "/backups/restore/tables") {
+		id := strings.TrimSuffix(r.URL.Path, "/backups/restore/tables")
+		id = id[strings.LastIndex(id, "/")+1:]
+		c := &TableRestoreCall{InstanceID: id, Call: decodeTableCall(id, body), Body: body}
+		if err := json.Unmarshal(body, &struct{}{}); err != nil {
+			c.DecodeError = err.Error()
+		}
+		s.tableCalls = append(s.tableCalls, c)
+		p.table = c
+	}
 	return p
 }
 
@@ -92,6 +106,9 @@ func (s *Server) recordStatus(p pending, w *statusWriter) {
 	p.req.Status = w.status
 	if p.call != nil {
 		p.call.Status = w.status
+	}
+	if p.table != nil {
+		p.table.Status = w.status
 	}
 }
 

@@ -1,7 +1,8 @@
 // Package gaussdbtest is a fake GaussDB(for MySQL) API on a loopback
 // httptest server. It checks every request's SDK signature like the real
 // gateway, serves the calls the bot makes (instances, parameters, backups,
-// restore windows, jobs, restore, manual backup), validates restore bodies
+// restore windows, jobs, restore, manual backup, the three table-level
+// restore calls), validates restore bodies
 // like the real API, and lets tests script failures and inspect every
 // restore POST it received.
 //
@@ -106,6 +107,10 @@ type Server struct {
 	requests  []*Request
 
 	showFault showFault // FailInstanceShow
+
+	tables      map[string][]Table // instance ID -> tables, with their lives
+	tableBehave func(restore.TableCall) Response
+	tableCalls  []*TableRestoreCall
 }
 
 // New starts a fake on a loopback port; it stops when the test ends.

@@ -22,6 +22,7 @@ func NewServer(o Options) (*Server, error) {
 		done:    make(chan struct{}),
 		windows: make(map[string][]restore.Window),
 		jobs:    make(map[string]*job),
+		tables:  make(map[string][]Table),
 	}
 	s.ts = &httptest.Server{Listener: l, Config: &http.Server{Handler: s.routes(), ReadHeaderTimeout: 10 * time.Second}}
 	s.ts.Start()
