@@ -98,6 +98,7 @@ func TestBreakGlass(t *testing.T) {
 	h := newHarness(t)
 	h.withPolicy(t, twoDBAs())
 	h.env["RESTORE_BREAK_GLASS"] = requester
+	h.env["RESTORE_ADMINS"] = admin + "," + requester // an admin who asks for break-glass
 	h.start()
 	h.slash(outsider, h.backupCommand("x")+` break_glass="not allowed"`)
 	h.ephemeralHas(outsider, "not allowed to use break_glass")
@@ -112,19 +113,48 @@ func TestBreakGlass(t *testing.T) {
 	for _, u := range []string{approver, approver2} {
 		h.waitFor("break-glass DM to "+u, func() bool { return countContaining(h.slack.DMs(u), "Break-glass", id) == 1 })
 	}
+	h.slash(admin, "review "+id+` done "too early"`)
+	h.ephemeralHas(admin, "reviewed only once it has ended")
+
 	h.click(requester, msg, "approve")
 	h.ephemeralHas(requester, "cannot decide")
 	h.click(approver2, msg, "approve")
 	h.threadHas(msg, "Job ID")
+	h.waitFor("the restore to end", func() bool { return h.requestState(t, msg) == "completed" })
 
+	h.slash(approver, "reviews")
+	h.ephemeralHas(approver, "not allowed to list break-glass reviews")
 	h.slash(admin, "reviews")
 	h.ephemeralHas(admin, id, "orders primary lost")
 	h.slash(approver, "review "+id)
 	h.ephemeralHas(approver, "not allowed to review")
 	h.slash(admin, "review "+id)
+	h.ephemeralHas(admin, "Break-glass restore `"+id+"`", "orders primary lost", "Not reviewed yet")
+	h.slash(requester, "review "+id+` done "my own, all fine"`)
+	h.ephemeralHas(requester, "cannot review its break-glass use")
+	h.slash(admin, "review "+id+` done "primary was really lost; INC-77"`)
 	h.ephemeralHas(admin, "marked reviewed")
+	h.threadHas(msg, "reviewed by <@"+admin+">", "INC-77")
 	h.slash(admin, "reviews")
 	h.ephemeralHas(admin, "No break-glass restores")
+	h.slash(admin, "review "+id+` done "again"`)
+	h.ephemeralHas(admin, "already reviewed by <@"+admin+">")
+
+	// The audit stream holds the break-glass reason and the review note.
+	hist, err := h.store().History(h.ctx(), id)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var audit []string
+	for _, e := range hist {
+		audit = append(audit, e.Actor+" "+e.Action+": "+e.Detail)
+	}
+	all := strings.Join(audit, "\n")
+	for _, want := range []string{requester + " requested: break-glass: orders primary lost, DBAs asleep", admin + " reviewed: primary was really lost; INC-77"} {
+		if !strings.Contains(all, want) {
+			t.Errorf("audit lacks %q:\n%s", want, all)
+		}
+	}
 }
 
 func TestSafetyBackupThenRestore(t *testing.T) {

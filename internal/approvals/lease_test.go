@@ -128,14 +128,43 @@ func TestFreezeRefusesCreateAndBreakGlassReviews(t *testing.T) {
 	if len(list) != 1 || list[0].ID != bg.ID || list[0].BreakGlass != "primary is down" {
 		t.Fatalf("reviews: got %+v, want only %s", list, bg.ID)
 	}
-	_, err = s.Review(ctx, plain.ID, "UADMIN01")
-	wantRefusal(t, err, approvals.ReasonNotPending)
-	if _, err := s.Review(ctx, bg.ID, "UADMIN01"); err != nil {
+	_, err = s.Review(ctx, plain.ID, "UADMIN01", "fine")
+	wantRefusal(t, err, approvals.ReasonNotBreakGlass)
+	_, err = s.Review(ctx, bg.ID, "UADMIN01", "too early")
+	wantRefusal(t, err, approvals.ReasonNotEnded)
+	if _, err := s.Approve(ctx, bg.ID, approver(1), bg.ParamHash); err != nil {
 		t.Fatal(err)
 	}
-	_, err = s.Review(ctx, bg.ID, "UADMIN01")
-	wantRefusal(t, err, approvals.ReasonNotPending)
+	if _, err := s.MarkSubmitted(ctx, bg.ID, "job-1"); err != nil {
+		t.Fatal(err)
+	}
+	_, err = s.Review(ctx, bg.ID, "UADMIN01", "still running")
+	wantRefusal(t, err, approvals.ReasonNotEnded)
+	if _, err := s.MarkCompleted(ctx, bg.ID, "done"); err != nil {
+		t.Fatal(err)
+	}
+	_, err = s.Review(ctx, bg.ID, requester, "my own")
+	wantRefusal(t, err, approvals.ReasonSelfReview)
+	got, err := s.Review(ctx, bg.ID, "UADMIN01", "primary was really down; INC-7")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got.ReviewedBy != "UADMIN01" || got.ReviewNote != "primary was really down; INC-7" || got.ReviewedAt.Sub(e.clk.Now()).Abs() > time.Second {
+		t.Errorf("reviewed request: by %q at %s note %q", got.ReviewedBy, got.ReviewedAt, got.ReviewNote)
+	}
+	_, err = s.Review(ctx, bg.ID, "UADMIN02", "again")
+	wantRefusal(t, err, approvals.ReasonReviewed)
 	if list, _ := s.Reviews(ctx); len(list) != 0 {
 		t.Fatalf("reviews after review: %+v", list)
+	}
+	hist, err := s.History(ctx, bg.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if hist[0].Action != "requested" || hist[0].Detail != "break-glass: primary is down" {
+		t.Errorf("first audit entry %+v: want the break-glass reason", hist[0])
+	}
+	if last := hist[len(hist)-1]; last.Action != "reviewed" || last.Actor != "UADMIN01" || last.Detail != "primary was really down; INC-7" {
+		t.Errorf("last audit entry %+v: want the review and its note", last)
 	}
 }

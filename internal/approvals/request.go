@@ -162,7 +162,12 @@ type Request struct {
 	JobID       string     `json:"job_id,omitempty"`
 	SubmittedAt time.Time  `json:"submitted_at,omitempty"` // when the cloud accepted the restore
 	Detail      string     `json:"detail,omitempty"`       // last error or outcome note
-	UpdatedAt   time.Time  `json:"updated_at"`
+	// ReviewedBy, ReviewedAt and ReviewNote say who reviewed a break-glass
+	// request after it ended, when, and what they noted.
+	ReviewedBy string    `json:"reviewed_by,omitempty"`
+	ReviewedAt time.Time `json:"reviewed_at,omitempty"`
+	ReviewNote string    `json:"review_note,omitempty"`
+	UpdatedAt  time.Time `json:"updated_at"`
 }
 
 // Event is one entry of a request's audit trail.
@@ -190,10 +195,14 @@ const (
 	ReasonNotRequester    Reason = "not_requester"    // cancel by someone else
 	ReasonNotApprover     Reason = "not_approver"     // checked by the caller before the store
 	ReasonFrozen          Reason = "frozen"
-	ReasonTooManyOpen     Reason = "too_many_open"  // the requester has the most open requests allowed
-	ReasonPolicyChanged   Reason = "policy_changed" // the caller's policy is not the one in force; Detail: its hash
-	ReasonRuleFrozen      Reason = "rule_frozen"    // the rule in force is frozen; Detail: the reason
-	ReasonRecheck         Reason = "recheck"        // an approver was counted meanwhile: re-check and retry
+	ReasonTooManyOpen     Reason = "too_many_open"   // the requester has the most open requests allowed
+	ReasonPolicyChanged   Reason = "policy_changed"  // the caller's policy is not the one in force; Detail: its hash
+	ReasonRuleFrozen      Reason = "rule_frozen"     // the rule in force is frozen; Detail: the reason
+	ReasonRecheck         Reason = "recheck"         // an approver was counted meanwhile: re-check and retry
+	ReasonSelfReview      Reason = "self_review"     // the requester tried to review their own break-glass request
+	ReasonNotEnded        Reason = "not_ended"       // a break-glass request is reviewed only once it has ended
+	ReasonNotBreakGlass   Reason = "not_break_glass" // review of a request made without break-glass
+	ReasonReviewed        Reason = "already_reviewed"
 )
 
 // Refusal is the error the store returns when a transition is not allowed.

@@ -2,6 +2,7 @@ package approvals
 
 import (
 	"context"
+	"errors"
 	"fmt"
 )
 
@@ -19,9 +20,16 @@ func (s *Store) Reviews(ctx context.Context) ([]Request, error) {
 	return reqs, nil
 }
 
-// Review marks a break-glass request reviewed by actor. A request that is
-// not on the review list is refused with ReasonNotPending.
-func (s *Store) Review(ctx context.Context, id, actor string) (Request, error) {
-	req, _, err := s.transition(ctx, "review", s.sc.review, id, actor)
+// Review marks a break-glass request reviewed by actor, with a note for
+// the audit trail. It is refused (a *Refusal) for the request's own
+// requester (ReasonSelfReview), before the request has ended
+// (ReasonNotEnded), for a request made without break-glass
+// (ReasonNotBreakGlass) and for one already reviewed (ReasonReviewed).
+// Whether actor is an admin is the caller's to check.
+func (s *Store) Review(ctx context.Context, id, actor, note string) (Request, error) {
+	if actor == "" {
+		return Request{}, errors.New("review request: actor is empty")
+	}
+	req, _, err := s.transition(ctx, "review", s.sc.review, id, actor, note)
 	return req, err
 }

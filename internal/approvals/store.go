@@ -281,7 +281,8 @@ func (s *Store) transition(ctx context.Context, op string, sc *redis.Script, raw
 	case "ok", "already_noted":
 		return req, res, nil
 	case ReasonNotPending, ReasonExpired, ReasonSelfApproval, ReasonAlreadyApproved,
-		ReasonStale, ReasonNotRequester, ReasonFrozen, ReasonPolicyChanged, ReasonRuleFrozen, ReasonRecheck:
+		ReasonStale, ReasonNotRequester, ReasonFrozen, ReasonPolicyChanged, ReasonRuleFrozen, ReasonRecheck,
+		ReasonSelfReview, ReasonNotEnded, ReasonNotBreakGlass, ReasonReviewed:
 		return req, res, &Refusal{Reason: Reason(res.status), State: req.State, Request: req}
 	}
 	return req, res, fmt.Errorf("%s request %s: unexpected script status %q", op, id, res.status)
@@ -303,6 +304,7 @@ func decode(id string, f map[string]string) (Request, error) {
 	r.DecidedBy = f["decided_by"]
 	r.JobID = f["job_id"]
 	r.Detail = f["detail"]
+	r.ReviewedBy, r.ReviewNote = f["reviewed_by"], f["review_note"]
 	var err error
 	times := []struct {
 		field string
@@ -310,7 +312,7 @@ func decode(id string, f map[string]string) (Request, error) {
 	}{
 		{"created_at_ms", &r.CreatedAt}, {"expires_at_ms", &r.ExpiresAt},
 		{"updated_at_ms", &r.UpdatedAt}, {"decided_at_ms", &r.DecidedAt},
-		{"submitted_at_ms", &r.SubmittedAt},
+		{"submitted_at_ms", &r.SubmittedAt}, {"reviewed_at_ms", &r.ReviewedAt},
 	}
 	for _, t := range times {
 		if *t.dst, err = msTime(f[t.field]); err != nil {

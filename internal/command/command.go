@@ -61,11 +61,16 @@ type Freeze struct {
 	Reason string
 }
 
-// Reviews lists requests waiting for the user's review.
+// Reviews lists the break-glass requests not yet reviewed (admins only).
 type Reviews struct{}
 
-// Review shows one request for review.
-type Review struct{ ID string }
+// Review shows one break-glass request (`review ID`), or marks it reviewed
+// with a note (`review ID done "note"`).
+type Review struct {
+	ID   string
+	Done bool   // mark it reviewed
+	Note string // what the reviewer found; set exactly when Done
+}
 
 func (Help) isCommand()    {}
 func (Open) isCommand()    {}
@@ -110,7 +115,7 @@ const Usage = "*Usage of /db-restore*\n" +
 	"• `/db-restore status ID` shows one request; `/db-restore cancel ID` withdraws it.\n" +
 	"• `/db-restore policy INSTANCE` shows who must approve restores of an instance.\n" +
 	"• `/db-restore freeze on \"why\"` stops all restores; `/db-restore freeze off` allows them again.\n" +
-	"• `/db-restore reviews` lists requests waiting for you; `/db-restore review ID` shows one.\n" +
+	"• `/db-restore reviews` lists break-glass restores not yet reviewed; `/db-restore review ID` shows one; `/db-restore review ID done \"note\"` marks it reviewed (admins, once it has ended, never your own).\n" +
 	"• `/db-restore help` shows this text.\n" +
 	"SOURCE and TARGET are instance IDs or names; TARGET is the instance whose data is overwritten, and without target= it is SOURCE itself (a restore onto the original instance). " +
 	TimeUsage + "\n" +

@@ -14,6 +14,7 @@ import (
 func FuzzParse(f *testing.F) {
 	for _, seed := range []string{
 		"", "help", "list 2", "status r1", "cancel r1", "review r1", "reviews", "policy p",
+		`review r1 done "checked"`, "review r1 done a b", `review r1 done note="x"`, "review r1 done",
 		`freeze on "why"`, "freeze on a b", "freeze off", `freeze on reason="x"`,
 		`source=s target=t backup=b reason="bad deploy" ticket="INC-1" break_glass="outage"`,
 		`source=s time="2026-11-26 09:30" reason=“why”`, `source=s time=1795685400000 reason=r`,
@@ -53,6 +54,10 @@ func FuzzParse(f *testing.F) {
 			checkID(t, text, c.ID)
 		case Review:
 			checkID(t, text, c.ID)
+			if c.Done != (c.Note != "") {
+				t.Errorf("Parse(%q) = %#v: a note exactly when done", text, c)
+			}
+			checkFreeText(t, text, c.Note, MaxReasonLen)
 		case Policy:
 			checkID(t, text, c.Instance)
 		case Open:

@@ -11,7 +11,7 @@ import (
 const requestFields = "source=, target=, backup=, time=, tables=, suffix=, reason=, ticket=, break_glass="
 
 // verbs lists the other commands, for messages.
-const verbs = "help, list [PAGE], status ID, cancel ID, policy INSTANCE, freeze on \"why\", freeze off, reviews, review ID"
+const verbs = "help, list [PAGE], status ID, cancel ID, policy INSTANCE, freeze on \"why\", freeze off, reviews, review ID, review ID done \"note\""
 
 // maxPage bounds list pages; nobody pages further by hand.
 const maxPage = 1000
@@ -49,7 +49,9 @@ func parseVerb(text, verb string, first token, args []token) (Command, error) {
 		return Help{}, nil
 	case "list":
 		return parseList(args)
-	case "status", "cancel", "review":
+	case "review":
+		return parseReview(text, args)
+	case "status", "cancel":
 		id, err := oneWord(verb, "a request ID", args)
 		switch {
 		case err != nil:
@@ -59,7 +61,6 @@ func parseVerb(text, verb string, first token, args []token) (Command, error) {
 		case verb == "cancel":
 			return Cancel{ID: id}, nil
 		}
-		return Review{ID: id}, nil
 	case "policy":
 		inst, err := oneWord(verb, "an instance ID or name", args)
 		if err != nil {
@@ -116,6 +117,59 @@ func placeholder(verb string) string {
 		return "INSTANCE"
 	}
 	return "ID"
+}
+
+// parseReview reads `review ID` and `review ID done "note"`.
+func parseReview(text string, args []token) (Command, error) {
+	const want = "review takes a request ID, and done \"note\" to mark it reviewed, e.g. review ID done \"break-glass was justified: primary down\""
+	if len(args) <= 1 {
+		id, err := oneWord("review", "a request ID", args)
+		if err != nil {
+			return nil, err
+		}
+		return Review{ID: id}, nil
+	}
+	id, err := oneWord("review", "a request ID", args[:1])
+	if err != nil {
+		return nil, err
+	}
+	if args[1].hasKey || args[1].quoted || strings.ToLower(args[1].value) != "done" {
+		return nil, usageErr(want)
+	}
+	note, err := freeText(text, args[2:], "note")
+	switch {
+	case err != nil:
+		return nil, err
+	case note == "":
+		return nil, usageErr("review ID done needs a note saying what you found, e.g. review ID done \"break-glass was justified: primary down\"")
+	}
+	if err := checkText("the review note", note, MaxReasonLen, true); err != nil {
+		return nil, err
+	}
+	return Review{ID: id, Done: true, Note: note}, nil
+}
+
+// freeText reads the free text after a command's words: one quoted value,
+// key=value with the given key, or unquoted words kept as typed and
+// single-spaced. It is trimmed; empty when nothing was given.
+func freeText(text string, rest []token, key string) (string, error) {
+	var v string
+	switch {
+	case len(rest) == 1 && rest[0].hasKey:
+		if strings.ToLower(rest[0].key) != key {
+			return "", usageErr("unknown field %s: give just the %s, in quotes", show(rest[0].key), key)
+		}
+		v = rest[0].value
+	case len(rest) == 1:
+		v = rest[0].value
+	case len(rest) > 1:
+		words := make([]string, len(rest))
+		for i, tk := range rest {
+			words[i] = tk.raw(text)
+		}
+		v = strings.Join(words, " ")
+	}
+	return strings.TrimSpace(v), nil
 }
 
 func parseFreeze(text string, args []token) (Command, error) {

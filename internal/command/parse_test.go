@@ -69,6 +69,9 @@ func TestParse(t *testing.T) {
 		{"status", "status req-1", Status{ID: "req-1"}},
 		{"cancel", "Cancel req-2", Cancel{ID: "req-2"}},
 		{"review", "review req-3", Review{ID: "req-3"}},
+		{"review done quoted", `review req-3 done "primary was down"`, Review{ID: "req-3", Done: true, Note: "primary was down"}},
+		{"review done words", "Review req-3 DONE primary  was down", Review{ID: "req-3", Done: true, Note: "primary was down"}},
+		{"review done note=", `review req-3 done note="ok"`, Review{ID: "req-3", Done: true, Note: "ok"}},
 		{"reviews", "reviews", Reviews{}},
 		{"policy", "policy orders-prod", Policy{Instance: "orders-prod"}},
 		{"freeze on quoted", `freeze on "schema migration"`, Freeze{On: true, Reason: "schema migration"}},
@@ -152,6 +155,13 @@ func TestParseRefusals(t *testing.T) {
 		{"cancel without id", "cancel", []string{"cancel needs a request ID"}},
 		{"review without id", "review", []string{"review needs a request ID"}},
 		{"review invisible id", "review a\u200b", []string{"contains a control or invisible character"}},
+		{"review done without note", "review a done", []string{"review ID done needs a note"}},
+		{"review done empty note", `review a done ""`, []string{"review ID done needs a note"}},
+		{"review other word", `review a ok "fine"`, []string{`review takes a request ID, and done "note"`}},
+		{"review quoted done", `review a "done" fine`, []string{`review takes a request ID, and done "note"`}},
+		{"review id=", "review id=a", []string{"review takes just a request ID"}},
+		{"review done other field", `review a done reason="x"`, []string{`unknown field "reason"`}},
+		{"review done long note", `review a done "` + strings.Repeat("x", MaxReasonLen+1) + `"`, []string{"the review note is too long"}},
 		{"policy without instance", "policy", []string{"policy needs an instance ID or name, e.g. policy INSTANCE"}},
 		{"policy two words", "policy a b", []string{"policy takes just an instance ID or name"}},
 		{"reviews with more", "reviews mine", []string{"reviews takes nothing after it"}},
@@ -233,7 +243,7 @@ func TestUsageText(t *testing.T) {
 		}
 	}
 	for _, w := range []string{"source=", "target=", "backup=", "time=", "reason=", "ticket=", "break_glass=",
-		"list", "status ID", "cancel ID", "policy INSTANCE", "freeze on", "freeze off", "reviews", "review ID", "help",
+		"list", "status ID", "cancel ID", "policy INSTANCE", "freeze on", "freeze off", "reviews", "review ID", "review ID done", "help",
 		"1795685400000", "+08:00"} {
 		if !strings.Contains(Usage, w) {
 			t.Errorf("usage does not mention %q", w)

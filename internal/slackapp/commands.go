@@ -51,7 +51,7 @@ func (a *App) routeCommand(sc slack.SlashCommand) (any, func(context.Context)) {
 	case command.Reviews:
 		return nil, func(ctx context.Context) { a.onReviews(ctx, u) }
 	case command.Review:
-		return nil, func(ctx context.Context) { a.onReview(ctx, u, c.ID) }
+		return nil, func(ctx context.Context) { a.onReview(ctx, u, c) }
 	}
 	return reply(":construction: That part of /db-restore is not available yet.\n\n" + command.Usage), nil
 }

@@ -35,5 +35,9 @@ redis.call('ZADD', K.active, now, id)
 redis.call('ZADD', K.expiry, expires_at, id)
 redis.call('ZADD', K.remind, now, id)
 if ARGV[10] == '1' then redis.call('ZADD', K.breakglass, now, id) end
-audit(ARGV[4], 'requested', '')
+local requested = ''
+if ARGV[10] == '1' then -- the reason given for skipping approvals, for the audit
+  requested = 'break-glass: ' .. tostring(cjson.decode(ARGV[3]).break_glass or '')
+end
+audit(ARGV[4], 'requested', requested)
 return reply('ok')
