@@ -75,12 +75,14 @@ type harness struct {
 	prefix string
 	rdb    redis.UniversalClient
 
+	// knobs are the test hooks every replica starts with (now and
+	// sweepInterval are set by start).
+	knobs hooks
+
 	source, target gaussdbtest.Instance
 	backup         restore.Backup
 
 	bots []*bot
-
-	workers, workQueue int // for start; 0: the bot's defaults
 }
 
 type bot struct {
@@ -158,8 +160,10 @@ func (h *harness) start() *bot {
 	b := &bot{h: h, cancel: cancel, done: make(chan error, 1)}
 	want := h.slack.Connections() + 1
 	getenv := func(k string) string { return h.env[k] }
+	hk := h.knobs
+	hk.now, hk.sweepInterval = h.clock.Now, 50*time.Millisecond
 	go func() {
-		b.done <- runWith(ctx, []string{"db-restore"}, getenv, h.logs, h.logs, hooks{now: h.clock.Now, sweepInterval: 50 * time.Millisecond, workers: h.workers, workQueue: h.workQueue})
+		b.done <- runWith(ctx, []string{"db-restore"}, getenv, h.logs, h.logs, hk)
 	}()
 	wctx, wcancel := context.WithTimeout(ctx, 10*time.Second)
 	defer wcancel()

@@ -134,7 +134,7 @@ func checkRetry(t *testing.T, text string) {
 // late), and the accepted work completes once Slack answers again.
 func TestFullWorkQueueAcksBusy(t *testing.T) {
 	h := newHarness(t)
-	h.workers, h.workQueue = 1, 1
+	h.knobs.workers, h.knobs.workQueue = 1, 1
 	h.start()
 	h.slash(requester, h.backupCommand("to decide"))
 	m := h.approvalMessage(1)

@@ -21,8 +21,17 @@ type hooks struct {
 	sweepInterval time.Duration
 	workers       int // goroutines doing work after acks (0: the default)
 	workQueue     int // work waiting before "busy" acks (0: the default)
+	// Home tab and progress pacing (zero: the defaults, Slack's limits).
+	homeInterval, homeRateWindow time.Duration
+	homeRate                     int
+	progressInterval             time.Duration
 }
 
 func runWith(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer, h hooks) error {
-	return botrun.RunWith(ctx, args, getenv, stdout, stderr, botrun.Hooks{Now: h.now, SweepInterval: h.sweepInterval, Workers: h.workers, WorkQueue: h.workQueue})
+	return botrun.RunWith(ctx, args, getenv, stdout, stderr, botrun.Hooks{
+		Now: h.now, SweepInterval: h.sweepInterval,
+		HomeInterval: h.homeInterval, HomeRate: h.homeRate, HomeRateWindow: h.homeRateWindow,
+		ProgressInterval: h.progressInterval,
+		Workers:          h.workers, WorkQueue: h.workQueue,
+	})
 }

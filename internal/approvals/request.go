@@ -168,6 +168,19 @@ type Request struct {
 	ReviewedAt time.Time `json:"reviewed_at,omitempty"`
 	ReviewNote string    `json:"review_note,omitempty"`
 	UpdatedAt  time.Time `json:"updated_at"`
+
+	// Origin is the permalink of the Slack message the request was made
+	// from (the "Restore a database…" shortcut); Notify are further
+	// channels told of the request's outcome, e.g. that message's channel.
+	Origin string   `json:"origin,omitempty"`
+	Notify []string `json:"notify,omitempty"`
+
+	// Progress is the running job's last reported `process` (e.g. "60%"),
+	// ProgressAt when it was read, and ProgressTS the thread message that
+	// shows it, updated in place.
+	Progress   string    `json:"progress,omitempty"`
+	ProgressAt time.Time `json:"progress_at,omitempty"`
+	ProgressTS string    `json:"progress_ts,omitempty"`
 }
 
 // Event is one entry of a request's audit trail.

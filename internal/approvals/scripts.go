@@ -15,7 +15,7 @@ var luaFS embed.FS
 type scripts struct {
 	create, message, approve, deny, cancel *redis.Script
 	expire, finish, reap, remind           *redis.Script
-	renew, freeze, note, review            *redis.Script
+	renew, freeze, note, review, progress  *redis.Script
 	leaseRenew, leaseRelease               *redis.Script
 	policyClaim, policyRelease             *redis.Script
 }
@@ -37,6 +37,9 @@ func loadScripts() scripts {
 		freeze:  redis.NewScript(mustRead("freeze")),
 		note:    perRequest("note"),
 		review:  perRequest("review"),
+		// progress is kept apart from note: it rewrites two fields on
+		// every poll and adds no audit entry.
+		progress: perRequest("progress"),
 
 		leaseRenew:   redis.NewScript(mustRead("lease_renew")),
 		leaseRelease: redis.NewScript(mustRead("lease_release")),

@@ -83,8 +83,15 @@ func (s *Store) requestKeys(id string) []string {
 	p := s.prefix
 	return []string{p + "req:" + id, p + "audit:" + id, p + "active", p + "expiry",
 		p + "remind", p + "executing", p + "submitted", p + "exec:" + id, p + "freeze", p + "breakglass",
-		p + "policy"}
+		p + "policy", p + "ended"}
 }
+
+// userKey is the index of one requester's requests.
+func (s *Store) userKey(user string) string { return s.prefix + "user:" + user }
+
+// IndexRetention is how long the ended and per-requester indexes keep an
+// entry; the request itself is not deleted.
+const IndexRetention = 30 * 24 * time.Hour
 
 // offsetMS is how far the store's clock is from the real one, in ms: the
 // scripts add it to Redis's TIME. Both are rounded up, so a script never
@@ -187,9 +194,11 @@ func (s *Store) Create(ctx context.Context, r Request) (Request, error) {
 		if r.BreakGlass != "" {
 			breakGlass = "1"
 		}
-		res, err := s.run(ctx, s.sc.create, r.ID,
+		keys := append(s.requestKeys(r.ID), s.userKey(r.Requester))
+		res, err := s.runKeys(ctx, s.sc.create, keys, r.ID,
 			string(doc), r.Requester, r.ParamHash, strconv.FormatInt(ceilMS(ttl), 10),
-			strconv.Itoa(r.Rule.Required()), r.Channel, r.MessageTS, breakGlass, strconv.Itoa(s.maxOpen))
+			strconv.Itoa(r.Rule.Required()), r.Channel, r.MessageTS, breakGlass,
+			strconv.FormatInt(IndexRetention.Milliseconds(), 10), strconv.Itoa(s.maxOpen))
 		if err != nil {
 			return Request{}, fmt.Errorf("create request: %w", err)
 		}
@@ -238,8 +247,14 @@ type result struct {
 }
 
 func (s *Store) run(ctx context.Context, sc *redis.Script, id string, args ...any) (result, error) {
+	return s.runKeys(ctx, sc, s.requestKeys(id), id, args...)
+}
+
+// runKeys is run with the keys given: requestKeys(id), plus any the script
+// takes after them.
+func (s *Store) runKeys(ctx context.Context, sc *redis.Script, keys []string, id string, args ...any) (result, error) {
 	argv := append([]any{id, s.offsetMS()}, args...)
-	v, err := sc.Run(ctx, s.rdb, s.requestKeys(id), argv...).Slice()
+	v, err := sc.Run(ctx, s.rdb, keys, argv...).Slice()
 	if err != nil {
 		return result{}, err
 	}
@@ -304,6 +319,8 @@ func decode(id string, f map[string]string) (Request, error) {
 	r.DecidedBy = f["decided_by"]
 	r.JobID = f["job_id"]
 	r.Detail = f["detail"]
+	r.Progress = f["progress"]
+	r.ProgressTS = f["progress_ts"]
 	r.ReviewedBy, r.ReviewNote = f["reviewed_by"], f["review_note"]
 	var err error
 	times := []struct {
@@ -313,6 +330,7 @@ func decode(id string, f map[string]string) (Request, error) {
 		{"created_at_ms", &r.CreatedAt}, {"expires_at_ms", &r.ExpiresAt},
 		{"updated_at_ms", &r.UpdatedAt}, {"decided_at_ms", &r.DecidedAt},
 		{"submitted_at_ms", &r.SubmittedAt}, {"reviewed_at_ms", &r.ReviewedAt},
+		{"progress_at_ms", &r.ProgressAt},
 	}
 	for _, t := range times {
 		if *t.dst, err = msTime(f[t.field]); err != nil {

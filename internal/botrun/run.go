@@ -39,6 +39,11 @@ type Hooks struct {
 	SweepInterval time.Duration    // default: slackapp's
 	Workers       int              // goroutines doing work after acks; default: slackapp's
 	WorkQueue     int              // work waiting before envelopes are acked "busy"; default: slackapp's
+	// Home tab and progress pacing; zero takes slackapp's defaults, which
+	// keep within Slack's limits.
+	HomeInterval, HomeRateWindow time.Duration
+	HomeRate                     int
+	ProgressInterval             time.Duration
 }
 
 // RunWith is Run with hooks.
@@ -99,6 +104,8 @@ func RunWith(ctx context.Context, args []string, getenv func(string) string, std
 		Now: h.Now, SweepInterval: h.SweepInterval, Metrics: m,
 		Gate:    limits.NewGate(conn.Client, cfg.RedisKeyPrefix, cfg.CommandsPerMinute, h.Now),
 		Workers: h.Workers, WorkQueue: h.WorkQueue,
+		HomeInterval: h.HomeInterval, HomeRate: h.HomeRate, HomeRateWindow: h.HomeRateWindow,
+		ProgressInterval: h.ProgressInterval,
 	}
 	if client != nil { // nil: an offline dry run, where nothing talks to the cloud
 		opts.Restorer, opts.Jobs, opts.Catalog = client, client, client

@@ -118,6 +118,7 @@ func (e *Executor) pollJob(ctx context.Context, r approvals.Request, w *jobWatch
 		e.jobEnded(ctx, r, job, false)
 		return
 	}
+	e.progress(ctx, r, Progress{JobID: r.JobID, Status: job.Status, Process: job.Progress, Elapsed: e.elapsed(r)})
 	if job.Progress != "" && job.Progress != w.lastProgress {
 		if _, err := e.store.Note(ctx, r.ID, fmt.Sprintf("job %s %s", job.Status, job.Progress), ""); err == nil {
 			w.lastProgress = job.Progress
@@ -162,6 +163,7 @@ func (e *Executor) jobEnded(ctx context.Context, r approvals.Request, job restor
 		return
 	}
 	_ = e.store.ReleaseLease(ctx, "follow:"+r.ID)
+	e.progress(ctx, r, Progress{JobID: r.JobID, Status: job.Status, Process: job.Progress, Elapsed: e.elapsed(r), Ended: true, OK: ok})
 	rec = SamePlace(rec, r)
 	e.m.Transition(string(rec.State))
 	e.m.JobEnded(string(rec.State), e.now().Sub(r.SubmittedAt))
@@ -180,4 +182,19 @@ func (e *Executor) jobEnded(ctx context.Context, r approvals.Request, job restor
 	e.say.Thread(ctx, rec, ":x: *Restore job failed:* "+msgtext.Esc(rec.Detail))
 	e.say.Announce(ctx, rec, fmt.Sprintf(":x: Restore `%s` failed: %s", rec.ID, msgtext.What(rec)))
 	e.say.DM(ctx, rec.Requester, fmt.Sprintf(":x: Your restore `%s` failed: %s", rec.ID, msgtext.Esc(rec.Detail)))
+}
+
+// progress tells a ProgressReporter, if the Reporter is one.
+func (e *Executor) progress(ctx context.Context, r approvals.Request, p Progress) {
+	if pr, ok := e.say.(ProgressReporter); ok {
+		pr.Progress(ctx, r, p)
+	}
+}
+
+// elapsed is how long the request's job has run.
+func (e *Executor) elapsed(r approvals.Request) time.Duration {
+	if r.SubmittedAt.IsZero() {
+		return 0
+	}
+	return max(e.now().Sub(r.SubmittedAt), 0)
 }

@@ -76,8 +76,10 @@ func (e *Executor) safetyBackup(ctx context.Context, log zerolog.Logger, req app
 	}
 }
 
-// undoCommand is the request that puts the target back as the safety
-// backup saw it.
+// UndoCommand is the request that puts the target back as the safety
+// backup saw it (shown in the thread and in the requester's App Home).
+func UndoCommand(req approvals.Request, backupID string) string { return undoCommand(req, backupID) }
+
 func undoCommand(req approvals.Request, backupID string) string {
 	return fmt.Sprintf("/db-restore source=%s backup=%s reason=\"undo restore %s\"", req.Params.TargetID, backupID, req.ID)
 }

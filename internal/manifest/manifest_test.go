@@ -17,6 +17,8 @@ import (
 	"github.com/santhosh-tekuri/jsonschema/v6"
 	"github.com/slack-go/slack"
 	"go.yaml.in/yaml/v3"
+
+	"github.com/dbrestore/db-restore/internal/slackapp"
 )
 
 const (
@@ -121,8 +123,9 @@ func TestManifestDecodesStrictly(t *testing.T) {
 	if s.OrgDeployEnabled {
 		t.Error("settings.org_deploy_enabled is on")
 	}
-	if s.EventSubscriptions != nil {
-		t.Errorf("event_subscriptions %+v set; the bot handles no events", s.EventSubscriptions)
+	// The bot handles one event: app_home_opened, for the Home tab.
+	if e := s.EventSubscriptions; e == nil || !slices.Equal(e.BotEvents, []string{"app_home_opened"}) || len(e.UserEvents) > 0 || e.RequestUrl != "" {
+		t.Errorf("event_subscriptions %+v, want bot event app_home_opened only, no request_url (Socket Mode)", e)
 	}
 
 	f := m.Features
@@ -131,6 +134,14 @@ func TestManifestDecodesStrictly(t *testing.T) {
 	}
 	if !f.AppHome.MessagesTabEnabled {
 		t.Error("features.app_home.messages_tab_enabled is off: requesters would not see the bot's DMs")
+	}
+	if !f.AppHome.HomeTabEnabled {
+		t.Error("features.app_home.home_tab_enabled is off: views.publish would answer not_enabled")
+	}
+	want := []slack.Shortcut{{Name: "Restore a database…", CallbackID: slackapp.ShortcutCallbackID,
+		Description: "Request a database restore with this message as its ticket", Type: slack.MessageShortcut}}
+	if diff := cmp.Diff(want, f.Shortcuts); diff != "" {
+		t.Errorf("shortcuts (-want +got):\n%s", diff)
 	}
 	if len(f.SlashCommands) != 1 {
 		t.Fatalf("slash commands %+v, want exactly /db-restore", f.SlashCommands)

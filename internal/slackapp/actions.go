@@ -23,9 +23,14 @@ func (a *App) routeInteraction(cb slack.InteractionCallback) (any, func(context.
 	case slack.InteractionTypeBlockSuggestion:
 		return a.routeSuggestion(cb), nil
 	case slack.InteractionTypeBlockActions:
+		if cb.View.Type == slack.VTHomeTab {
+			return a.routeHomeAction(cb)
+		}
 		if cb.View.ID != "" {
 			return a.routeModalAction(cb)
 		}
+	case slack.InteractionTypeMessageAction:
+		return a.routeShortcut(cb)
 	default:
 		return nil, nil
 	}
@@ -52,6 +57,7 @@ type decision struct {
 	channel   string
 	messageTS string // the approval message clicked
 	value     string // "<request id>|<param hash>"
+	home      bool   // clicked in the clicker's Home tab: answers go there
 }
 
 // located fills in the approval message's place from the click when the
@@ -70,7 +76,11 @@ func (a *App) onDecision(ctx context.Context, d decision) {
 	refuse := func(err error) {
 		a.m.Decision(kind, "refused")
 		log.Info().Err(err).Msg("click refused")
-		a.whisper(ctx, d.channel, d.user, explain(a.log, err))
+		if d.home {
+			a.homes.note(d.user, ":warning: "+explain(a.log, err))
+		} else {
+			a.whisper(ctx, d.channel, d.user, explain(a.log, err))
+		}
 		var r *approvals.Refusal
 		if errors.As(err, &r) && r.Reason == approvals.ReasonExpired && r.State == approvals.StateExpired {
 			// This click's transition expired the request: report it once.

@@ -23,7 +23,7 @@ type admission struct {
 }
 
 // admissionOf classifies an envelope without any I/O. Approve, Deny and
-// `cancel` are decisions; a slash command is counted against its user and,
+// Cancel (buttons in a channel or a Home tab, or `cancel ID`) are decisions; a slash command is counted against its user and,
 // like a form submission, admitted once however often Slack delivers it.
 func admissionOf(evt socketmode.Event) admission {
 	switch evt.Type {
@@ -46,11 +46,15 @@ func admissionOf(evt socketmode.Event) admission {
 		case slack.InteractionTypeViewSubmission:
 			return admission{once: "view:" + cb.View.ID + ":" + cb.View.Hash, reply: user{id: cb.User.ID}}
 		case slack.InteractionTypeBlockActions:
-			if cb.View.ID != "" {
-				return admission{}
+			if cb.View.ID != "" && cb.View.Type != slack.VTHomeTab {
+				return admission{} // a change inside the form
 			}
 			for _, act := range cb.ActionCallback.BlockActions {
-				if act != nil && (act.ActionID == actionApprove || act.ActionID == actionDeny) {
+				if act == nil {
+					continue
+				}
+				switch act.ActionID {
+				case actionApprove, actionDeny, actionHomeCancel: // in a channel or a Home tab
 					return admission{lane: laneDecision}
 				}
 			}

@@ -79,6 +79,16 @@ type Options struct {
 	DecisionWorkers int // goroutines taking only Approve, Deny and cancel (default 2)
 	DecisionQueue   int // decisions waiting for a worker before clicks are dropped (default 1024)
 	WorkQueue       int // other work waiting before envelopes are acked "busy" (default 1024)
+	// HomeInterval is the least time between two routine publishes of one
+	// person's Home tab (default 10s); opening the tab or clicking in it
+	// publishes at once. HomeRate publishes per HomeRateWindow is the most
+	// the bot makes in all (default 90 a minute, under Slack's Tier 4).
+	HomeInterval   time.Duration
+	HomeRate       int
+	HomeRateWindow time.Duration
+	// ProgressInterval is the least time between two updates of a running
+	// restore's progress message (default 15s).
+	ProgressInterval time.Duration
 }
 
 // App is the running bot's Slack side.
@@ -95,7 +105,10 @@ type App struct {
 	people    *people
 	forms     *forms
 	gate      *limits.Gate
-	opt       Options
+	homes     *homeBoard
+	// progressTS are this replica's progress messages (progress.go).
+	progressTS progressMessages
+	opt        Options
 
 	exec *execution.Executor // the restore's life after approval
 
@@ -161,11 +174,24 @@ func New(o Options) (*App, error) {
 	if o.RemindAfter <= 0 {
 		o.RemindAfter = 10 * time.Minute
 	}
+	if o.HomeInterval <= 0 {
+		o.HomeInterval = 10 * time.Second
+	}
+	if o.HomeRate <= 0 {
+		o.HomeRate = 90
+	}
+	if o.HomeRateWindow <= 0 {
+		o.HomeRateWindow = time.Minute
+	}
+	if o.ProgressInterval <= 0 {
+		o.ProgressInterval = 15 * time.Second
+	}
 	a := &App{
 		log: o.Log, api: o.API, store: o.Store, check: o.Validator, m: o.Metrics,
 		policy: o.Policy, instances: o.Instances, backups: o.Backups, gate: o.Gate,
 		fatal: make(chan error, 1),
 		now:   o.Now, people: newPeople(o.API, o.Now), forms: newForms(o.Catalog, o.Now), opt: o,
+		homes: newHomeBoard(o.HomeInterval, o.HomeRate, o.HomeRateWindow),
 		guard: &policyGuard{hash: o.Policy.Hash(), source: policySource(o.Policy)},
 	}
 	eo := execution.Options{
@@ -200,6 +226,7 @@ func (a *App) Run(ctx context.Context) error {
 	background.Go(func() { a.holdPolicy(ctx, work) })
 	background.Go(func() { a.sweep(ctx, work) })
 	background.Go(func() { a.exec.Follow(ctx, work) })
+	background.Go(func() { a.publishHomes(ctx, work) })
 
 	err := a.serveSocket(ctx, func(l lane, job func(context.Context)) bool { return p.tryQueue(l, func() { job(work) }) })
 	stopped := ctx.Err() != nil

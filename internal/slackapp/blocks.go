@@ -105,17 +105,24 @@ func approvalBlocks(r approvals.Request) []slack.Block {
 	}
 	blocks = append(blocks, slack.NewContextBlock("status", mrkdwn(statusLine(r))))
 	if r.State == approvals.StatePending {
-		approve := slack.NewButtonBlockElement(actionApprove, r.ID+"|"+r.ParamHash, plain("Approve"))
-		approve.Style = slack.StylePrimary
-		approve.Confirm = slack.NewConfirmationBlockObject(
-			plain("Approve this restore?"),
-			mrkdwn(truncate("Restore "+whatLine(r)+".", 300)),
-			plain("Approve"), plain("Cancel"))
-		deny := slack.NewButtonBlockElement(actionDeny, r.ID+"|"+r.ParamHash, plain("Deny"))
-		deny.Style = slack.StyleDanger
-		blocks = append(blocks, slack.NewActionBlock("decision", approve, deny))
+		blocks = append(blocks, slack.NewActionBlock("decision", decisionButtons(r)...))
 	}
 	return blocks
+}
+
+// decisionButtons are Approve and Deny for a pending request, the same in
+// the approval message and in an approver's Home tab: one handler, one
+// value ("<id>|<param hash>") and one confirmation for both.
+func decisionButtons(r approvals.Request) []slack.BlockElement {
+	approve := slack.NewButtonBlockElement(actionApprove, r.ID+"|"+r.ParamHash, plain("Approve"))
+	approve.Style = slack.StylePrimary
+	approve.Confirm = slack.NewConfirmationBlockObject(
+		plain("Approve this restore?"),
+		mrkdwn(truncate("Restore "+whatLine(r)+".", 300)),
+		plain("Approve"), plain("Cancel"))
+	deny := slack.NewButtonBlockElement(actionDeny, r.ID+"|"+r.ParamHash, plain("Deny"))
+	deny.Style = slack.StyleDanger
+	return []slack.BlockElement{approve, deny}
 }
 
 func typeLabel(t approvals.RestoreType) string {

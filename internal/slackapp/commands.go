@@ -102,6 +102,7 @@ type draft struct {
 	BreakGlass                     string   // why the rule's threshold must drop to one approver
 	Tables                         []string // a table restore: "db.table" or "db.*"
 	Suffix                         string   // the word in new table names
+	Origin, Notify                 string   // from a message shortcut: the message's permalink and channel
 }
 
 // createRequest is the one path from a draft to a stored, announced request,
@@ -157,6 +158,8 @@ func (a *App) createRequest(ctx context.Context, requester, channel string, d dr
 		RequesterTZ: loc.String(),
 		Rule:        rule,
 		BreakGlass:  d.BreakGlass,
+		Origin:      d.Origin,
+		Notify:      nonEmpty(d.Notify),
 		Channel:     ch,
 		ExpiresAt:   now.Add(a.opt.RequestTTL),
 	})
@@ -185,6 +188,8 @@ func (a *App) createRequest(ctx context.Context, requester, channel string, d dr
 	}
 	req.Channel, req.MessageTS = ch, ts
 	a.postRestOfTables(ctx, req)
+	a.homeChanged(req)
+	a.linkOrigin(ctx, req)
 	a.announce(ctx, req, fmt.Sprintf(":inbox_tray: <@%s> requested restore `%s`: %s", requester, req.ID, whatLine(req)))
 	if req.BreakGlass != "" {
 		a.announceBreakGlass(ctx, req)

@@ -31,9 +31,12 @@ func (a *App) routeOpen(sc slack.SlashCommand) (any, func(context.Context)) {
 // form when the instance list is in memory, else a loading view that is
 // filled once the list arrives.
 func (a *App) openForm(ctx context.Context, u user, trigger string) {
+	a.openFormWith(ctx, u, trigger, formMeta{Channel: u.channel, Requester: u.id}, formValues{Type: restore.TypeBackup})
+}
+
+// openFormWith opens the form with its metadata and first values given.
+func (a *App) openFormWith(ctx context.Context, u user, trigger string, meta formMeta, values formValues) {
 	log := a.log.With().Str("user_id", u.id).Logger()
-	meta := formMeta{Channel: u.channel, Requester: u.id}
-	values := formValues{Type: restore.TypeBackup}
 	full := a.forms.cache.hasFreshList()
 	view := loadingView()
 	if full {
@@ -198,7 +201,9 @@ func (a *App) routeSubmission(cb slack.InteractionCallback) (any, func(context.C
 // the form back with the entries kept and the problem next to its field.
 func (a *App) onFormSubmit(ctx context.Context, sub formSubmission) {
 	log := a.log.With().Str("user_id", sub.user).Str("view_id", sub.viewID).Logger()
-	req, err := a.createRequest(ctx, sub.user, sub.meta.Channel, sub.values.draft())
+	d := sub.values.draft()
+	d.Origin, d.Notify = sub.meta.Origin, sub.meta.Notify
+	req, err := a.createRequest(ctx, sub.user, sub.meta.Channel, d)
 	if err == nil {
 		if _, uerr := a.api.UpdateViewContext(ctx, doneView(req), "", "", sub.viewID); uerr != nil {
 			// The form was closed while it was checked: say it in the channel.

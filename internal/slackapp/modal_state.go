@@ -51,6 +51,10 @@ type formMeta struct {
 	TZ         string `json:"z,omitempty"`
 	Source     string `json:"s,omitempty"`
 	SourceName string `json:"n,omitempty"`
+	// Origin and Notify come from the "Restore a database…" shortcut: the
+	// message's permalink and its channel (see shortcut.go).
+	Origin string `json:"o,omitempty"`
+	Notify string `json:"nc,omitempty"`
 }
 
 // encode writes the metadata within Slack's 3000 characters. Only the

@@ -22,7 +22,10 @@ func (r reporter) Announce(ctx context.Context, req approvals.Request, t string)
 func (r reporter) DM(ctx context.Context, user, text string) { r.a.dm(ctx, user, text) }
 
 // refresh redraws the approval message for the request's current state.
+// Every change of a request passes through here, so it also marks the
+// Home tabs the change concerns for a publish.
 func (a *App) refresh(ctx context.Context, r approvals.Request) {
+	a.homeChanged(r)
 	if r.MessageTS == "" {
 		return
 	}
@@ -45,15 +48,25 @@ func (a *App) thread(ctx context.Context, r approvals.Request, text string) {
 	}
 }
 
-// announce posts one short line in the incident channel, when there is one.
+// announce posts one short line in the incident channel, when there is one,
+// and in the request's further channels to notify (the channel of the
+// message a shortcut started it from), unless that is where its approval
+// message and thread already are.
 func (a *App) announce(ctx context.Context, r approvals.Request, text string) {
-	ch := r.Rule.IncidentChannel
-	if ch == "" {
-		return
+	chans := []string{r.Rule.IncidentChannel}
+	for _, ch := range r.Notify {
+		if ch != r.Channel && ch != r.Rule.IncidentChannel {
+			chans = append(chans, ch)
+		}
 	}
-	if _, _, err := a.api.PostMessageContext(ctx, ch, slack.MsgOptionText(text, false)); err != nil {
-		a.slackFailed("chat.postMessage", err)
-		a.log.Warn().Err(err).Str("request_id", r.ID).Str("channel_id", ch).Msg("could not post in the incident channel")
+	for _, ch := range chans {
+		if ch == "" {
+			continue
+		}
+		if _, _, err := a.api.PostMessageContext(ctx, ch, slack.MsgOptionText(text, false)); err != nil {
+			a.slackFailed("chat.postMessage", err)
+			a.log.Warn().Err(err).Str("request_id", r.ID).Str("channel_id", ch).Msg("could not post in the incident channel")
+		}
 	}
 }
 

@@ -179,6 +179,7 @@ func (a *App) onFreeze(ctx context.Context, u user, c command.Freeze) {
 		return
 	}
 	a.log.Info().Str("user_id", u.id).Bool("frozen", c.On).Msg("restore freeze changed")
+	a.homes.everyone(a.opt.Admins) // every Home tab shows the freeze
 	a.announce(ctx, approvals.Request{Rule: approvals.Rule{IncidentChannel: a.opt.IncidentChannel}}, text)
 	a.tell(ctx, u, text)
 }

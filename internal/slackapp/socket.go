@@ -118,6 +118,8 @@ func (a *App) route(evt socketmode.Event) (ack any, job func(context.Context)) {
 			return nil, nil
 		}
 		return a.routeInteraction(cb)
+	case socketmode.EventTypeEventsAPI:
+		return a.routeEvent(evt)
 	}
 	return nil, nil
 }

@@ -1,19 +1,21 @@
 -- create: ARGV id, offset, doc, requester, param_hash, ttl_ms, required,
--- channel, message_ts, break_glass ('1' or ''), max_open (0: no limit). The
--- request expires ttl_ms after now, by Redis's clock. Refuses with 'exists'
--- when the id was ever used, with 'frozen' while restores are frozen, and
--- with 'too_many_open' (extra: the requester's open ids, comma-separated)
--- when the requester already has max_open requests pending, executing or
--- submitted. The count reads the other requests' hashes under the same
--- prefix (one {hash tag}, so one Cluster slot), in the same atomic step as
--- the write: replicas cannot exceed it together.
+-- channel, message_ts, break_glass ('1' or ''), retention_ms (index entries
+-- older than this are trimmed from ended and the requester's index),
+-- max_open (0: no limit). The request expires ttl_ms after now, by Redis's
+-- clock. Refuses with 'exists' when the id was ever used, with 'frozen'
+-- while restores are frozen, and with 'too_many_open' (extra: the
+-- requester's open ids, comma-separated) when the requester already has
+-- max_open requests pending, executing or submitted. The count reads the
+-- other requests' hashes under the same prefix (one {hash tag}, so one
+-- Cluster slot), in the same atomic step as the write: replicas cannot
+-- exceed it together.
 if exists() or redis.call('EXISTS', K.audit) == 1 then
   return {'exists', '', {}}
 end
 if redis.call('EXISTS', K.freeze) == 1 then
   return {'frozen', '', {}}
 end
-local max_open = tonumber(ARGV[11] or '0') or 0
+local max_open = tonumber(ARGV[12] or '0') or 0
 if max_open > 0 then
   local prefix = string.sub(K.req, 1, #K.req - #id - 4)
   local open = {}
@@ -35,6 +37,12 @@ redis.call('ZADD', K.active, now, id)
 redis.call('ZADD', K.expiry, expires_at, id)
 redis.call('ZADD', K.remind, now, id)
 if ARGV[10] == '1' then redis.call('ZADD', K.breakglass, now, id) end
+local keep_after = string.format('%.0f', tonumber(now) - tonumber(ARGV[11]))
+if K.user then
+  redis.call('ZADD', K.user, now, id)
+  redis.call('ZREMRANGEBYSCORE', K.user, '-inf', '(' .. keep_after)
+end
+redis.call('ZREMRANGEBYSCORE', K.ended, '-inf', '(' .. keep_after)
 local requested = ''
 if ARGV[10] == '1' then -- the reason given for skipping approvals, for the audit
   requested = 'break-glass: ' .. tostring(cjson.decode(ARGV[3]).break_glass or '')

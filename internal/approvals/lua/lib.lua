@@ -14,6 +14,9 @@
 --   KEYS[11] policy     hash: the rules in force for every replica (see
 --                       policy_claim.lua): hash, source, since_ms, by, and
 --                       frozen:<rule name> = reason for each frozen rule
+--   KEYS[12] ended      zset: ended (terminal) ids by ms of ending, for "recent"
+--   KEYS[13] user:<requester> zset: the requester's ids by created ms; only
+--            create is given it (the requester is known there)
 -- ARGV[1] is the id and ARGV[2] a clock offset in ms (0 in production; tests
 -- move time with it). The time is Redis's own (TIME) plus that offset, so
 -- every replica judges expiry by one clock; it is formatted as an integer
@@ -23,7 +26,7 @@ local K = {
   req = KEYS[1], audit = KEYS[2], active = KEYS[3], expiry = KEYS[4],
   remind = KEYS[5], executing = KEYS[6], submitted = KEYS[7],
   lease = KEYS[8], freeze = KEYS[9], breakglass = KEYS[10],
-  policy = KEYS[11],
+  policy = KEYS[11], ended = KEYS[12], user = KEYS[13],
 }
 local function clock(offset)
   local t = redis.call('TIME')
@@ -86,6 +89,7 @@ local function set_state(state)
   end
   if terminal(state) then
     redis.call('ZREM', K.active, id)
+    redis.call('ZADD', K.ended, now, id)
   end
 end
 

@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"slices"
 	"strings"
+	"time"
 	"unicode/utf8"
 )
 
@@ -21,8 +22,11 @@ type Message struct {
 	Text           string
 	Blocks         json.RawMessage // as posted; nil when the message has none
 	ReplyBroadcast bool
-	Edited         int    // number of updates (chat.update, replace_original)
-	Via            string // "chat.postMessage", "chat.postEphemeral", "response_url", "ack" or "user"
+	Edited         int // number of updates (chat.update, replace_original)
+	// EditedAt are the times of the chat.update calls that changed it, in
+	// order (Options.Now's clock).
+	EditedAt []time.Time
+	Via      string // "chat.postMessage", "chat.postEphemeral", "response_url", "ack" or "user"
 }
 
 // AddUserMessage adds a top-level message written by a person (not the bot),
@@ -240,6 +244,7 @@ func (s *Server) updateMessageLocked(req *apiRequest) reply {
 		m.Blocks = emptyToNil(blocks)
 	}
 	m.Edited++
+	m.EditedAt = append(m.EditedAt, s.now())
 	s.notifyLocked()
 	return reply{"ok": true, "channel": ch, "ts": ts, "text": m.Text, "message": s.wireLocked(m)}
 }

@@ -21,7 +21,7 @@ type Slash struct {
 }
 
 // Action is a click on an interactive element: in a message (ChannelID and
-// MessageTS, ephemerals included) or in a modal (ViewID). The element is
+// MessageTS, ephemerals included) or in a modal or Home tab (ViewID). The element is
 // looked up by ActionID (and BlockID when set) in the blocks as posted;
 // BlockID and Value default to the element's own.
 type Action struct {
@@ -245,6 +245,9 @@ func (s *Server) SuggestionPayload(sg Suggestion) (json.RawMessage, error) {
 
 func (s *Server) openViewOfLocked(userID, viewID string) (*view, error) {
 	v := s.views[viewID]
+	if v == nil {
+		v = s.homeByIDLocked(viewID) // a click in a Home tab
+	}
 	switch {
 	case v == nil:
 		return nil, fmt.Errorf("no view %s", viewID)

@@ -111,6 +111,12 @@ type Server struct {
 	triggers   map[string]*trigger
 	responses  map[string]*responseURL
 	sock       socketState
+
+	homes         map[string]*view // user -> the Home tab view published for them
+	homeOff       bool
+	publishLimit  int
+	publishWindow time.Duration
+	publishTimes  []time.Time // accepted views.publish calls within the window
 }
 
 // New starts a Server for a test and closes it in tb.Cleanup. When the test
@@ -154,6 +160,7 @@ func NewServer(o Options) (*Server, error) {
 		triggers:  map[string]*trigger{},
 		responses: map[string]*responseURL{},
 		sock:      newSocketState(),
+		homes:     map[string]*view{},
 	}
 	mux := http.NewServeMux()
 	mux.HandleFunc("/api/", s.handleAPI)

@@ -137,6 +137,8 @@ var apiMethods = map[string]apiMethod{
 	"views.open":            {botToken, (*Server).viewsOpenLocked},
 	"views.push":            {botToken, (*Server).viewsPushLocked},
 	"views.update":          {botToken, (*Server).viewsUpdateLocked},
+	"views.publish":         {botToken, (*Server).viewsPublishLocked},
+	"chat.getPermalink":     {botToken, (*Server).getPermalinkLocked},
 	"users.info":            {botToken, (*Server).usersInfoLocked},
 	"usergroups.users.list": {botToken, (*Server).usergroupUsersLocked},
 	"conversations.open":    {botToken, (*Server).conversationsOpenLocked},
@@ -199,6 +201,13 @@ func (s *Server) dispatchLocked(name string, req *apiRequest) (int, http.Header,
 	}
 	if code := s.checkTokenLocked(m.token, req.token); code != "" {
 		return http.StatusOK, header, fail(code)
+	}
+	if name == "views.publish" {
+		if wait := s.publishLimitedLocked(); wait > 0 {
+			s.violateLocked("views.publish: over the rate limit (Tier 4); retry after %v", wait)
+			header.Set("Retry-After", strconv.Itoa(int(wait.Seconds())+1))
+			return http.StatusTooManyRequests, header, fail("ratelimited")
+		}
 	}
 	return http.StatusOK, header, m.fn(s, req)
 }

@@ -1,0 +1,296 @@
+package slackapp
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/slack-go/slack"
+	"github.com/slack-go/slack/slackevents"
+	"github.com/slack-go/slack/socketmode"
+
+	"github.com/dbrestore/db-restore/internal/approvals"
+	"github.com/dbrestore/db-restore/internal/execution"
+	"github.com/dbrestore/db-restore/internal/policy"
+)
+
+// The App Home tab: published on app_home_opened and after every change
+// that concerns the person (see homeBoard for the pace). Its Approve and
+// Deny buttons are the approval message's own (onDecision); Cancel and New
+// restore are handled here.
+
+// routeEvent acks an Events API envelope; app_home_opened asks for the
+// person's Home tab to be published.
+func (a *App) routeEvent(evt socketmode.Event) (any, func(context.Context)) {
+	ev, ok := evt.Data.(slackevents.EventsAPIEvent)
+	if !ok || ev.Type != slackevents.CallbackEvent {
+		return nil, nil
+	}
+	opened, ok := ev.InnerEvent.Data.(*slackevents.AppHomeOpenedEvent)
+	if !ok || opened.Tab != "home" || opened.User == "" {
+		return nil, nil
+	}
+	user := opened.User
+	return nil, func(context.Context) { a.homes.opened(user) }
+}
+
+// routeHomeAction answers a click in a Home tab: an empty ack, then the work.
+func (a *App) routeHomeAction(cb slack.InteractionCallback) (any, func(context.Context)) {
+	for _, act := range cb.ActionCallback.BlockActions {
+		if act == nil {
+			continue
+		}
+		user, value := cb.User.ID, act.Value
+		switch act.ActionID {
+		case actionApprove, actionDeny:
+			d := decision{approve: act.ActionID == actionApprove, user: user, value: value, home: true}
+			return nil, func(ctx context.Context) {
+				a.onDecision(ctx, d)
+				a.homes.want(user, true)
+			}
+		case actionHomeCancel:
+			return nil, func(ctx context.Context) { a.onHomeCancel(ctx, user, value) }
+		case actionHomeNew:
+			trigger := cb.TriggerID
+			return nil, func(ctx context.Context) { a.onHomeNew(ctx, user, trigger) }
+		}
+	}
+	return nil, nil
+}
+
+// onHomeCancel withdraws the person's own pending request, as
+// `/db-restore cancel ID` does, and answers in their Home tab.
+func (a *App) onHomeCancel(ctx context.Context, user, id string) {
+	req, err := a.store.Cancel(ctx, id, user)
+	if err != nil {
+		a.m.Decision("cancel", "refused")
+		a.homes.note(user, ":warning: "+explain(a.log, storeErr(err)))
+		return
+	}
+	a.m.Decision("cancel", "done")
+	a.m.Transition(string(req.State))
+	a.log.Info().Str("request_id", req.ID).Str("user_id", user).Msg("request cancelled from the Home tab")
+	a.refresh(ctx, req)
+	a.homes.note(user, fmt.Sprintf(":wastebasket: Request `%s` is cancelled.", req.ID))
+	a.announce(ctx, req, fmt.Sprintf(":wastebasket: <@%s> cancelled restore `%s`: %s", user, req.ID, whatLine(req)))
+}
+
+// onHomeNew opens the request form from the Home tab. The approval message
+// goes to the rule's or the bot's approval channel (there is no channel the
+// person typed in).
+func (a *App) onHomeNew(ctx context.Context, user, trigger string) {
+	if a.forms.cache == nil {
+		a.homes.note(user, ":information_source: The request form needs cloud credentials, and this bot runs without them. Type the request with `/db-restore source=… backup=… reason=\"…\"`.")
+		return
+	}
+	a.openForm(ctx, a.homeUser(user), trigger)
+}
+
+// homeUser is the person behind a Home tab click. The form's requests are
+// posted in the rule's or the bot's approval channel, and answers that need
+// a channel are shown there, to them only.
+func (a *App) homeUser(id string) user {
+	return user{id: id, channel: a.opt.ApprovalChannel}
+}
+
+// homeChanged is the hook every change of a request passes through
+// (refresh): it marks the people the change concerns due for a publish.
+func (a *App) homeChanged(r approvals.Request) {
+	a.homes.changed(r, a.opt.Admins)
+}
+
+// publishHomes publishes due Home tabs until ctx ends.
+func (a *App) publishHomes(ctx, work context.Context) {
+	for {
+		for _, g := range a.homes.groups() {
+			members, err := a.people.groupMembers(work, g)
+			if err != nil {
+				a.log.Warn().Err(err).Str("group_id", g).Msg("could not list a group's members for their Home tabs")
+				continue
+			}
+			for u := range members {
+				a.homes.want(u, false)
+			}
+		}
+		u, next := a.homes.ready(time.Now())
+		for ; u != ""; u, next = a.homes.ready(time.Now()) {
+			a.publishHome(work, u)
+		}
+		var timer <-chan time.Time
+		if !next.IsZero() {
+			t := time.NewTimer(max(time.Until(next), time.Millisecond))
+			timer = t.C
+			defer t.Stop()
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-a.homes.wake:
+		case <-timer:
+		}
+	}
+}
+
+// publishHome draws and publishes one person's Home tab.
+func (a *App) publishHome(ctx context.Context, user string) {
+	log := a.log.With().Str("user_id", user).Logger()
+	d, err := a.homeData(ctx, user)
+	if err != nil {
+		log.Warn().Err(err).Msg("Home tab drawn without its lists")
+		d.notice = strings.TrimSpace(d.notice + "\n:warning: " + explain(a.log, storeErr(err)))
+	}
+	_, err = a.api.PublishViewContext(ctx, slack.PublishViewContextRequest{UserID: user, View: homeView(d)})
+	var rl *slack.RateLimitedError
+	switch {
+	case errors.As(err, &rl):
+		log.Warn().Dur("retry_after", rl.RetryAfter).Msg("views.publish rate limited; publishing later")
+		a.homes.retry(user, time.Now().Add(rl.RetryAfter))
+	case err != nil:
+		a.slackFailed("views.publish", err)
+		log.Warn().Err(err).Msg("could not publish the Home tab")
+	}
+}
+
+// roleOf says what a person may do under the policy: request (any rule
+// names them, or lets anyone), approve (any rule names them), administer.
+func (a *App) roleOf(ctx context.Context, user string) (role, error) {
+	var r role
+	var err error
+	if r.admin, err = a.people.member(ctx, user, a.opt.Admins); err != nil {
+		return role{}, err
+	}
+	for _, rule := range append(append([]policy.Rule(nil), a.policy.Rules...), a.policy.Default) {
+		if !r.request {
+			if len(rule.Requesters) == 0 {
+				r.request = true
+			} else if r.request, err = a.people.member(ctx, user, rule.Requesters); err != nil {
+				return role{}, err
+			}
+		}
+		if !r.approve {
+			if r.approve, err = a.people.member(ctx, user, rule.Approvers); err != nil {
+				return role{}, err
+			}
+		}
+	}
+	return r, nil
+}
+
+// homeData reads what a person's Home tab shows. Each list is one index
+// range in Redis plus one pipeline of reads.
+func (a *App) homeData(ctx context.Context, user string) (homeData, error) {
+	now := a.now()
+	d := homeData{user: user, now: now, notice: a.homes.takeNotice(user), more: map[string]int{}, undo: map[string]string{}}
+	var err error
+	if d.role, err = a.roleOf(ctx, user); err != nil {
+		d.role = role{} // fail closed: show nothing but the problem
+		return d, err
+	}
+	if d.role.none() {
+		return d, nil
+	}
+	var on bool
+	if d.freezeReason, d.freezeBy, on, err = a.store.Freeze(ctx); err != nil {
+		return d, err
+	}
+	d.frozen = on
+	for _, r := range a.policy.Rules {
+		if r.Frozen {
+			d.frozenRules = append(d.frozenRules, r.Name+": "+r.FrozenReason)
+		}
+	}
+	active, _, err := a.store.List(ctx, 0, 200)
+	if err != nil {
+		return d, err
+	}
+	for _, r := range active {
+		switch r.State {
+		case approvals.StatePending:
+			if d.role.approve && a.mayWait(ctx, user, r) {
+				d.waiting = appendCapped(d.waiting, r, d.more, "waiting")
+			}
+		case approvals.StateExecuting, approvals.StateSubmitted:
+			d.running = appendCapped(d.running, r, d.more, "running")
+		}
+	}
+	if d.mine, err = a.store.ByRequester(ctx, user, homeListMax); err != nil {
+		return d, err
+	}
+	ended, err := a.store.EndedSince(ctx, now.Add(-recentWindow), 5*homeListMax)
+	if err != nil {
+		return d, err
+	}
+	for _, r := range ended {
+		if restoreOutcome(r.State) {
+			d.recent = appendCapped(d.recent, r, d.more, "recent")
+		}
+	}
+	a.undoCommands(ctx, d.recent, d.undo)
+	if d.role.admin {
+		reviews, err := a.store.Reviews(ctx)
+		if err != nil {
+			return d, err
+		}
+		for _, r := range reviews {
+			d.reviews = appendCapped(d.reviews, r, d.more, "reviews")
+		}
+	}
+	return d, nil
+}
+
+// mayWait reports whether a pending request waits for this person: an
+// approver of its captured rule who is not its requester and has not
+// approved it yet. The click checks everything again.
+func (a *App) mayWait(ctx context.Context, user string, r approvals.Request) bool {
+	if r.Requester == user {
+		return false
+	}
+	for _, ap := range r.Approvals {
+		if ap.User == user {
+			return false
+		}
+	}
+	ok, err := a.people.member(ctx, user, r.Rule.Approvers)
+	return err == nil && ok
+}
+
+func appendCapped(list []approvals.Request, r approvals.Request, more map[string]int, name string) []approvals.Request {
+	if len(list) >= homeListMax {
+		more[name]++
+		return list
+	}
+	return append(list, r)
+}
+
+// restoreOutcome reports whether a final state is the end of an approved
+// restore (rather than of a request that never ran).
+func restoreOutcome(s approvals.State) bool {
+	switch s {
+	case approvals.StateCompleted, approvals.StateFailed, approvals.StateUnknown, approvals.StateDryRun:
+		return true
+	}
+	return false
+}
+
+// undoCommands finds, in the audit trail of finished restores that took a
+// safety backup, the backup's ID and so the command that undoes them.
+func (a *App) undoCommands(ctx context.Context, reqs []approvals.Request, out map[string]string) {
+	for _, r := range reqs {
+		if !r.Rule.SafetyBackup {
+			continue
+		}
+		events, err := a.store.History(ctx, r.ID)
+		if err != nil {
+			continue
+		}
+		for _, e := range events {
+			if id, ok := strings.CutPrefix(e.Detail, "safety backup "); ok {
+				if id, ok = strings.CutSuffix(id, " completed"); ok {
+					out[r.ID] = execution.UndoCommand(r, id)
+				}
+			}
+		}
+	}
+}

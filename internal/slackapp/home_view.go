@@ -1,0 +1,291 @@
+package slackapp
+
+import (
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/slack-go/slack"
+
+	"github.com/dbrestore/db-restore/internal/approvals"
+)
+
+// The App Home tab: what one person sees when they open the bot. homeView
+// is a pure function of homeData, so every state of the view has a golden
+// file (testdata/home_*.json).
+
+// Action IDs of the Home tab's own buttons. Approve and Deny use the
+// approval message's action IDs and values, so one handler serves both.
+const (
+	actionHomeCancel = "home_cancel"
+	actionHomeNew    = "home_new_restore"
+)
+
+// homeListMax caps each list of the Home tab, so that the view stays within
+// Slack's 100 blocks whatever the store holds (the longest list, waiting
+// for approval, takes two blocks per request).
+const homeListMax = 10
+
+// recentWindow is how far back "finished" restores are shown.
+const recentWindow = 7 * 24 * time.Hour
+
+// role is what a person may do with restores.
+type role struct {
+	request, approve, admin bool
+}
+
+// none reports whether the person may neither request, approve nor administer.
+func (r role) none() bool { return !r.request && !r.approve && !r.admin }
+
+// homeData is everything one person's Home tab shows.
+type homeData struct {
+	user   string
+	role   role
+	now    time.Time
+	notice string // the answer to the person's last click here, if any
+
+	frozen                 bool
+	freezeReason, freezeBy string
+	frozenRules            []string // "name: reason" of policy rules frozen now
+
+	waiting []approvals.Request // pending, this person may decide them
+	mine    []approvals.Request // made by this person, newest first
+	running []approvals.Request // executing or submitted
+	recent  []approvals.Request // restores that ended in the last 7 days
+	undo    map[string]string   // request ID -> undo command, where a safety backup was taken
+	reviews []approvals.Request // break-glass requests not yet reviewed (admins only)
+	more    map[string]int      // list name -> how many were left out
+}
+
+// homeView draws a person's Home tab.
+func homeView(d homeData) slack.HomeTabViewRequest {
+	b := []slack.Block{slack.NewHeaderBlock(plain("Database restores"))}
+	if d.notice != "" {
+		b = append(b, slack.NewSectionBlock(mrkdwn(truncate(d.notice, 3000)), nil, nil))
+	}
+	if d.role.none() {
+		b = append(b, slack.NewSectionBlock(mrkdwn(
+			"You are not a requester, approver or admin of database restores, so there is nothing here for you. "+
+				"Ask the team that runs this bot if you need to request or approve restores."), nil, nil))
+		return slack.HomeTabViewRequest{Type: slack.VTHomeTab, CallbackID: "home", Blocks: slack.Blocks{BlockSet: b}}
+	}
+	b = append(b, slack.NewContextBlock("updated", mrkdwn("Updated "+stamp(d.now)+" · `/db-restore help` lists every command")))
+	b = append(b, freezeBlock(d))
+	if d.role.request {
+		newBtn := slack.NewButtonBlockElement(actionHomeNew, "new", plain("New restore"))
+		newBtn.Style = slack.StylePrimary
+		b = append(b, slack.NewActionBlock("new", newBtn))
+	}
+	if d.role.approve {
+		b = append(b, sectionTitle("waiting", fmt.Sprintf("Waiting for your approval (%d)", len(d.waiting)+d.more["waiting"])))
+		for _, r := range d.waiting {
+			b = append(b, slack.NewSectionBlock(mrkdwn(truncate(waitingLine(r, d.now), 3000)), nil, nil, slack.SectionBlockOptionBlockID("req:"+r.ID)),
+				slack.NewActionBlock("decision:"+r.ID, decisionButtons(r)...))
+		}
+		b = append(b, emptyOrMore(d, "waiting", "Nothing waits for you.")...)
+	}
+	if d.role.request || len(d.mine) > 0 {
+		b = append(b, sectionTitle("mine", "Your requests"))
+		for _, r := range d.mine {
+			s := slack.NewSectionBlock(mrkdwn(truncate(mineLine(r, d.now), 3000)), nil, nil, slack.SectionBlockOptionBlockID("mine:"+r.ID))
+			if r.State == approvals.StatePending {
+				cancel := slack.NewButtonBlockElement(actionHomeCancel, r.ID, plain("Cancel"))
+				cancel.Confirm = slack.NewConfirmationBlockObject(plain("Cancel this request?"),
+					mrkdwn(truncate("Withdraw request "+r.ID+": "+whatLine(r)+".", 300)), plain("Withdraw it"), plain("Keep it"))
+				s.Accessory = slack.NewAccessory(cancel)
+			}
+			b = append(b, s)
+		}
+		b = append(b, emptyOrMore(d, "mine", "You have not requested a restore recently.")...)
+	}
+	b = append(b, sectionTitle("running", "Running now"))
+	for _, r := range d.running {
+		b = append(b, slack.NewSectionBlock(mrkdwn(truncate(runningLine(r, d.now), 3000)), nil, nil, slack.SectionBlockOptionBlockID("run:"+r.ID)))
+	}
+	b = append(b, emptyOrMore(d, "running", "No restore is running.")...)
+	b = append(b, sectionTitle("recent", "Finished in the last 7 days"))
+	for _, r := range d.recent {
+		b = append(b, slack.NewSectionBlock(mrkdwn(truncate(recentLine(r, d.undo[r.ID]), 3000)), nil, nil, slack.SectionBlockOptionBlockID("done:"+r.ID)))
+	}
+	b = append(b, emptyOrMore(d, "recent", "No restore finished in the last 7 days.")...)
+	if d.role.admin {
+		b = append(b, sectionTitle("reviews", fmt.Sprintf("Break-glass restores waiting for review (%d)", len(d.reviews)+d.more["reviews"])))
+		for _, r := range d.reviews {
+			b = append(b, slack.NewSectionBlock(mrkdwn(truncate(fmt.Sprintf("`%s` %s · by <@%s> · %s\n:rotating_light: %s\n`/db-restore review %s`",
+				r.ID, stateWords(r.State), r.Requester, whatLine(r), esc(r.BreakGlass), r.ID), 3000)), nil, nil, slack.SectionBlockOptionBlockID("review:"+r.ID)))
+		}
+		b = append(b, emptyOrMore(d, "reviews", "No break-glass restore waits for review.")...)
+	}
+	return slack.HomeTabViewRequest{Type: slack.VTHomeTab, CallbackID: "home", Blocks: slack.Blocks{BlockSet: b}}
+}
+
+// sectionTitle starts a list: a divider and a bold line.
+func sectionTitle(id, text string) slack.Block {
+	return slack.NewSectionBlock(mrkdwn("*"+text+"*"), nil, nil, slack.SectionBlockOptionBlockID("title:"+id))
+}
+
+// emptyOrMore closes a list: a line when it is empty, or says how many
+// were left out.
+func emptyOrMore(d homeData, list, empty string) []slack.Block {
+	n := map[string]int{"waiting": len(d.waiting), "mine": len(d.mine), "running": len(d.running), "recent": len(d.recent), "reviews": len(d.reviews)}[list]
+	switch {
+	case n == 0 && d.more[list] == 0:
+		return []slack.Block{slack.NewContextBlock("empty:"+list, mrkdwn(empty))}
+	case d.more[list] > 0:
+		return []slack.Block{slack.NewContextBlock("more:"+list, mrkdwn(fmt.Sprintf("…and %d more: `/db-restore list` shows every open request.", d.more[list])))}
+	}
+	return nil
+}
+
+func freezeBlock(d homeData) slack.Block {
+	if !d.frozen && len(d.frozenRules) == 0 {
+		return slack.NewContextBlock("freeze", mrkdwn(":sunny: Restores are not frozen."))
+	}
+	var s strings.Builder
+	if d.frozen {
+		fmt.Fprintf(&s, ":snowflake: *All restores are frozen*")
+		if d.freezeBy != "" {
+			fmt.Fprintf(&s, " by <@%s>", d.freezeBy)
+		}
+		fmt.Fprintf(&s, ": %s\nNew requests and approvals are refused until an admin runs `/db-restore freeze off`.", esc(d.freezeReason))
+	}
+	for _, r := range d.frozenRules {
+		if s.Len() > 0 {
+			s.WriteString("\n")
+		}
+		fmt.Fprintf(&s, ":snowflake: Rule frozen: %s", esc(r))
+	}
+	return slack.NewSectionBlock(mrkdwn(truncate(s.String(), 3000)), nil, nil, slack.SectionBlockOptionBlockID("freeze"))
+}
+
+func waitingLine(r approvals.Request, now time.Time) string {
+	s := fmt.Sprintf("`%s` by <@%s> · %s\n*Reason:* %s\n%d of %d approvals · requested %s · expires in %s",
+		r.ID, r.Requester, whatLine(r), esc(r.Reason), len(r.Approvals), r.Rule.Required(), ago(r.CreatedAt, now), left(r.ExpiresAt, now))
+	if r.BreakGlass != "" {
+		s += "\n:rotating_light: *Break-glass:* " + esc(r.BreakGlass)
+	}
+	if r.Params.Overwrite() {
+		s += "\n:warning: Overwrites the original instance."
+	}
+	return s
+}
+
+func mineLine(r approvals.Request, now time.Time) string {
+	s := fmt.Sprintf("`%s` *%s* · %s\nrequested %s", r.ID, stateWords(r.State), whatLine(r), ago(r.CreatedAt, now))
+	switch r.State {
+	case approvals.StatePending:
+		s += fmt.Sprintf(" · expires in %s · %d of %d approvals", left(r.ExpiresAt, now), len(r.Approvals), r.Rule.Required())
+	default:
+		if len(r.Approvals) > 0 {
+			s += fmt.Sprintf(" · %d of %d approvals", len(r.Approvals), r.Rule.Required())
+		}
+	}
+	if len(r.Approvals) > 0 {
+		s += " (" + mentionList(approversOf(r)) + ")"
+	}
+	if r.State == approvals.StateSubmitted && r.Progress != "" {
+		s += "\n" + progressBar(r.Progress)
+	}
+	return s
+}
+
+func runningLine(r approvals.Request, now time.Time) string {
+	if r.State == approvals.StateExecuting {
+		return fmt.Sprintf("`%s` :gear: approved, being submitted · %s", r.ID, whatLine(r))
+	}
+	s := fmt.Sprintf("`%s` %s · job `%s`\n%s", r.ID, whatLine(r), esc(r.JobID), progressBar(r.Progress))
+	if !r.SubmittedAt.IsZero() {
+		elapsed := now.Sub(r.SubmittedAt)
+		s += " · running " + roundDur(elapsed)
+		if rem, ok := remaining(r.Progress, elapsed); ok {
+			s += " · about " + roundDur(rem) + " left"
+		}
+	}
+	return s
+}
+
+func recentLine(r approvals.Request, undo string) string {
+	s := fmt.Sprintf("%s `%s` %s · %s", outcomeEmoji(r.State), r.ID, stateWords(r.State), whatLine(r))
+	if d := took(r); d != "" {
+		s += d
+	}
+	s += " · ended " + stamp(r.UpdatedAt)
+	if r.State != approvals.StateCompleted && r.Detail != "" {
+		s += "\n" + esc(truncate(r.Detail, 500))
+	}
+	if undo != "" {
+		s += "\n:shield: To undo: `" + esc(undo) + "`"
+	}
+	return s
+}
+
+// percent reads a job's `process` ("60%") as a number from 0 to 100.
+func percent(process string) (int, bool) {
+	n, err := strconv.Atoi(strings.TrimSpace(strings.TrimSuffix(strings.TrimSpace(process), "%")))
+	if err != nil || n < 0 || n > 100 {
+		return 0, false
+	}
+	return n, true
+}
+
+// progressBar draws a job's `process` as ten cells and the figure.
+func progressBar(process string) string {
+	p, ok := percent(process)
+	if !ok {
+		if process == "" {
+			return "`░░░░░░░░░░` waiting for the first progress report"
+		}
+		return "progress " + esc(process)
+	}
+	return "`" + strings.Repeat("▓", p/10) + strings.Repeat("░", 10-p/10) + "` " + strconv.Itoa(p) + "%"
+}
+
+// remaining estimates the time left from the share done so far, assuming
+// the job goes on at the pace it went.
+func remaining(process string, elapsed time.Duration) (time.Duration, bool) {
+	p, ok := percent(process)
+	if !ok || p == 0 || elapsed <= 0 {
+		return 0, false
+	}
+	return time.Duration(float64(elapsed) * float64(100-p) / float64(p)), true
+}
+
+func roundDur(d time.Duration) string {
+	switch {
+	case d >= time.Hour:
+		return d.Round(time.Minute).String()
+	case d >= time.Minute:
+		return d.Round(time.Second).String()
+	}
+	return d.Round(time.Second).String()
+}
+
+func ago(t, now time.Time) string {
+	if t.IsZero() {
+		return "at an unknown time"
+	}
+	return roundDur(max(now.Sub(t), 0)) + " ago"
+}
+
+func left(t, now time.Time) string { return roundDur(max(t.Sub(now), 0)) }
+
+func approversOf(r approvals.Request) []string {
+	ids := make([]string, 0, len(r.Approvals))
+	for _, ap := range r.Approvals {
+		ids = append(ids, ap.User)
+	}
+	return ids
+}
+
+func outcomeEmoji(s approvals.State) string {
+	switch s {
+	case approvals.StateCompleted:
+		return ":white_check_mark:"
+	case approvals.StateDryRun:
+		return ":test_tube:"
+	case approvals.StateUnknown:
+		return ":grey_question:"
+	}
+	return ":x:"
+}

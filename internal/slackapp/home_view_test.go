@@ -1,0 +1,198 @@
+package slackapp
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/dbrestore/db-restore/internal/approvals"
+	"github.com/dbrestore/db-restore/internal/execution"
+	"github.com/dbrestore/db-restore/internal/slackapp/slacktest"
+)
+
+var homeNow = time.Date(2026, 12, 2, 12, 0, 0, 0, time.UTC)
+
+// homeRequest is a request in the given state for the Home tab's golden files.
+func homeRequest(id string, st approvals.State, age time.Duration) approvals.Request {
+	created := homeNow.Add(-age)
+	r := approvals.Request{
+		ID: id, State: st, Requester: "UREQ0001", Reason: "bad migration <!channel>",
+		Params: approvals.Params{SourceID: "src-1", SourceName: "orders-prod", TargetID: "tgt-1", TargetName: "orders-restore",
+			Type: approvals.TypeBackup, BackupID: "bk-1"},
+		Rule:      approvals.Rule{Name: "default", Approvers: []string{"UAPP0001", "SDBA0001"}, RequiredApprovals: 2},
+		Channel:   "C0APPR001",
+		MessageTS: "1700000000.000100",
+		CreatedAt: created, ExpiresAt: created.Add(30 * time.Minute), UpdatedAt: created,
+	}
+	r.ParamHash = r.Params.Hash()
+	if st != approvals.StatePending && st != approvals.StateCancelled && st != approvals.StateExpired && st != approvals.StateDenied {
+		r.Approvals = []approvals.Approval{{User: "UAPP0001", At: created.Add(time.Minute)}, {User: "UGRP0001", At: created.Add(2 * time.Minute)}}
+	}
+	switch st {
+	case approvals.StateSubmitted:
+		r.JobID, r.SubmittedAt, r.Progress = "job-"+id, created.Add(3*time.Minute), "40%"
+	case approvals.StateCompleted, approvals.StateFailed:
+		r.JobID, r.SubmittedAt, r.UpdatedAt = "job-"+id, created.Add(3*time.Minute), created.Add(23*time.Minute)
+		if st == approvals.StateFailed {
+			r.Detail = "job failed: disk full"
+		}
+	}
+	return r
+}
+
+func homeStates() map[string]homeData {
+	base := func(r role) homeData {
+		return homeData{user: "UAPP0001", role: r, now: homeNow, more: map[string]int{}, undo: map[string]string{}}
+	}
+	outsider := base(role{})
+	empty := base(role{request: true, approve: true})
+
+	approver := base(role{approve: true})
+	approver.waiting = []approvals.Request{homeRequest("aaaaaa", approvals.StatePending, 5*time.Minute)}
+	bg := homeRequest("bbbbbb", approvals.StatePending, time.Minute)
+	bg.BreakGlass, bg.Rule.RequiredApprovals, bg.Rule.BreakGlassFrom = "prod is down", 1, 2
+	approver.waiting = append(approver.waiting, bg)
+	approver.running = []approvals.Request{homeRequest("cccccc", approvals.StateSubmitted, 20*time.Minute)}
+
+	requester := base(role{request: true})
+	requester.user = "UREQ0001"
+	requester.notice = ":wastebasket: Request `dddddd` is cancelled."
+	part := homeRequest("eeeeee", approvals.StatePending, 2*time.Minute)
+	part.Approvals = []approvals.Approval{{User: "UAPP0001", At: homeNow.Add(-time.Minute)}}
+	requester.mine = []approvals.Request{part, homeRequest("cccccc", approvals.StateSubmitted, 20*time.Minute),
+		homeRequest("dddddd", approvals.StateCancelled, time.Hour)}
+	requester.running = []approvals.Request{homeRequest("cccccc", approvals.StateSubmitted, 20*time.Minute)}
+	done := homeRequest("ffffff", approvals.StateCompleted, 26*time.Hour)
+	done.Rule.SafetyBackup = true
+	requester.recent = []approvals.Request{done, homeRequest("gggggg", approvals.StateFailed, 50*time.Hour)}
+	requester.undo["ffffff"] = execution.UndoCommand(done, "sbk-1")
+
+	admin := base(role{admin: true, approve: true, request: true})
+	admin.frozen, admin.freezeReason, admin.freezeBy = true, "incident <!here> INC-9", "UADM0001"
+	admin.frozenRules = []string{"payments: audit"}
+	review := homeRequest("hhhhhh", approvals.StateCompleted, 3*time.Hour)
+	review.BreakGlass = "prod is down"
+	admin.reviews = []approvals.Request{review}
+	admin.recent = []approvals.Request{review}
+
+	// Full: every list at its cap, to show the view stays within Slack's limits.
+	full := base(role{admin: true, approve: true, request: true})
+	for i := range homeListMax {
+		id := fmt.Sprintf("w%05d", i)
+		full.waiting = append(full.waiting, homeRequest(id, approvals.StatePending, time.Minute))
+		full.mine = append(full.mine, homeRequest(id, approvals.StatePending, time.Minute))
+		full.running = append(full.running, homeRequest(id, approvals.StateSubmitted, time.Hour))
+		full.recent = append(full.recent, homeRequest(id, approvals.StateCompleted, time.Hour))
+		full.reviews = append(full.reviews, homeRequest(id, approvals.StateCompleted, time.Hour))
+	}
+	full.more = map[string]int{"waiting": 7, "mine": 0, "running": 2, "recent": 30, "reviews": 1}
+	full.notice = ":warning: " + strings.Repeat("x", 4000)
+	return map[string]homeData{"outsider": outsider, "empty": empty, "approver": approver, "requester": requester, "admin": admin, "full": full}
+}
+
+func TestHomeGolden(t *testing.T) {
+	for name, d := range homeStates() {
+		t.Run(name, func(t *testing.T) {
+			got, err := json.MarshalIndent(homeView(d), "", "  ")
+			if err != nil {
+				t.Fatal(err)
+			}
+			got = append(got, '\n')
+			if problems := slacktest.CheckView(got); len(problems) > 0 {
+				t.Errorf("Slack would refuse the view: %q", problems)
+			}
+			path := filepath.Join("testdata", "home_"+name+".json")
+			if *update {
+				if err := os.WriteFile(path, got, 0o644); err != nil {
+					t.Fatal(err)
+				}
+				return
+			}
+			want, err := os.ReadFile(path)
+			if err != nil {
+				t.Fatalf("%v (run go test -update to create it)", err)
+			}
+			if !bytes.Equal(got, want) {
+				t.Errorf("view %s differs from %s (go test -update rewrites it):\ngot:\n%s", name, path, got)
+			}
+		})
+	}
+}
+
+// TestHomeStatesShowWhatTheyShould checks the golden states' content, so
+// that a careless -update cannot bless a broken Home tab.
+func TestHomeStatesShowWhatTheyShould(t *testing.T) {
+	states := homeStates()
+	tests := []struct {
+		state       string
+		want, avoid []string
+	}{
+		{"outsider", []string{"not a requester, approver or admin"},
+			[]string{"New restore", "Waiting for your approval", "Running now", "Finished", "frozen", "break-glass"}},
+		{"empty", []string{"Nothing waits for you.", "No restore is running.", "No restore finished", "New restore", "Restores are not frozen"},
+			[]string{"Break-glass restores waiting"}},
+		{"approver", []string{"Waiting for your approval (2)", `"action_id":"approve"`, `"value":"aaaaaa|`, `"block_id":"decision:aaaaaa"`,
+			`"block_id":"decision:bbbbbb"`, "Approve this restore?", "*Break-glass:* prod is down", "0 of 2 approvals", "expires in 25m0s",
+			"`▓▓▓▓░░░░░░` 40%", "running 17m0s", "about 25m30s left",
+			"*Reason:* bad migration &lt;!channel&gt;"},
+			[]string{"New restore", "Your requests", `"action_id":"home_cancel"`, "<!channel>"}},
+		{"requester", []string{"Your requests", `"action_id":"home_cancel"`, `"value":"eeeeee"`, "1 of 2 approvals (<@UAPP0001>)",
+			"expires in 28m0s", "is cancelled", "completed", "took 21m0s", "To undo: `/db-restore source=tgt-1 backup=sbk-1",
+			"job failed: disk full"},
+			[]string{"Waiting for your approval", "Break-glass restores waiting"}},
+		{"admin", []string{"*All restores are frozen* by <@UADM0001>: incident &lt;!here&gt; INC-9", "Rule frozen: payments: audit",
+			"Break-glass restores waiting for review (1)", "/db-restore review hhhhhh"}, []string{"Restores are not frozen"}},
+		{"full", []string{"Waiting for your approval (17)", "…and 7 more", "…and 30 more", "…and 2 more", "…and 1 more"}, nil},
+	}
+	for _, tt := range tests {
+		t.Run(tt.state, func(t *testing.T) {
+			raw, err := json.Marshal(homeView(states[tt.state]))
+			if err != nil {
+				t.Fatal(err)
+			}
+			got := strings.NewReplacer(`\u003c`, "<", `\u003e`, ">", `\u0026`, "&").Replace(string(raw))
+			for _, w := range tt.want {
+				if !strings.Contains(got, w) {
+					t.Errorf("view lacks %q:\n%s", w, got)
+				}
+			}
+			for _, a := range tt.avoid {
+				if strings.Contains(got, a) {
+					t.Errorf("view shows %q:\n%s", a, got)
+				}
+			}
+		})
+	}
+}
+
+func TestProgressFigures(t *testing.T) {
+	tests := []struct {
+		process string
+		elapsed time.Duration
+		bar     string
+		left    time.Duration
+		ok      bool
+	}{
+		{"0%", time.Minute, "`░░░░░░░░░░` 0%", 0, false},
+		{"25%", 10 * time.Minute, "`▓▓░░░░░░░░` 25%", 30 * time.Minute, true},
+		{" 60% ", 6 * time.Minute, "`▓▓▓▓▓▓░░░░` 60%", 4 * time.Minute, true},
+		{"100%", time.Hour, "`▓▓▓▓▓▓▓▓▓▓` 100%", 0, true},
+		{"", time.Minute, "`░░░░░░░░░░` waiting for the first progress report", 0, false},
+		{"half <@U1>", time.Minute, "progress half &lt;@U1&gt;", 0, false},
+		{"140%", time.Minute, "progress 140%", 0, false},
+	}
+	for _, tt := range tests {
+		if got := progressBar(tt.process); got != tt.bar {
+			t.Errorf("progressBar(%q) = %q, want %q", tt.process, got, tt.bar)
+		}
+		left, ok := remaining(tt.process, tt.elapsed)
+		if ok != tt.ok || left != tt.left {
+			t.Errorf("remaining(%q, %v) = %v, %v; want %v, %v", tt.process, tt.elapsed, left, ok, tt.left, tt.ok)
+		}
+	}
+}

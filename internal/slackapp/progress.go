@@ -1,0 +1,123 @@
+package slackapp
+
+import (
+	"context"
+	"fmt"
+	"sync"
+
+	"github.com/slack-go/slack"
+
+	"github.com/dbrestore/db-restore/internal/approvals"
+	"github.com/dbrestore/db-restore/internal/execution"
+)
+
+// Live progress: while a restore job runs, its request's thread holds ONE
+// status message that is updated in place (chat.update), at most once per
+// ProgressInterval, and a last time when the job ends. The message's ts and
+// the time of its last update are kept on the request in Redis, so a
+// replica that takes over following the job goes on updating the same
+// message at the same pace.
+
+var _ execution.ProgressReporter = reporter{}
+
+// Progress implements execution.ProgressReporter.
+func (r reporter) Progress(ctx context.Context, req approvals.Request, p execution.Progress) {
+	r.a.progress(ctx, req, p)
+}
+
+// progressMessages remembers, per request, the progress message this
+// replica posted, in case recording it in Redis failed.
+type progressMessages struct {
+	mu sync.Mutex
+	ts map[string]string
+}
+
+func (m *progressMessages) get(id string) string {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	return m.ts[id]
+}
+
+func (m *progressMessages) set(id, ts string) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if m.ts == nil {
+		m.ts = map[string]string{}
+	}
+	if ts == "" {
+		delete(m.ts, id)
+		return
+	}
+	m.ts[id] = ts
+}
+
+func (a *App) progress(ctx context.Context, r approvals.Request, p execution.Progress) {
+	if r.MessageTS == "" {
+		return
+	}
+	ts := r.ProgressTS
+	if ts == "" {
+		ts = a.progressTS.get(r.ID)
+	}
+	if p.Ended {
+		a.progressTS.set(r.ID, "")
+		if ts != "" { // the last word on the one message; nothing after it
+			a.updateProgress(ctx, r, ts, progressText(r, p))
+		}
+		return
+	}
+	if !r.ProgressAt.IsZero() && a.now().Sub(r.ProgressAt) < a.opt.ProgressInterval {
+		return
+	}
+	log := a.log.With().Str("request_id", r.ID).Logger()
+	text := progressText(r, p)
+	if ts == "" {
+		_, posted, err := a.api.PostMessageContext(ctx, r.Channel, slack.MsgOptionText(text, false), slack.MsgOptionTS(r.MessageTS))
+		if err != nil {
+			a.slackFailed("chat.postMessage", err)
+			log.Warn().Err(err).Msg("could not post the progress message")
+			return
+		}
+		ts = posted
+		a.progressTS.set(r.ID, ts)
+	} else if !a.updateProgress(ctx, r, ts, text) {
+		return
+	}
+	rec, err := a.store.RecordProgress(ctx, r.ID, p.Process, ts)
+	if err != nil {
+		log.Info().Err(err).Msg("progress not recorded")
+		return
+	}
+	a.homeChanged(rec)
+}
+
+func (a *App) updateProgress(ctx context.Context, r approvals.Request, ts, text string) bool {
+	if _, _, _, err := a.api.UpdateMessageContext(ctx, r.Channel, ts, slack.MsgOptionText(text, false)); err != nil {
+		a.slackFailed("chat.update", err)
+		a.log.Warn().Err(err).Str("request_id", r.ID).Msg("could not update the progress message")
+		return false
+	}
+	return true
+}
+
+// progressText is the progress message: a bar drawn from the job's
+// `process`, the process itself, the time elapsed and an estimate of the
+// time left; at the end, how it ended.
+func progressText(r approvals.Request, p execution.Progress) string {
+	job := esc(p.JobID)
+	switch {
+	case p.Ended && p.OK:
+		return fmt.Sprintf(":white_check_mark: *Restore job finished* · job `%s`\n%s · took %s", job, progressBar("100%"), roundDur(p.Elapsed))
+	case p.Ended:
+		return fmt.Sprintf(":x: *Restore job ended: %s* · job `%s` · after %s", esc(p.Status), job, roundDur(p.Elapsed))
+	}
+	s := fmt.Sprintf(":arrows_counterclockwise: *Restore running* · job `%s` · status %s\n%s", job, esc(p.Status), progressBar(p.Process))
+	if p.Process != "" {
+		s += " · process `" + esc(p.Process) + "`"
+	}
+	s += " · elapsed " + roundDur(p.Elapsed)
+	if left, ok := remaining(p.Process, p.Elapsed); ok {
+		s += " · about " + roundDur(left) + " left"
+	}
+	return s
+}
