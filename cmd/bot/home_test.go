@@ -232,3 +232,32 @@ func TestShortcutOpensTheFormWithThePermalink(t *testing.T) {
 	h.click(approver, msg, "deny")
 	h.channelHas(opsChannel, "denied restore `"+id+"`")
 }
+
+func TestShortcutAndHomeFormOnlyForRequesters(t *testing.T) {
+	h := newHarness(t)
+	h.fastHome()
+	h.env["RESTORE_REQUESTERS"] = requester
+	h.start()
+	alert := h.slack.AddUserMessage(opsChannel, "UALERT01", "orders-prod: 4412 rows deleted")
+	if _, err := h.slack.MessageShortcut(h.ctx(), slacktest.Shortcut{UserID: outsider, ChannelID: opsChannel, MessageTS: alert.TS, CallbackID: "restore_from_message"}); err != nil {
+		t.Fatal(err)
+	}
+	h.ephemeralHas(outsider, "not allowed to request")
+	// An approver who may not request has no New restore button; a click
+	// made by hand is refused in their Home tab.
+	v := h.openHome(approver, "Waiting for your approval")
+	payload := map[string]any{
+		"type": "block_actions", "user": map[string]any{"id": approver}, "team": map[string]any{"id": "T0FAKE"},
+		"container":  map[string]any{"type": "view", "view_id": v.ID},
+		"view":       map[string]any{"id": v.ID, "type": "home"},
+		"actions":    []map[string]any{{"action_id": "home_new_restore", "block_id": "new", "type": "button", "value": "new", "action_ts": "1.2"}},
+		"trigger_id": h.slack.IssueTrigger(approver),
+	}
+	if _, err := h.slack.Send(h.ctx(), slacktest.EnvelopeInteractive, payload); err != nil {
+		t.Fatal(err)
+	}
+	h.homeHas(approver, "not allowed to request")
+	if n := len(h.slack.Calls("views.open")); n != 0 {
+		t.Errorf("%d forms opened for people who may not request", n)
+	}
+}

@@ -85,7 +85,29 @@ func (a *App) onHomeNew(ctx context.Context, user, trigger string) {
 		a.homes.note(user, ":information_source: The request form needs cloud credentials, and this bot runs without them. Type the request with `/db-restore source=… backup=… reason=\"…\"`.")
 		return
 	}
+	if err := a.mayRequest(ctx, user); err != nil {
+		a.homes.note(user, explain(a.log, err))
+		return
+	}
 	a.openForm(ctx, a.homeUser(user), trigger)
+}
+
+// mayRequest is nil when the person may request under some rule: the form
+// (and the cloud's instances it lists) is only for them. The Home tab's
+// button and the message shortcut check it before opening the form.
+func (a *App) mayRequest(ctx context.Context, user string) error {
+	r, err := a.roleOf(ctx, user)
+	if err != nil {
+		return err
+	}
+	if !r.request {
+		var who []string
+		for _, rule := range append(append([]policy.Rule(nil), a.policy.Rules...), a.policy.Default) {
+			who = append(who, rule.Requesters...)
+		}
+		return &notAllowedError{action: "request", who: who}
+	}
+	return nil
 }
 
 // homeUser is the person behind a Home tab click. The form's requests are

@@ -43,6 +43,10 @@ func (a *App) onShortcut(ctx context.Context, u user, trigger, messageTS string)
 		a.tell(ctx, u, ":information_source: The request form lists instances and backups from GaussDB, and this bot runs without cloud credentials. Type the request instead.\n\n"+command.Usage)
 		return
 	}
+	if err := a.mayRequest(ctx, u.id); err != nil {
+		a.tell(ctx, u, explain(a.log, err))
+		return
+	}
 	linkCtx, cancel := context.WithTimeout(ctx, permalinkWait)
 	link, err := a.api.GetPermalinkContext(linkCtx, &slack.PermalinkParameters{Channel: u.channel, Ts: messageTS})
 	cancel()
