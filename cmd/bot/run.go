@@ -21,6 +21,8 @@ type hooks struct {
 	now           func() time.Time
 	sweepInterval time.Duration
 	leaseTTL      time.Duration
+	workers       int // goroutines doing work after acks (0: the default)
+	workQueue     int // work waiting before "busy" acks (0: the default)
 	// Home tab and progress pacing (zero: the defaults, Slack's limits).
 	homeInterval, homeRateWindow time.Duration
 	homeRate                     int
@@ -32,5 +34,6 @@ func runWith(ctx context.Context, args []string, getenv func(string) string, std
 		Now: h.now, SweepInterval: h.sweepInterval, LeaseTTL: h.leaseTTL,
 		HomeInterval: h.homeInterval, HomeRate: h.homeRate, HomeRateWindow: h.homeRateWindow,
 		ProgressInterval: h.progressInterval,
+		Workers:          h.workers, WorkQueue: h.workQueue,
 	})
 }

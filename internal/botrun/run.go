@@ -18,6 +18,7 @@ import (
 
 	"github.com/dbrestore/db-restore/internal/approvals"
 	"github.com/dbrestore/db-restore/internal/config"
+	"github.com/dbrestore/db-restore/internal/limits"
 	"github.com/dbrestore/db-restore/internal/metrics"
 	"github.com/dbrestore/db-restore/internal/policy"
 	"github.com/dbrestore/db-restore/internal/redisconn"
@@ -37,6 +38,8 @@ type Hooks struct {
 	Now           func() time.Time // default time.Now
 	SweepInterval time.Duration    // default: slackapp's
 	LeaseTTL      time.Duration    // the restore lease's lifetime; default approvals.DefaultLeaseTTL
+	Workers       int              // goroutines doing work after acks; default: slackapp's
+	WorkQueue     int              // work waiting before envelopes are acked "busy"; default: slackapp's
 	// Home tab and progress pacing; zero takes slackapp's defaults, which
 	// keep within Slack's limits.
 	HomeInterval, HomeRateWindow time.Duration
@@ -84,7 +87,7 @@ func RunWith(ctx context.Context, args []string, getenv func(string) string, std
 		return err
 	}
 	defer conn.Close()
-	var storeOpts []approvals.Option
+	storeOpts := []approvals.Option{approvals.WithMaxOpenPerUser(cfg.MaxOpenPerUser)}
 	if h.LeaseTTL > 0 {
 		storeOpts = append(storeOpts, approvals.WithLeaseTTL(h.LeaseTTL))
 	}
@@ -128,6 +131,8 @@ func RunWith(ctx context.Context, args []string, getenv func(string) string, std
 		RequestTTL: cfg.RequestTTL, DryRun: cfg.DryRun,
 		JobPollInterval: cfg.JobPollInterval, JobTimeout: cfg.JobTimeout, RemindAfter: cfg.RemindAfter,
 		ReconcileAfter: cfg.ReconcileAfter, Now: h.Now, SweepInterval: h.SweepInterval, Metrics: m,
+		Gate:    limits.NewGate(conn.Client, cfg.RedisKeyPrefix, cfg.CommandsPerMinute, h.Now),
+		Workers: h.Workers, WorkQueue: h.WorkQueue,
 		HomeInterval: h.HomeInterval, HomeRate: h.HomeRate, HomeRateWindow: h.HomeRateWindow,
 		ProgressInterval: h.ProgressInterval,
 	}
