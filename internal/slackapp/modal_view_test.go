@@ -86,7 +86,7 @@ func formStates() map[string]slack.ModalViewRequest {
 		"checking": checkingView(),
 		"done": doneView(approvals.Request{ID: "R7K2Q", Channel: "C0APPR001", Params: approvals.Params{
 			SourceID: srcID, SourceName: "orders-prod", TargetID: tgtID, TargetName: "orders-restore", Type: approvals.TypeBackup, BackupID: backup1}}),
-		"no_instances": formView(fixtureMeta, formValues{Type: restore.TypeBackup}, formData{}),
+		"no_instances":      formView(fixtureMeta, formValues{Type: restore.TypeBackup}, formData{}),
 		"tables_time_first": formView(sourceMeta(), formValues{Source: srcID, Type: restore.TypeTables, Reason: "bad UPDATE"}, sourceData()),
 		"tables_chosen": formView(tablesMeta(picked), formValues{Source: srcID, Type: restore.TypeTables, Time: picked,
 			Tables: []string{"shop.orders", "logs.*"}, Suffix: "before_bug", Reason: "bad UPDATE on orders", Ticket: "INC-981"}, tablesData()),
