@@ -223,6 +223,11 @@ func TestBrowserRequestApproveFollow(t *testing.T) {
 	b.openChannel("incidents")
 	b.waitText("#messages", "completed")
 	b.shot("incident channel")
+
+	// The bot's Home tab, published when Alice opens it.
+	b.clickText(".side-item", "db-restore")
+	b.waitJS("the Home tab", `!!document.querySelector('#messages .home-view')`)
+	b.shot("home tab")
 }
 
 func TestBrowserModalFieldErrorAndEphemerals(t *testing.T) {

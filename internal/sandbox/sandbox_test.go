@@ -1,9 +1,12 @@
 package sandbox_test
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
+	"io"
+	"net/http"
 	"os/exec"
 	"regexp"
 	"strings"
@@ -237,4 +240,61 @@ func requestID(t *testing.T, m slacktest.Message) string {
 		t.Fatalf("no request ID in %s", m.Blocks)
 	}
 	return id[1]
+}
+
+// post sends one thing a person does through the page's API.
+func post(t *testing.T, sb *sandbox.Sandbox, body map[string]any) {
+	t.Helper()
+	b, _ := json.Marshal(body)
+	resp, err := http.Post(sb.URL+"/api/act", "application/json", bytes.NewReader(b))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		out, _ := io.ReadAll(resp.Body)
+		t.Fatalf("act %v: %s %s", body, resp.Status, out)
+	}
+}
+
+// pageState reads what user sees through the page's API.
+func pageState(t *testing.T, sb *sandbox.Sandbox, user string) map[string]any {
+	t.Helper()
+	resp, err := http.Get(sb.URL + "/api/state?user=" + user)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	var out struct{ State map[string]any }
+	if err := json.NewDecoder(resp.Body).Decode(&out); err != nil {
+		t.Fatal(err)
+	}
+	return out.State
+}
+
+func TestHomeTabAndMessageShortcutThroughThePage(t *testing.T) {
+	sb := startSandbox(t)
+	f := flow{t, sb}
+	m := f.request(sb.Estate.Instances[2].Name)
+
+	post(t, sb, map[string]any{"user": sandbox.Alice, "kind": "home"})
+	f.waitFor("Alice's Home tab", func() bool { _, ok := sb.Slack.Home(sandbox.Alice); return ok })
+	home, _ := pageState(t, sb, sandbox.Alice)["home"].(string)
+	if home == "" || strings.Contains(home, sandbox.Unsupported) {
+		t.Errorf("Home tab HTML = %.300q", home)
+	}
+
+	post(t, sb, map[string]any{"user": sandbox.Rita, "kind": "shortcut", "channel": m.Channel, "ts": m.TS})
+	f.waitFor("the form from the shortcut", func() bool {
+		for _, v := range sb.Slack.Views() {
+			if v.UserID == sandbox.Rita && v.Open {
+				return true
+			}
+		}
+		return false
+	})
+	modal, _ := pageState(t, sb, sandbox.Rita)["modal"].(map[string]any)
+	if html, _ := modal["html"].(string); html == "" || strings.Contains(html, sandbox.Unsupported) {
+		t.Errorf("shortcut modal HTML = %.300q", html)
+	}
 }

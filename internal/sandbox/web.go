@@ -89,7 +89,7 @@ func known(user string) bool {
 // act is one thing a person does in the page.
 type act struct {
 	User    string `json:"user"`
-	Kind    string `json:"kind"` // slash, say, action, submit, suggest, close, fault, home
+	Kind    string `json:"kind"` // slash, say, action, submit, suggest, close, fault, home, shortcut
 	Channel string `json:"channel"`
 	TS      string `json:"ts"`
 	View    string `json:"view"`
@@ -170,6 +170,8 @@ func (sb *Sandbox) do(ctx context.Context, a act) (any, error) {
 		return ok(sb.Arm(a.Value))
 	case "home":
 		return ok(sb.openHome(ctx, a.User))
+	case "shortcut":
+		return ok(sb.shortcut(ctx, a.User, a.Channel, a.TS))
 	}
 	return nil, fmt.Errorf("unknown kind %q", a.Kind)
 }

@@ -115,7 +115,8 @@ function messageHTML(m, inThread) {
     replies = `<button class="replies" data-thread="${m.ts}" data-channel="${m.channel}">${m.replies.length} ${m.replies.length === 1 ? "reply" : "replies"}</button>`;
   }
   const eph = m.ephemeral ? `<div class="eph-note">👁 Only visible to you</div>` : "";
-  return `<div class="msg${m.ephemeral ? " ephemeral" : ""}" data-ts="${m.ts}" data-channel="${m.channel}">${av}<div class="msg-body">` +
+  const more = m.ephemeral ? "" : `<button class="msg-more" data-shortcut title="Message shortcuts" aria-label="Restore… (message shortcut)">⋮ Restore…</button>`;
+  return `<div class="msg${m.ephemeral ? " ephemeral" : ""}" data-ts="${m.ts}" data-channel="${m.channel}">${more}${av}<div class="msg-body">` +
     `<div class="msg-head">${author} <span class="time">${esc(m.time)}</span>${m.edited ? ' <span class="edited">(edited)</span>' : ""}</div>` +
     `<div class="msg-content">${m.html}</div>${eph}${replies}</div></div>`;
 }
@@ -292,6 +293,12 @@ async function dispatch(el) {
       value: field(el).value || "", state: modalState() });
     return;
   }
+  const home = el.closest("[data-home-view]");
+  if (home) {
+    await act({ kind: "action", view: home.dataset.homeView, block: el.dataset.block, action: el.dataset.action,
+      value: el.dataset.value || field(el).value || "", state: {} });
+    return;
+  }
   const msg = el.closest(".msg");
   if (!msg) return;
   await act({ kind: "action", channel: msg.dataset.channel, ts: msg.dataset.ts, block: el.dataset.block,
@@ -362,6 +369,12 @@ document.addEventListener("click", async (e) => {
     ui.homeTab = tab.dataset.tab;
     if (ui.homeTab === "home") act({ kind: "home" });
     render();
+    return;
+  }
+  const sc = t.closest("[data-shortcut]");
+  if (sc) {
+    const msg = sc.closest(".msg");
+    await act({ kind: "shortcut", channel: msg.dataset.channel, ts: msg.dataset.ts });
     return;
   }
   const th = t.closest("[data-thread]");
