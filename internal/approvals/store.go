@@ -40,6 +40,8 @@ type Store struct {
 	owner    string
 	leaseTTL time.Duration
 	sc       scripts
+	// durability, when set, confirms writes before the bot acts on them.
+	durability *Durability
 }
 
 // Option changes a Store's defaults.
@@ -239,14 +241,24 @@ type result struct {
 }
 
 func (s *Store) run(ctx context.Context, sc *redis.Script, id string, args ...any) (result, error) {
-	return s.runKeys(ctx, sc, s.requestKeys(id), id, args...)
+	return s.runKeysOn(ctx, s.rdb, sc, s.requestKeys(id), id, args...)
+}
+
+// runOn is run through c: the store's client, or one connection.
+func (s *Store) runOn(ctx context.Context, c redis.Scripter, sc *redis.Script, id string, args ...any) (result, error) {
+	return s.runKeysOn(ctx, c, sc, s.requestKeys(id), id, args...)
 }
 
 // runKeys is run with the keys given: requestKeys(id), plus any the script
 // takes after them.
 func (s *Store) runKeys(ctx context.Context, sc *redis.Script, keys []string, id string, args ...any) (result, error) {
+	return s.runKeysOn(ctx, s.rdb, sc, keys, id, args...)
+}
+
+// runKeysOn is runKeys through c.
+func (s *Store) runKeysOn(ctx context.Context, c redis.Scripter, sc *redis.Script, keys []string, id string, args ...any) (result, error) {
 	argv := append([]any{id, s.offsetMS()}, args...)
-	v, err := sc.Run(ctx, s.rdb, keys, argv...).Slice()
+	v, err := sc.Run(ctx, c, keys, argv...).Slice()
 	if err != nil {
 		return result{}, err
 	}
@@ -269,11 +281,32 @@ func (s *Store) runKeys(ctx context.Context, sc *redis.Script, keys []string, id
 // transition runs a per-request script and turns its reply into the
 // request as it now stands, or a *Refusal.
 func (s *Store) transition(ctx context.Context, op string, sc *redis.Script, rawID string, args ...any) (Request, result, error) {
+	return s.transitionDurable(ctx, op, sc, rawID, nil, args...)
+}
+
+// transitionDurable is transition through runDurable: when wait is not nil
+// and says so for the script's result, the write is confirmed by the
+// replicas (see Durability). An unconfirmed write returns the request as it
+// stands on the primary with an error wrapping ErrNotDurable.
+func (s *Store) transitionDurable(ctx context.Context, op string, sc *redis.Script, rawID string, wait func(result) bool, args ...any) (Request, result, error) {
 	id, ok := NormalizeID(rawID)
 	if !ok {
 		return Request{}, result{}, &Refusal{Reason: ReasonNotFound}
 	}
-	res, err := s.run(ctx, sc, id, args...)
+	var res result
+	var err error
+	if wait == nil {
+		res, err = s.run(ctx, sc, id, args...)
+	} else {
+		res, err = s.runDurable(ctx, sc, id, wait, args...)
+	}
+	if errors.Is(err, ErrNotDurable) {
+		req, derr := decode(id, res.fields)
+		if derr != nil {
+			return Request{}, res, fmt.Errorf("%s request %s: %w", op, id, errors.Join(err, derr))
+		}
+		return req, res, fmt.Errorf("%s request %s: %w", op, id, err)
+	}
 	if err != nil {
 		return Request{}, result{}, fmt.Errorf("%s request %s: %w", op, id, err)
 	}

@@ -21,6 +21,12 @@ type ApproveResult struct {
 	// Dropped are earlier approvers whose approvals this call removed
 	// because they lost the right (Checks.Dropped still counted then).
 	Dropped []string
+	// NotDurable: this approval reached Required, but the Redis replicas
+	// did not confirm it (see Durability), so nothing may be called. The
+	// request has been ended as failed with NotDurableDetail (Request shows
+	// it), and the error wraps ErrNotDurable: tell the approvers to
+	// re-request.
+	NotDurable bool
 }
 
 // Checks are what the caller found out before an approval, for the store
@@ -67,12 +73,25 @@ func (s *Store) ApproveChecked(ctx context.Context, id, actor, seenHash string, 
 	if c.Recheck {
 		recheck = "1"
 	}
-	req, res, err := s.transition(ctx, "approve", s.sc.approve, id,
+	// The transition to executing is acted on (a mutating cloud call), so
+	// it is confirmed by the replicas first.
+	executing := func(r result) bool { return r.status == "ok" && r.extra == "executing" }
+	req, res, err := s.transitionDurable(ctx, "approve", s.sc.approve, id, executing,
 		actor, seenHash, s.owner, strconv.FormatInt(s.leaseTTL.Milliseconds(), 10),
 		c.PolicyHash, c.Rule, recheck, strings.Join(c.Checked, ","), strings.Join(c.Dropped, ","))
 	out := ApproveResult{Request: req, Count: len(req.Approvals), Required: req.Rule.Required()}
 	var refusal *Refusal
 	switch {
+	case errors.Is(err, ErrNotDurable):
+		out.NotDurable = true
+		failed, ferr := s.MarkFailed(ctx, req.ID, NotDurableDetail)
+		if ferr != nil {
+			// The request stays executing under this store's lease, which
+			// lapses; the reaper then closes it. Nothing was called.
+			return out, errors.Join(err, ferr)
+		}
+		out.Request = failed
+		return out, err
 	case errors.As(err, &refusal):
 		refusal.Detail = res.extra
 		return out, err

@@ -70,7 +70,19 @@ func RunWith(ctx context.Context, args []string, getenv func(string) string, std
 		return err
 	}
 	defer conn.Close()
-	store := approvals.NewStore(conn.Client, cfg.RedisKeyPrefix, h.Now)
+	var storeOpts []approvals.Option
+	if !conn.Embedded {
+		d := approvals.Durability{MinReplicas: cfg.RedisWaitReplicas, Timeout: cfg.RedisWaitTimeout}
+		if d.MinReplicas < 0 { // unset: a deployment with failover has at least one replica
+			d.MinReplicas = 0
+			if conn.Mode != redisconn.ModeSingle {
+				d.MinReplicas = 1
+			}
+		}
+		storeOpts = append(storeOpts, approvals.WithDurability(d))
+		log.Info().Str("redis_wait", d.String()).Msg("approvals are confirmed by the Redis replicas before any cloud call")
+	}
+	store := approvals.NewStore(conn.Client, cfg.RedisKeyPrefix, h.Now, storeOpts...)
 
 	validator, client, err := cloud(cfg, log, h.Now)
 	if err != nil {

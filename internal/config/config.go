@@ -24,6 +24,12 @@ type Config struct {
 
 	RedisURL       string // REDIS_URL; empty = embedded in-memory store
 	RedisKeyPrefix string // REDIS_KEY_PREFIX; default "{db-restore}:"
+	// RedisWaitReplicas is REDIS_WAIT_REPLICAS: the fewest Redis replicas
+	// that must confirm an approval before the bot acts on it (it waits for
+	// every replica the primary has, and never fewer). -1 when unset: 1 for
+	// redis+sentinel:// and redis+cluster:// URLs, 0 for redis://.
+	RedisWaitReplicas int
+	RedisWaitTimeout  time.Duration // REDIS_WAIT_TIMEOUT; default 2s
 
 	CloudAK        string // HUAWEICLOUD_SDK_AK
 	CloudSK        string // HUAWEICLOUD_SDK_SK
@@ -112,6 +118,16 @@ func Load(getenv func(string) string) (Config, error) {
 	case !keyPrefix.MatchString(c.RedisKeyPrefix):
 		p.add("REDIS_KEY_PREFIX", "must be letters, digits and { } : . _ - with one {hash tag}, such as {db-restore}:")
 	}
+	c.RedisWaitReplicas = -1
+	if v := strings.TrimSpace(getenv("REDIS_WAIT_REPLICAS")); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 0 || n > 100 {
+			p.add("REDIS_WAIT_REPLICAS", "must be a whole number from 0 to 100: the fewest Redis replicas that must confirm an approval")
+		} else {
+			c.RedisWaitReplicas = n
+		}
+	}
+	c.RedisWaitTimeout = p.duration(getenv, "REDIS_WAIT_TIMEOUT", 2*time.Second, 10*time.Millisecond, time.Minute)
 
 	c.DryRun = p.boolean(getenv, "RESTORE_DRY_RUN", false)
 	loadCloud(&c, &p)

@@ -40,7 +40,7 @@ func (o Options) NewClient() redis.UniversalClient {
 	case ModeSentinel:
 		return redis.NewFailoverClient(o.Failover)
 	case ModeCluster:
-		return redis.NewClusterClient(o.Cluster)
+		return newClusterClient(o.Cluster)
 	default:
 		return redis.NewClient(o.Single)
 	}
@@ -55,7 +55,23 @@ func (o Options) NewClient() redis.UniversalClient {
 //	redis+cluster://[[user]:password@]host1[:port],host2[:port],...[?option=value&...]
 //	rediss+cluster://...                           same, over TLS
 //
-// The default port is 6379, or 26379 for Sentinel hosts. The user and
+// The default port is 6379, or 26379 for Sentinel hosts. These query
+// options are the bot's own, for every form:
+//
+//	tls_ca_file=/path/ca.pem   (rediss forms only) trust the servers'
+//	                           certificates signed by this PEM CA bundle, in
+//	                           addition to the system's (a private CA)
+//	tls_server_name=NAME       (rediss forms only) the name the servers'
+//	                           certificates must carry, when it is not the
+//	                           host dialled
+//	cluster_state_reload_interval=1s  (Cluster only) how often the slot map
+//	                           is re-read while in use; default 1s. The map
+//	                           is also re-read at once when a node cannot
+//	                           be reached, so that clicks work again within
+//	                           seconds of a failover.
+//
+// Sentinel needs no such option: the client follows the Sentinels'
+// switch-master announcements and asks them again on a failed dial. The user and
 // password in the URL authenticate to the Redis servers that hold the data
 // (for Sentinel: the primary and replicas, not the Sentinels). Sentinels
 // that require their own credentials take the query options
@@ -71,15 +87,25 @@ func ParseURL(raw string) (Options, error) {
 	if err != nil {
 		return Options{}, err
 	}
+	own, err := takeOwnOptions(&u)
+	if err != nil {
+		return Options{}, err
+	}
+	var o Options
 	switch u.scheme {
 	case "redis", "rediss":
-		return parseSingle(u)
+		o, err = parseSingle(u)
 	case "redis+sentinel", "rediss+sentinel":
-		return parseSentinel(u)
+		o, err = parseSentinel(u)
 	case "redis+cluster", "rediss+cluster":
-		return parseCluster(u)
+		o, err = parseCluster(u)
+	default:
+		return Options{}, fmt.Errorf("unsupported scheme %q: use redis://, rediss://, redis+sentinel://, rediss+sentinel://, redis+cluster:// or rediss+cluster://", u.scheme)
 	}
-	return Options{}, fmt.Errorf("unsupported scheme %q: use redis://, rediss://, redis+sentinel://, rediss+sentinel://, redis+cluster:// or rediss+cluster://", u.scheme)
+	if err != nil {
+		return Options{}, err
+	}
+	return own.apply(o)
 }
 
 // parts is a URL taken apart by hand, so that the password never reaches a

@@ -39,15 +39,15 @@ func (a *App) routeCommand(sc slack.SlashCommand) (any, func(context.Context)) {
 	case command.Request:
 		return reply(":hourglass_flowing_sand: Checking your request against GaussDB…"), func(ctx context.Context) { a.onRequest(ctx, u, c) }
 	case command.List:
-		return nil, func(ctx context.Context) { a.onList(ctx, u, c) }
+		return nil, a.looking(u, func(ctx context.Context) { a.onList(ctx, u, c) })
 	case command.Status:
-		return nil, func(ctx context.Context) { a.onStatus(ctx, u, c.ID) }
+		return nil, a.looking(u, func(ctx context.Context) { a.onStatus(ctx, u, c.ID) })
 	case command.Cancel:
 		return nil, func(ctx context.Context) { a.onCancel(ctx, u, c.ID) }
 	case command.Freeze:
 		return nil, func(ctx context.Context) { a.onFreeze(ctx, u, c) }
 	case command.Policy:
-		return nil, func(ctx context.Context) { a.onPolicy(ctx, u, c.Instance) }
+		return nil, a.looking(u, func(ctx context.Context) { a.onPolicy(ctx, u, c.Instance) })
 	case command.Reviews:
 		return nil, func(ctx context.Context) { a.onReviews(ctx, u) }
 	case command.Review:

@@ -37,6 +37,11 @@ func (a *App) openForm(ctx context.Context, u user, trigger string) {
 // openFormWith opens the form with its metadata and first values given.
 func (a *App) openFormWith(ctx context.Context, u user, trigger string, meta formMeta, values formValues) {
 	log := a.log.With().Str("user_id", u.id).Logger()
+	if err := a.mayLook(ctx, u.id); err != nil { // the form lists the cloud's instances
+		log.Info().Err(err).Msg("refused: may not look")
+		a.tell(ctx, u, explain(a.log, err))
+		return
+	}
 	full := a.forms.cache.hasFreshList()
 	view := loadingView()
 	if full {
@@ -86,6 +91,9 @@ func (a *App) routeModalAction(cb slack.InteractionCallback) (any, func(context.
 			continue
 		}
 		meta := decodeMeta(cb.View.PrivateMetadata)
+		if !sameUser(meta.Requester, cb.User.ID) {
+			return nil, nil // not the form's owner: nothing to draw for them
+		}
 		ch := formChange{viewID: cb.View.ID, hash: cb.View.Hash, actionTS: act.ActionTs, meta: meta,
 			values: readValues(meta, cb.View.State).apply(*act)}
 		return nil, func(ctx context.Context) { a.onFormChange(ctx, ch) }
@@ -238,6 +246,11 @@ func (a *App) routeSuggestion(cb slack.InteractionCallback) any {
 		return nil
 	}
 	meta := decodeMeta(cb.View.PrivateMetadata)
+	if !sameUser(meta.Requester, cb.User.ID) {
+		// The form's owner was checked when it was opened; nobody else
+		// may list instances through it (and no I/O happens here).
+		return suggestions(nil, nil)
+	}
 	switch cb.ActionID {
 	case fieldSource:
 		return suggestions(nil, matching(a.forms.cache.listed(), cb.Value))

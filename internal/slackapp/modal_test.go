@@ -241,10 +241,10 @@ func TestRouteSuggestion(t *testing.T) {
 	}
 	before := cat.total()
 	meta := sourceMeta()
-	suggest := func(action, query string) []string {
+	suggestAs := func(user, action, query string) []string {
 		t.Helper()
 		ack := a.routeSuggestion(slack.InteractionCallback{Type: slack.InteractionTypeBlockSuggestion, ActionID: action, Value: query,
-			View: slack.View{CallbackID: formCallback, PrivateMetadata: meta.encode()}})
+			User: slack.User{ID: user}, View: slack.View{CallbackID: formCallback, PrivateMetadata: meta.encode()}})
 		raw := mustJSON(t, ack)
 		if len(raw) >= 20*1024 {
 			t.Errorf("ack of %d bytes: Slack drops frames of 20 KB", len(raw))
@@ -261,6 +261,10 @@ func TestRouteSuggestion(t *testing.T) {
 			vals = append(vals, o.Value)
 		}
 		return vals
+	}
+	suggest := func(action, query string) []string { return suggestAs(meta.Requester, action, query) }
+	if got := suggestAs("UOTHER01", fieldSource, ""); len(got) != 0 {
+		t.Errorf("someone else's search in the requester's form: got %d options, want none", len(got))
 	}
 	if got := suggest(fieldSource, ""); len(got) == 0 || len(got) > 100 {
 		t.Errorf("empty search: got %d options", len(got))
