@@ -21,6 +21,7 @@ func (h *harness) withPolicy(t *testing.T, body string) {
 		t.Fatal(err)
 	}
 	h.env["RESTORE_POLICY_FILE"] = path
+	delete(h.env, "RESTORE_APPROVERS") // the file's rules replace it
 	h.env["RESTORE_ADMINS"] = admin
 	if err := h.slack.AddUser(slacktestUser(admin)); err != nil {
 		t.Fatal(err)

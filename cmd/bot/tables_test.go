@@ -202,7 +202,7 @@ rules:
     match: {name: "orders-restore"}
     approvers: [%s]
     table_restore: {allowed: false}
-`, approver, approver, approver2, approver2, approver))
+`, approver, approver, dbaGroup, approver2, approver))
 	at := h.withTables()
 	h.start()
 
@@ -231,4 +231,31 @@ rules:
 	h.gauss.AddTables(h.target.ID, gaussdbtest.Table{Database: "shop", Name: "orders"})
 	h.slash(requester, tablesCommand("orders-restore", "shop.orders", at, ""))
 	h.ephemeralHas(requester, `does not allow table restores`)
+}
+
+func TestEstimatedDuration(t *testing.T) {
+	h := newHarness(t)
+	at := h.withTables()
+	h.start()
+	// Nothing followed yet: the estimate comes from the backup (an hour, 2 GB).
+	h.slash(requester, h.backupCommand("first"))
+	msg := h.approvalMessage(1)
+	if text := blocksText(msg); !strings.Contains(text, "Estimated duration:* about 60 min. This is an estimate, from backup "+h.backup.ID+": 2.0 GB, taken in 60 min") {
+		t.Errorf("first estimate:\n%s", text)
+	}
+	h.click(approver, msg, "approve")
+	h.threadHas(msg, "Restore completed", "the estimate was about 60 min, so quicker than estimated")
+
+	// Now this instance's followed restore is the basis.
+	h.slash(requester, h.backupCommand("second"))
+	msg2 := h.approvalMessage(2)
+	if text := blocksText(msg2); !strings.Contains(text, "from the median of the 1 latest backup restore of this instance the bot followed") {
+		t.Errorf("second estimate:\n%s", text)
+	}
+	// Table restores have their own history; the backup bounds them.
+	h.slash(requester, tablesCommand("orders-prod", "shop.orders", at, ""))
+	msg3 := h.approvalMessage(3)
+	if text := blocksText(msg3); !strings.Contains(text, "Estimated duration:* about 60 min") || !strings.Contains(text, "only some tables are restored, so likely less") {
+		t.Errorf("table restore estimate:\n%s", text)
+	}
 }

@@ -40,9 +40,6 @@ func (c Config) check() error {
 	if c.Replicas < 1 || c.Replicas > 10 {
 		errs = append(errs, fmt.Errorf("-replicas %d: must be 1 to 10 (Slack's limit on Socket Mode connections)", c.Replicas))
 	}
-	if c.RedisURL == "" {
-		errs = append(errs, errors.New("-redis: a Redis URL is required"))
-	}
 	if c.Timeout <= 0 {
 		errs = append(errs, errors.New("-timeout must be positive"))
 	}

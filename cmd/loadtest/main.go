@@ -51,6 +51,16 @@ func runMain(ctx context.Context, args []string, getenv func(string) string, std
 	}
 	cfg.Self = self
 	cfg.Progress = stderr
+	if cfg.RedisURL == "" {
+		url, stop, err := embeddedRedis()
+		if err != nil {
+			fmt.Fprintln(stderr, "loadtest:", err)
+			return 1
+		}
+		defer stop()
+		cfg.RedisURL = url
+		fmt.Fprintf(stderr, "no -redis or REDIS_URL: the bots share an in-process Redis emulator (miniredis) at %s\n", url)
+	}
 
 	ctx, cancel := context.WithTimeout(ctx, cfg.MaxDuration)
 	defer cancel()
@@ -70,16 +80,13 @@ func parseFlags(args []string, getenv func(string) string, stderr io.Writer) (Co
 	fs := flag.NewFlagSet("loadtest", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	var cfg Config
-	redisDefault := getenv("REDIS_URL")
-	if redisDefault == "" {
-		redisDefault = "redis://127.0.0.1:6379/0"
-	}
+	redisDefault := getenv("REDIS_URL") // "": an in-process Redis emulator (embeddedRedis)
 	fs.IntVar(&cfg.N, "n", 1000, "slash commands in the burst, and approvals after it")
 	fs.IntVar(&cfg.Requesters, "requesters", 100, "distinct users the commands come from")
 	fs.IntVar(&cfg.Replicas, "replicas", 2, "bot processes (and floor clients), 1 to 10")
 	fs.StringVar(&cfg.BotPath, "bot", "", "bot binary to run (default: build ./cmd/bot into a temp dir as the Dockerfile does)")
 	race := fs.Bool("race", false, "build the bot with -race (slower; for hunting races under load)")
-	fs.StringVar(&cfg.RedisURL, "redis", redisDefault, "Redis URL for the bots, taken from $REDIS_URL when set; keys go under a fresh prefix, deleted afterwards")
+	fs.StringVar(&cfg.RedisURL, "redis", redisDefault, "Redis URL for the bots, taken from $REDIS_URL when set, else an in-process Redis emulator the bots share; keys go under a fresh prefix, deleted afterwards")
 	fs.DurationVar(&cfg.Timeout, "timeout", 2*time.Minute, "bound on each wait (connect, acks, approval messages, jobs)")
 	fs.DurationVar(&cfg.Settle, "settle", time.Second, "pause after the bots connect before idle RSS is read")
 	fs.DurationVar(&cfg.MaxDuration, "max-duration", 10*time.Minute, "bound on the whole run")

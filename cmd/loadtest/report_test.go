@@ -1,11 +1,15 @@
 package main
 
 import (
+	"context"
+	"io"
 	"os"
 	"strconv"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/redis/go-redis/v9"
 
 	"github.com/dbrestore/db-restore/internal/slackapp/slacktest"
 )
@@ -108,5 +112,31 @@ func TestReadProc(t *testing.T) {
 	}
 	if _, err := readCPU(dir + "/stat"); err != nil {
 		t.Fatal(err)
+	}
+}
+
+// Without -redis or REDIS_URL the tool brings its own Redis emulator: no
+// Redis server is needed to run it.
+func TestNoRedisNeededByDefault(t *testing.T) {
+	cfg, _, err := parseFlags(nil, func(string) string { return "" }, io.Discard)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if cfg.RedisURL != "" {
+		t.Fatalf("default Redis URL %q: the tool would need a Redis of its own", cfg.RedisURL)
+	}
+	url, stop, err := embeddedRedis()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer stop()
+	o, err := redis.ParseURL(url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := redis.NewClient(o)
+	defer c.Close()
+	if err := c.Eval(context.Background(), "return redis.call('SET', KEYS[1], 'x')", []string{"k"}).Err(); err != nil {
+		t.Errorf("the emulator does not run Lua scripts (the bot's transitions need them): %v", err)
 	}
 }

@@ -4,6 +4,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"testing"
+	"time"
 
 	"github.com/dbrestore/db-restore/internal/approvals"
 )
@@ -41,5 +42,16 @@ func TestParamHashCoversTables(t *testing.T) {
 	}
 	if base.Overwrite() {
 		t.Error("a table restore reports Overwrite")
+	}
+}
+
+func TestMedian(t *testing.T) {
+	for _, tt := range []struct {
+		in   []time.Duration
+		want time.Duration
+	}{{nil, 0}, {[]time.Duration{3}, 3}, {[]time.Duration{9, 1, 5}, 5}, {[]time.Duration{4, 1, 2, 9}, 3}} {
+		if got := approvals.Median(tt.in); got != tt.want {
+			t.Errorf("Median(%v) = %v, want %v", tt.in, got, tt.want)
+		}
 	}
 }

@@ -162,6 +162,9 @@ type Request struct {
 	JobID       string     `json:"job_id,omitempty"`
 	SubmittedAt time.Time  `json:"submitted_at,omitempty"` // when the cloud accepted the restore
 	Detail      string     `json:"detail,omitempty"`       // last error or outcome note
+	// Estimate is how long the restore job should take, and from what; it is
+	// shown to people only, never part of the hash.
+	Estimate *Estimate `json:"estimate,omitempty"`
 	// ReviewedBy, ReviewedAt and ReviewNote say who reviewed a break-glass
 	// request after it ended, when, and what they noted.
 	ReviewedBy string    `json:"reviewed_by,omitempty"`
@@ -181,6 +184,15 @@ type Request struct {
 	Progress   string    `json:"progress,omitempty"`
 	ProgressAt time.Time `json:"progress_at,omitempty"`
 	ProgressTS string    `json:"progress_ts,omitempty"`
+}
+
+// Estimate is a guess of a restore job's duration, and what it was made
+// from.
+type Estimate struct {
+	Duration time.Duration `json:"duration_ns"`
+	// Basis says in words what it comes from, e.g. "the median of 3 earlier
+	// restores of this instance".
+	Basis string `json:"basis"`
 }
 
 // Event is one entry of a request's audit trail.

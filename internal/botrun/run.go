@@ -55,6 +55,19 @@ func RunWith(ctx context.Context, args []string, getenv func(string) string, std
 	if err != nil {
 		return err
 	}
+	if cfg.PolicyFile != "" && (getenv("RESTORE_APPROVERS") != "" || getenv("RESTORE_REQUESTERS") != "") {
+		return errors.New("RESTORE_APPROVERS and RESTORE_REQUESTERS cannot be set together with RESTORE_POLICY_FILE: the file's rules (its default rule and per-instance rules) replace them; move those IDs into the file's `default:` rule and unset the variables")
+	}
+	// The health port first: a busy HEALTH_ADDR is reported before anything
+	// slow (Redis, the cloud, Slack) is tried.
+	var ln net.Listener
+	if cfg.HealthAddr != "off" {
+		if ln, err = net.Listen("tcp", cfg.HealthAddr); err != nil {
+			return fmt.Errorf("HEALTH_ADDR %s: %w", cfg.HealthAddr, err)
+		}
+		defer ln.Close()
+		fmt.Fprintf(stdout, "health on http://%s\n", ln.Addr())
+	}
 	log := zerolog.New(stderr).Level(cfg.LogLevel).With().Timestamp().Logger()
 	m := metrics.New()
 	pol := policy.FromEnv(cfg.Approvers, cfg.Requesters, cfg.ApprovalChannel, cfg.IncidentChannel)
@@ -84,7 +97,7 @@ func RunWith(ctx context.Context, args []string, getenv func(string) string, std
 	}
 	store := approvals.NewStore(conn.Client, cfg.RedisKeyPrefix, h.Now, storeOpts...)
 
-	validator, client, err := cloud(cfg, log, h.Now)
+	validator, client, err := cloud(ctx, cfg, log, h.Now)
 	if err != nil {
 		return err
 	}
@@ -123,14 +136,6 @@ func RunWith(ctx context.Context, args []string, getenv func(string) string, std
 		return err
 	}
 
-	var ln net.Listener
-	if cfg.HealthAddr != "off" {
-		if ln, err = net.Listen("tcp", cfg.HealthAddr); err != nil {
-			return fmt.Errorf("HEALTH_ADDR %s: %w", cfg.HealthAddr, err)
-		}
-		fmt.Fprintf(stdout, "health on http://%s\n", ln.Addr())
-	}
-
 	g, gctx := errgroup.WithContext(ctx)
 	g.Go(func() error { return app.Run(gctx) })
 	if ln != nil {
@@ -156,7 +161,7 @@ func RunWith(ctx context.Context, args []string, getenv func(string) string, std
 // cloud builds the validator and the GaussDB client. Without credentials
 // (allowed only in a dry run) the validator checks what it can offline, the
 // client is nil and nothing ever talks to the cloud.
-func cloud(cfg config.Config, log zerolog.Logger, now func() time.Time) (slackapp.Validator, *restore.Client, error) {
+func cloud(ctx context.Context, cfg config.Config, log zerolog.Logger, now func() time.Time) (slackapp.Validator, *restore.Client, error) {
 	if !cfg.CloudConfigured() {
 		log.Warn().Msg("no cloud credentials: dry run with offline validation only; instance names cannot be resolved")
 		return restore.OfflineValidator{Now: now}, nil, nil
@@ -168,6 +173,9 @@ func cloud(cfg config.Config, log zerolog.Logger, now func() time.Time) (slackap
 	if err != nil {
 		return nil, nil, fmt.Errorf("cloud client: %w", err)
 	}
-	log.Info().Str("endpoint", c.Endpoint()).Str("region", cfg.CloudRegion).Msg("GaussDB client ready")
+	if err := checkCloud(ctx, c, cfg); err != nil {
+		return nil, nil, err
+	}
+	log.Info().Str("endpoint", c.Endpoint()).Str("region", cfg.CloudRegion).Msg("GaussDB client ready: credentials, project and read permission checked")
 	return restore.NewValidator(c, now).WithMaxTables(cfg.MaxTables), c, nil
 }

@@ -170,7 +170,8 @@ func (e *Executor) jobEnded(ctx context.Context, r approvals.Request, job restor
 	e.say.Refresh(ctx, rec)
 	if ok {
 		log.Info().Str("took", took).Msg("restore completed")
-		e.say.Thread(ctx, rec, fmt.Sprintf(":white_check_mark: Restore completed (job `%s`, %s after submission).", msgtext.Esc(r.JobID), took))
+		e.recordDuration(ctx, log, rec)
+		e.say.Thread(ctx, rec, fmt.Sprintf(":white_check_mark: Restore completed (job `%s`, %s after submission).%s", msgtext.Esc(r.JobID), took, e.compareEstimate(rec)))
 		if rec.Params.Type == approvals.TypeTables {
 			e.reportTables(ctx, rec)
 		}

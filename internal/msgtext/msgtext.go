@@ -65,6 +65,18 @@ func What(r approvals.Request) string {
 	return fmt.Sprintf("%s → %s from %s", Instance(p.SourceName, p.SourceID), Instance(p.TargetName, p.TargetID), from)
 }
 
+// About rounds a duration for people: seconds under a minute, minutes
+// under a day, else hours.
+func About(d time.Duration) string {
+	switch {
+	case d < time.Minute:
+		return fmt.Sprintf("%d s", int(d.Round(time.Second).Seconds()))
+	case d < 2*time.Hour:
+		return fmt.Sprintf("%d min", int(d.Round(time.Minute).Minutes()))
+	}
+	return fmt.Sprintf("%.1f h", d.Hours())
+}
+
 // Plural picks the word for n things.
 func Plural(n int, one, many string) string {
 	if n == 1 {

@@ -99,6 +99,7 @@ func approvalBlocks(r approvals.Request) []slack.Block {
 		}
 		blocks = append(blocks, slack.NewContextBlock("safety", mrkdwn(s+".")))
 	}
+	blocks = append(blocks, slack.NewContextBlock("estimate", mrkdwn(estimateLine(r.Estimate))))
 	blocks = append(blocks, slack.NewSectionBlock(mrkdwn("*Reason*\n"+esc(r.Reason)), nil, nil))
 	if r.Ticket != "" {
 		blocks = append(blocks, slack.NewSectionBlock(mrkdwn("*Ticket*\n"+esc(r.Ticket)), nil, nil))

@@ -151,6 +151,7 @@ func (a *App) createRequest(ctx context.Context, requester, channel string, d dr
 	}
 	now := a.now()
 	req, err := a.store.Create(ctx, approvals.Request{
+		Estimate:    a.estimate(ctx, plan),
 		Params:      paramsOf(plan),
 		Reason:      d.Reason,
 		Ticket:      d.Ticket,

@@ -80,6 +80,9 @@ func (a *App) ruleNow(ctx context.Context, req approvals.Request) (policy.Rule, 
 		target = in // with its tags, for tag rules
 	}
 	r, _ := a.policy.Match(target)
+	if req.Params.Type == approvals.TypeTables {
+		return tableRuleNow(r), nil
+	}
 	return r, nil
 }
 

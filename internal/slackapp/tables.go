@@ -9,6 +9,7 @@ import (
 
 	"github.com/dbrestore/db-restore/internal/approvals"
 	"github.com/dbrestore/db-restore/internal/msgtext"
+	"github.com/dbrestore/db-restore/internal/policy"
 	"github.com/dbrestore/db-restore/internal/restore"
 )
 
@@ -105,4 +106,15 @@ func tablesPolicyLine(allowed bool, required int, approvers []string) string {
 		return "• Table restores (tables=): *not allowed*\n"
 	}
 	return fmt.Sprintf("• Table restores (tables=): needs %d of %s; no safety backup (nothing existing is changed)\n", required, mentionList(approvers))
+}
+
+// tableRuleNow is the rule in force today as it applies to a table
+// restore: its table_restore approvers and threshold; a rule that no longer
+// allows table restores refuses clicks like a frozen one.
+func tableRuleNow(r policy.Rule) policy.Rule {
+	t := r.TableRule()
+	if !r.TablesAllowed() && !t.Frozen {
+		t.Frozen, t.FrozenReason = true, "the rule no longer allows table restores"
+	}
+	return t
 }

@@ -103,6 +103,7 @@ type Server struct {
 	jobs      map[string]*job
 	behave    func(restore.Call) Response
 	jobFail   string
+	knobs     knobs // one-shot faults and backup job length (knobs.go)
 	calls     []*RestoreCall
 	requests  []*Request
 

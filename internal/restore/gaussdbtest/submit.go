@@ -126,7 +126,7 @@ func (s *Server) startRestore(raw []byte) (string, *apiErr) {
 	}
 	target.Status = "RESTORING"
 	targetID := target.ID
-	j := s.newJob("RestoreInstance", target, s.jobFail, func(bool) {
+	j := s.newJob("RestoreInstance", target, s.restoreJobFailureLocked(), func(bool) {
 		if in := s.instance(targetID); in != nil {
 			in.Status = "ACTIVE"
 		}
@@ -169,15 +169,21 @@ func (s *Server) createBackup(w http.ResponseWriter, r *http.Request) {
 	s.backups = append(s.backups, bk)
 	in.Status = "BACKING UP"
 	backupID, instanceID := bk.ID, in.ID
-	j := s.newJob("GaussdbforMySQLCreateBackup", in, "", func(bool) {
+	j := s.newJob("GaussdbforMySQLCreateBackup", in, s.takeBackupFailureLocked(), func(failed bool) {
 		if bk := s.backup(backupID); bk != nil {
 			bk.Status, bk.End = "COMPLETED", s.opts.Now().UTC().Truncate(time.Second)
+			if failed {
+				bk.Status = "FAILED"
+			}
 			bk.TakeUpMinutes = int(bk.End.Sub(bk.Begin).Minutes())
 		}
 		if in := s.instance(instanceID); in != nil {
 			in.Status = "ACTIVE"
 		}
 	})
+	if s.knobs.backupPolls > 0 {
+		j.running = s.knobs.backupPolls
+	}
 	desc := ""
 	if b.Description != nil {
 		desc = *b.Description

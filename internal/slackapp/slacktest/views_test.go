@@ -237,3 +237,32 @@ func TestBlockSuggestionOptionLimit(t *testing.T) {
 	}
 	wantViolation(t, fake, "at most 100 options, got 101")
 }
+
+func TestCloseViewClosesItAndThoseAbove(t *testing.T) {
+	fake := newFake(t, slacktest.Options{})
+	api, ctx := newAPI(fake), testCtx(t)
+	root, err := api.OpenViewContext(ctx, fake.IssueTrigger("U1"), restoreModal())
+	if err != nil {
+		t.Fatal(err)
+	}
+	pushed := restoreModal()
+	pushed.CallbackID = "pushed"
+	top, err := api.PushViewContext(ctx, fake.IssueTrigger("U1"), pushed)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := fake.CloseView("U2", root.ID); err == nil {
+		t.Error("another user closed U1's modal")
+	}
+	if err := fake.CloseView("U1", root.ID); err != nil {
+		t.Fatal(err)
+	}
+	for _, id := range []string{root.ID, top.ID} {
+		if v, _ := fake.View(id); v.Open {
+			t.Errorf("view %s still open after its root was closed", id)
+		}
+	}
+	if err := fake.CloseView("U1", root.ID); err == nil {
+		t.Error("closing a closed view succeeded")
+	}
+}
