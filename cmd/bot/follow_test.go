@@ -90,6 +90,7 @@ func TestFollowerTakeoverWhenReplicaDies(t *testing.T) {
 
 func TestTwoReplicasFollowEachJobOnce(t *testing.T) {
 	h := newHarness(t)
+	h.env["RESTORE_MAX_OPEN_PER_USER"] = "4" // four restores of one requester run at once
 	h.start()
 	h.start()
 	var msgs []string

@@ -19,6 +19,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 type hooks struct {
 	now           func() time.Time
 	sweepInterval time.Duration
+	workers       int // goroutines doing work after acks (0: the default)
+	workQueue     int // work waiting before "busy" acks (0: the default)
 	// Home tab and progress pacing (zero: the defaults, Slack's limits).
 	homeInterval, homeRateWindow time.Duration
 	homeRate                     int
@@ -30,5 +32,6 @@ func runWith(ctx context.Context, args []string, getenv func(string) string, std
 		Now: h.now, SweepInterval: h.sweepInterval,
 		HomeInterval: h.homeInterval, HomeRate: h.homeRate, HomeRateWindow: h.homeRateWindow,
 		ProgressInterval: h.progressInterval,
+		Workers:          h.workers, WorkQueue: h.workQueue,
 	})
 }

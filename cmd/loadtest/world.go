@@ -103,6 +103,12 @@ func (w *world) botEnv(redisURL, prefix string) map[string]string {
 		"RESTORE_APPROVERS":          approver,
 		"RESTORE_APPROVAL_CHANNEL":   approvalChannel,
 		"LOG_LEVEL":                  "warn",
+		// The burst is -n requests from -requesters people (10 each by
+		// default), all to be approved: the per-person limits would refuse
+		// most of them, so they are off here; BenchmarkApproveBesideFlood in
+		// cmd/bot measures a flood against the default limits.
+		"RESTORE_MAX_OPEN_PER_USER":        "0",
+		"RESTORE_USER_COMMANDS_PER_MINUTE": "0",
 	}
 }
 

@@ -220,6 +220,7 @@ const (
 	ReasonNotRequester    Reason = "not_requester"    // cancel by someone else
 	ReasonNotApprover     Reason = "not_approver"     // checked by the caller before the store
 	ReasonFrozen          Reason = "frozen"
+	ReasonTooManyOpen     Reason = "too_many_open"   // the requester has the most open requests allowed
 	ReasonPolicyChanged   Reason = "policy_changed"  // the caller's policy is not the one in force; Detail: its hash
 	ReasonRuleFrozen      Reason = "rule_frozen"     // the rule in force is frozen; Detail: the reason
 	ReasonRecheck         Reason = "recheck"         // an approver was counted meanwhile: re-check and retry
@@ -236,6 +237,9 @@ type Refusal struct {
 	State   State   // the request's state when refused
 	Request Request // zero when not found
 	Detail  string  // more about the reason, where it says so
+	// With ReasonTooManyOpen: the limit, and the requester's open requests.
+	Limit int
+	Open  []string
 }
 
 func (e *Refusal) Error() string {

@@ -39,6 +39,7 @@ type Store struct {
 	now      func() time.Time
 	owner    string
 	leaseTTL time.Duration
+	maxOpen  int
 	sc       scripts
 	// durability, when set, confirms writes before the bot acts on them.
 	durability *Durability
@@ -54,6 +55,11 @@ func WithOwner(token string) Option { return func(s *Store) { s.owner = token } 
 // WithLeaseTTL sets how long a restore lease lives without renewal
 // (default DefaultLeaseTTL).
 func WithLeaseTTL(d time.Duration) Option { return func(s *Store) { s.leaseTTL = d } }
+
+// WithMaxOpenPerUser limits how many requests one requester may have open
+// (pending, executing or submitted) at once; Create refuses more with
+// ReasonTooManyOpen. 0, the default, is no limit.
+func WithMaxOpenPerUser(n int) Option { return func(s *Store) { s.maxOpen = max(n, 0) } }
 
 // NewStore returns a store keeping its keys under prefix in rdb. Every time
 // the store records or judges (creation, expiry, reminders, decisions) is
@@ -194,7 +200,7 @@ func (s *Store) Create(ctx context.Context, r Request) (Request, error) {
 		res, err := s.runKeys(ctx, s.sc.create, keys, r.ID,
 			string(doc), r.Requester, r.ParamHash, strconv.FormatInt(ceilMS(ttl), 10),
 			strconv.Itoa(r.Rule.Required()), r.Channel, r.MessageTS, breakGlass,
-			strconv.FormatInt(IndexRetention.Milliseconds(), 10))
+			strconv.FormatInt(IndexRetention.Milliseconds(), 10), strconv.Itoa(s.maxOpen))
 		if err != nil {
 			return Request{}, fmt.Errorf("create request: %w", err)
 		}
@@ -203,6 +209,8 @@ func (s *Store) Create(ctx context.Context, r Request) (Request, error) {
 			continue
 		case "frozen":
 			return Request{}, &Refusal{Reason: ReasonFrozen}
+		case "too_many_open":
+			return Request{}, &Refusal{Reason: ReasonTooManyOpen, Limit: s.maxOpen, Open: strings.Split(res.extra, ",")}
 		}
 		return decode(r.ID, res.fields)
 	}

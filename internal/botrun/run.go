@@ -18,6 +18,7 @@ import (
 
 	"github.com/dbrestore/db-restore/internal/approvals"
 	"github.com/dbrestore/db-restore/internal/config"
+	"github.com/dbrestore/db-restore/internal/limits"
 	"github.com/dbrestore/db-restore/internal/metrics"
 	"github.com/dbrestore/db-restore/internal/policy"
 	"github.com/dbrestore/db-restore/internal/redisconn"
@@ -36,6 +37,8 @@ func Run(ctx context.Context, args []string, getenv func(string) string, stdout,
 type Hooks struct {
 	Now           func() time.Time // default time.Now
 	SweepInterval time.Duration    // default: slackapp's
+	Workers       int              // goroutines doing work after acks; default: slackapp's
+	WorkQueue     int              // work waiting before envelopes are acked "busy"; default: slackapp's
 	// Home tab and progress pacing; zero takes slackapp's defaults, which
 	// keep within Slack's limits.
 	HomeInterval, HomeRateWindow time.Duration
@@ -83,7 +86,7 @@ func RunWith(ctx context.Context, args []string, getenv func(string) string, std
 		return err
 	}
 	defer conn.Close()
-	var storeOpts []approvals.Option
+	storeOpts := []approvals.Option{approvals.WithMaxOpenPerUser(cfg.MaxOpenPerUser)}
 	if !conn.Embedded {
 		d := approvals.Durability{MinReplicas: cfg.RedisWaitReplicas, Timeout: cfg.RedisWaitTimeout}
 		if d.MinReplicas < 0 { // unset: a deployment with failover has at least one replica
@@ -124,6 +127,8 @@ func RunWith(ctx context.Context, args []string, getenv func(string) string, std
 		RequestTTL: cfg.RequestTTL, DryRun: cfg.DryRun,
 		JobPollInterval: cfg.JobPollInterval, JobTimeout: cfg.JobTimeout, RemindAfter: cfg.RemindAfter,
 		Now: h.Now, SweepInterval: h.SweepInterval, Metrics: m,
+		Gate:    limits.NewGate(conn.Client, cfg.RedisKeyPrefix, cfg.CommandsPerMinute, h.Now),
+		Workers: h.Workers, WorkQueue: h.WorkQueue,
 		HomeInterval: h.HomeInterval, HomeRate: h.HomeRate, HomeRateWindow: h.HomeRateWindow,
 		ProgressInterval: h.ProgressInterval,
 	}

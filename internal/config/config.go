@@ -52,6 +52,9 @@ type Config struct {
 	RemindAfter     time.Duration // RESTORE_REMIND_AFTER
 	MaxTables       int           // RESTORE_MAX_TABLES: tables per table restore
 
+	MaxOpenPerUser    int // RESTORE_MAX_OPEN_PER_USER; 0 = no limit
+	CommandsPerMinute int // RESTORE_USER_COMMANDS_PER_MINUTE; 0 = no limit
+
 	HealthAddr string        // HEALTH_ADDR; "off" disables the listener
 	LogLevel   zerolog.Level // LOG_LEVEL
 }
@@ -152,6 +155,8 @@ func Load(getenv func(string) string) (Config, error) {
 	c.JobPollInterval = p.duration(getenv, "RESTORE_JOB_POLL_INTERVAL", 15*time.Second, 100*time.Millisecond, time.Hour)
 	c.JobTimeout = p.duration(getenv, "RESTORE_JOB_TIMEOUT", 6*time.Hour, time.Second, 7*24*time.Hour)
 	c.RemindAfter = p.duration(getenv, "RESTORE_REMIND_AFTER", 10*time.Minute, time.Second, 7*24*time.Hour)
+	c.MaxOpenPerUser = p.integer(getenv, "RESTORE_MAX_OPEN_PER_USER", 3, 0, 1000, "open requests per requester (0: no limit)")
+	c.CommandsPerMinute = p.integer(getenv, "RESTORE_USER_COMMANDS_PER_MINUTE", 20, 0, 10000, "commands per user a minute (0: no limit)")
 	c.MaxTables = p.tableCount(getenv, "RESTORE_MAX_TABLES", 100, 1, 1000)
 
 	if c.HealthAddr == "" {
@@ -271,6 +276,19 @@ func (p *problems) duration(getenv func(string) string, name string, def, min, m
 		return def
 	}
 	return d
+}
+
+func (p *problems) integer(getenv func(string) string, name string, def, min, max int, what string) int {
+	v := strings.TrimSpace(getenv(name))
+	if v == "" {
+		return def
+	}
+	n, err := strconv.Atoi(v)
+	if err != nil || n < min || n > max {
+		p.add(name, fmt.Sprintf("must be a whole number from %d to %d: %s; default %d", min, max, what, def))
+		return def
+	}
+	return n
 }
 
 func (p *problems) ids(getenv func(string) string, name string, re *regexp.Regexp, what string) []string {

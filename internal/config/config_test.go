@@ -29,7 +29,8 @@ func TestLoadDefaults(t *testing.T) {
 		t.Fatal(err)
 	}
 	if c.SlackAPIURL != "https://slack.com/api/" || c.RequestTTL != 30*time.Minute || c.JobPollInterval != 15*time.Second ||
-		c.JobTimeout != 6*time.Hour || c.RemindAfter != 10*time.Minute || c.HealthAddr != ":8080" || c.DryRun {
+		c.JobTimeout != 6*time.Hour || c.RemindAfter != 10*time.Minute || c.HealthAddr != ":8080" || c.DryRun ||
+		c.MaxOpenPerUser != 3 || c.CommandsPerMinute != 20 {
 		t.Fatalf("defaults: got %+v", c)
 	}
 	if strings.Join(c.Approvers, ",") != "U01,S02" {
@@ -64,6 +65,10 @@ func TestLoadProblems(t *testing.T) {
 		{"redis scheme", map[string]string{"REDIS_URL": "http://x"}, []string{"REDIS_URL"}},
 		{"log level", map[string]string{"LOG_LEVEL": "loud"}, []string{"LOG_LEVEL"}},
 		{"health addr", map[string]string{"HEALTH_ADDR": "8080"}, []string{"HEALTH_ADDR"}},
+		{"max open not a number", map[string]string{"RESTORE_MAX_OPEN_PER_USER": "three"}, []string{"RESTORE_MAX_OPEN_PER_USER"}},
+		{"max open negative", map[string]string{"RESTORE_MAX_OPEN_PER_USER": "-1"}, []string{"RESTORE_MAX_OPEN_PER_USER"}},
+		{"rate too high", map[string]string{"RESTORE_USER_COMMANDS_PER_MINUTE": "100000"}, []string{"RESTORE_USER_COMMANDS_PER_MINUTE"}},
+		{"rate with unit", map[string]string{"RESTORE_USER_COMMANDS_PER_MINUTE": "20/m"}, []string{"RESTORE_USER_COMMANDS_PER_MINUTE"}},
 		{"max tables zero", map[string]string{"RESTORE_MAX_TABLES": "0"}, []string{"RESTORE_MAX_TABLES"}},
 		{"max tables word", map[string]string{"RESTORE_MAX_TABLES": "many"}, []string{"RESTORE_MAX_TABLES"}},
 	}
@@ -88,6 +93,18 @@ func TestLoadProblems(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+func TestLimitsTurnOff(t *testing.T) {
+	m := valid()
+	m["RESTORE_MAX_OPEN_PER_USER"], m["RESTORE_USER_COMMANDS_PER_MINUTE"] = "0", "0"
+	c, err := Load(env(m))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.MaxOpenPerUser != 0 || c.CommandsPerMinute != 0 {
+		t.Fatalf("limits: got %d open, %d a minute; want 0 and 0 (off)", c.MaxOpenPerUser, c.CommandsPerMinute)
 	}
 }
 

@@ -21,6 +21,7 @@ type Metrics struct {
 	ackLatency   *prometheus.HistogramVec
 	apiErrors    *prometheus.CounterVec
 	jobDuration  *prometheus.HistogramVec
+	refused      *prometheus.CounterVec
 }
 
 // New registers the bot's metrics, plus Go runtime and process metrics, on a
@@ -54,8 +55,12 @@ func New() *Metrics {
 			Help:    "Restore jobs from submission to their end, by outcome.",
 			Buckets: prometheus.ExponentialBuckets(30, 2, 12), // 30 s to about 17 h
 		}, []string{"outcome"}),
+		refused: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "db_restore_envelopes_refused_total",
+			Help: "Envelopes whose work was not done, by reason: busy (queue full), rate_limited (user over the command limit), duplicate (delivered again).",
+		}, []string{"reason"}),
 	}
-	m.registry.MustRegister(m.transitions, m.decisions, m.restoreCalls, m.ackLatency, m.apiErrors, m.jobDuration,
+	m.registry.MustRegister(m.transitions, m.decisions, m.restoreCalls, m.ackLatency, m.apiErrors, m.jobDuration, m.refused,
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	return m
 }
@@ -104,5 +109,12 @@ func (m *Metrics) APIError(api, method string) {
 func (m *Metrics) JobEnded(outcome string, d time.Duration) {
 	if m != nil {
 		m.jobDuration.WithLabelValues(outcome).Observe(d.Seconds())
+	}
+}
+
+// Refused counts an envelope whose work was not done, and why.
+func (m *Metrics) Refused(reason string) {
+	if m != nil {
+		m.refused.WithLabelValues(reason).Inc()
 	}
 }

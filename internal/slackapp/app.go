@@ -19,6 +19,7 @@ import (
 
 	"github.com/dbrestore/db-restore/internal/approvals"
 	"github.com/dbrestore/db-restore/internal/execution"
+	"github.com/dbrestore/db-restore/internal/limits"
 	"github.com/dbrestore/db-restore/internal/metrics"
 	"github.com/dbrestore/db-restore/internal/policy"
 	"github.com/dbrestore/db-restore/internal/restore"
@@ -72,6 +73,12 @@ type Options struct {
 	PolicyHeartbeat time.Duration
 	Workers         int // goroutines doing the work after acks (default 2 per CPU)
 
+	// Gate admits each slash command and form submission once across
+	// replicas and limits each user's commands a minute; nil: neither.
+	Gate            *limits.Gate
+	DecisionWorkers int // goroutines taking only Approve, Deny and cancel (default 2)
+	DecisionQueue   int // decisions waiting for a worker before clicks are dropped (default 1024)
+	WorkQueue       int // other work waiting before envelopes are acked "busy" (default 1024)
 	// HomeInterval is the least time between two routine publishes of one
 	// person's Home tab (default 10s); opening the tab or clicking in it
 	// publishes at once. HomeRate publishes per HomeRateWindow is the most
@@ -97,6 +104,7 @@ type App struct {
 	now       func() time.Time
 	people    *people
 	forms     *forms
+	gate      *limits.Gate
 	homes     *homeBoard
 	// progressTS are this replica's progress messages (progress.go).
 	progressTS progressMessages
@@ -145,6 +153,15 @@ func New(o Options) (*App, error) {
 		// doubled the p99 ack latency of 1000 approvals and finished later).
 		o.Workers = 2 * runtime.GOMAXPROCS(0)
 	}
+	if o.DecisionWorkers <= 0 {
+		o.DecisionWorkers = 2
+	}
+	if o.DecisionQueue <= 0 {
+		o.DecisionQueue = 1024
+	}
+	if o.WorkQueue <= 0 {
+		o.WorkQueue = 1024
+	}
 	if o.PolicyHeartbeat <= 0 {
 		o.PolicyHeartbeat = 5 * time.Second
 	}
@@ -171,7 +188,7 @@ func New(o Options) (*App, error) {
 	}
 	a := &App{
 		log: o.Log, api: o.API, store: o.Store, check: o.Validator, m: o.Metrics,
-		policy: o.Policy, instances: o.Instances, backups: o.Backups,
+		policy: o.Policy, instances: o.Instances, backups: o.Backups, gate: o.Gate,
 		fatal: make(chan error, 1),
 		now:   o.Now, people: newPeople(o.API, o.Now), forms: newForms(o.Catalog, o.Now), opt: o,
 		homes: newHomeBoard(o.HomeInterval, o.HomeRate, o.HomeRateWindow),
@@ -200,7 +217,7 @@ func (a *App) Run(ctx context.Context) error {
 	defer cancel()
 	defer context.AfterFunc(ctx, a.exec.Stop)() // safety-backup waits give up on shutdown
 	work := context.WithoutCancel(ctx)          // in-flight work finishes after a shutdown signal
-	p := startPool(a.opt.Workers, 4096)
+	p := startPool(a.opt.DecisionWorkers, a.opt.Workers, a.opt.DecisionQueue, a.opt.WorkQueue)
 
 	a.claimPolicy(work)
 	defer a.releasePolicy(work) // after every piece of work below has ended
@@ -211,7 +228,7 @@ func (a *App) Run(ctx context.Context) error {
 	background.Go(func() { a.exec.Follow(ctx, work) })
 	background.Go(func() { a.publishHomes(ctx, work) })
 
-	err := a.serveSocket(ctx, func(job func(context.Context)) { p.submit(func() { job(work) }) })
+	err := a.serveSocket(ctx, func(l lane, job func(context.Context)) bool { return p.tryQueue(l, func() { job(work) }) })
 	stopped := ctx.Err() != nil
 	cancel()
 	background.Wait()

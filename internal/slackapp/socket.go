@@ -14,10 +14,14 @@ import (
 	"github.com/slack-go/slack/socketmode"
 )
 
+// queueFunc queues work in a lane and reports whether there was room.
+type queueFunc func(lane, func(context.Context)) bool
+
 // serveSocket runs the Socket Mode link and the event loop. Each envelope is
-// acked before anything else happens to it; the work it asks for goes to
-// submit and runs afterwards.
-func (a *App) serveSocket(ctx context.Context, submit func(func(context.Context))) error {
+// acked before anything else happens to it; the work it asks for is queued
+// first (it starts only once the ack is sent), so that a full queue can be
+// acked "busy" and the loop never waits.
+func (a *App) serveSocket(ctx context.Context, queue queueFunc) error {
 	sm := socketmode.New(a.api, socketmode.OptionLog(zerologAdapter{a.log}))
 	runErr := make(chan error, 1)
 	go func() { runErr <- sm.RunContext(ctx) }()
@@ -35,12 +39,12 @@ func (a *App) serveSocket(ctx context.Context, submit func(func(context.Context)
 			a.connected.Store(false)
 			return err
 		case evt := <-sm.Events:
-			a.onEvent(sm, evt, submit)
+			a.onEvent(sm, evt, queue)
 		}
 	}
 }
 
-func (a *App) onEvent(sm *socketmode.Client, evt socketmode.Event, submit func(func(context.Context))) {
+func (a *App) onEvent(sm *socketmode.Client, evt socketmode.Event, queue queueFunc) {
 	switch evt.Type {
 	case socketmode.EventTypeConnecting:
 		a.connected.Store(false)
@@ -70,13 +74,32 @@ func (a *App) onEvent(sm *socketmode.Client, evt socketmode.Event, submit func(f
 	}
 	start := time.Now()
 	payload, job := a.route(evt)
+	acked := make(chan struct{})
+	if job != nil {
+		adm := admissionOf(evt)
+		if retry, limited := a.earlyLimit(adm); limited {
+			a.m.Refused("rate_limited")
+			payload, job = reply(a.tooManyCommands(retry)), nil
+		} else if !queue(adm.lane, a.admitted(adm, acked, job)) {
+			a.m.Refused("busy")
+			a.log.Warn().Str("envelope_id", evt.Request.EnvelopeID).Str("envelope_type", evt.Request.Type).Msg("work queue full; acked busy")
+			payload = busyAck(evt)
+		}
+	}
 	if err := sm.Ack(*evt.Request, payload); err != nil {
 		a.log.Error().Err(err).Str("envelope_id", evt.Request.EnvelopeID).Msg("ack failed")
 	}
+	close(acked)
 	a.m.Ack(evt.Request.Type, time.Since(start))
-	if job != nil {
-		submit(job)
+}
+
+// earlyLimit refuses, without I/O, a command from someone already over the
+// limit on this replica alone.
+func (a *App) earlyLimit(adm admission) (time.Duration, bool) {
+	if a.gate == nil || adm.count == "" {
+		return 0, false
 	}
+	return a.gate.Early(adm.count)
 }
 
 // route decides, without any I/O, what to ack an envelope with and what work

@@ -5,6 +5,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"strings"
 
 	"github.com/rs/zerolog"
 
@@ -104,6 +105,13 @@ func refusalWords(r *approvals.Refusal) string {
 		return fmt.Sprintf(":no_entry: You are not an approver for request `%s`. Approvers: %s.", id, mentionList(r.Request.Rule.Approvers))
 	case approvals.ReasonFrozen:
 		return ":snowflake: Restores are frozen right now; nothing changed."
+	case approvals.ReasonTooManyOpen:
+		ids := make([]string, 0, len(r.Open))
+		for _, o := range r.Open {
+			ids = append(ids, "`"+o+"`")
+		}
+		return fmt.Sprintf(":no_entry: Not requested: you already have %d open restore requests (%s), and one person may have at most %d at once. Withdraw one with `/db-restore cancel ID`, or wait until one is decided or ends, then ask again.",
+			len(r.Open), strings.Join(ids, ", "), r.Limit)
 	}
 	return fmt.Sprintf(":information_source: Request `%s` could not be changed (%s).", id, r.Reason)
 }

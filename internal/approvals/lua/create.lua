@@ -1,13 +1,32 @@
 -- create: ARGV id, offset, doc, requester, param_hash, ttl_ms, required,
 -- channel, message_ts, break_glass ('1' or ''), retention_ms (index entries
--- older than this are trimmed from ended and the requester's index). The
--- request expires ttl_ms after now, by Redis's clock. Refuses with 'exists' when
--- the id was ever used, and with 'frozen' while restores are frozen.
+-- older than this are trimmed from ended and the requester's index),
+-- max_open (0: no limit). The request expires ttl_ms after now, by Redis's
+-- clock. Refuses with 'exists' when the id was ever used, with 'frozen'
+-- while restores are frozen, and with 'too_many_open' (extra: the
+-- requester's open ids, comma-separated) when the requester already has
+-- max_open requests pending, executing or submitted. The count reads the
+-- other requests' hashes under the same prefix (one {hash tag}, so one
+-- Cluster slot), in the same atomic step as the write: replicas cannot
+-- exceed it together.
 if exists() or redis.call('EXISTS', K.audit) == 1 then
   return {'exists', '', {}}
 end
 if redis.call('EXISTS', K.freeze) == 1 then
   return {'frozen', '', {}}
+end
+local max_open = tonumber(ARGV[12] or '0') or 0
+if max_open > 0 then
+  local prefix = string.sub(K.req, 1, #K.req - #id - 4)
+  local open = {}
+  for _, other in ipairs(redis.call('ZRANGE', K.active, 0, -1)) do
+    if redis.call('HGET', prefix .. 'req:' .. other, 'requester') == ARGV[4] then
+      open[#open + 1] = other
+    end
+  end
+  if #open >= max_open then
+    return {'too_many_open', table.concat(open, ','), {}}
+  end
 end
 local expires_at = string.format('%.0f', tonumber(now) + tonumber(ARGV[6]))
 redis.call('HSET', K.req, 'doc', ARGV[3], 'state', 'pending',

@@ -131,7 +131,28 @@ func (s *Server) Unacked() []string {
 	return out
 }
 
+// Redeliver writes an envelope again with the payload of one sent before,
+// as Slack does when it saw no ack in time: a new envelope_id, with
+// retry_attempt (1, 2, …) and retry_reason (e.g. "timeout") set. It waits
+// for the ack like Send.
+func (s *Server) Redeliver(ctx context.Context, envelopeType string, payload any, attempt int, reason string) (Ack, error) {
+	p, err := s.sendAttempt(envelopeType, payload, attempt, reason)
+	if err != nil {
+		return Ack{}, err
+	}
+	select {
+	case o := <-p.done:
+		return o.ack, o.err
+	case <-ctx.Done():
+		return Ack{}, fmt.Errorf("wait for ack of %s: %w", p.id, ctx.Err())
+	}
+}
+
 func (s *Server) send(envType string, payload any) (*pending, error) {
+	return s.sendAttempt(envType, payload, 0, "")
+}
+
+func (s *Server) sendAttempt(envType string, payload any, attempt int, reason string) (*pending, error) {
 	raw, err := toRaw(payload)
 	if err != nil {
 		return nil, err
@@ -143,8 +164,8 @@ func (s *Server) send(envType string, payload any) (*pending, error) {
 		"accepts_response_payload": envType == EnvelopeSlashCommands ||
 			meta.kind == "view_submission" || meta.kind == "block_suggestion",
 	}
-	if envType == EnvelopeEventsAPI {
-		frame["retry_attempt"], frame["retry_reason"] = 0, ""
+	if envType == EnvelopeEventsAPI || attempt > 0 {
+		frame["retry_attempt"], frame["retry_reason"] = attempt, reason
 	}
 	b, err := json.Marshal(frame)
 	if err != nil {

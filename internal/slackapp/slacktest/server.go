@@ -100,6 +100,7 @@ type Server struct {
 	violations []string
 	calls      []Call
 	inject     map[string][]injected
+	holds      map[string]chan struct{} // Web API methods held until released
 	users      map[string]User
 	groups     map[string][]string
 	dms        map[string]string // user IDs (comma-joined) -> D/G channel
@@ -149,6 +150,7 @@ func NewServer(o Options) (*Server, error) {
 		done:      make(chan struct{}),
 		changed:   make(chan struct{}),
 		inject:    map[string][]injected{},
+		holds:     map[string]chan struct{}{},
 		users:     map[string]User{},
 		groups:    map[string][]string{},
 		dms:       map[string]string{},

@@ -10,6 +10,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 )
 
@@ -146,6 +147,16 @@ var apiMethods = map[string]apiMethod{
 func (s *Server) handleAPI(w http.ResponseWriter, r *http.Request) {
 	name := strings.TrimPrefix(r.URL.Path, "/api/")
 	req, err := parseAPIRequest(r)
+	s.mu.Lock()
+	hold := s.holds[name]
+	s.mu.Unlock()
+	if hold != nil {
+		select {
+		case <-hold:
+		case <-r.Context().Done():
+		case <-s.done:
+		}
+	}
 
 	s.mu.Lock()
 	call := Call{Method: name, At: s.now()}
@@ -229,6 +240,27 @@ func (s *Server) FailNext(method, slackError string) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.inject[method] = append(s.inject[method], injected{code: slackError, retryAfter: -1})
+}
+
+// Hold makes every call of method (e.g. "users.info") wait, unanswered,
+// until release is called (or the caller gives up): a slow or stuck Slack,
+// to fill the bot's work queues. release may be called more than once.
+func (s *Server) Hold(method string) (release func()) {
+	ch := make(chan struct{})
+	s.mu.Lock()
+	s.holds[method] = ch
+	s.mu.Unlock()
+	var once sync.Once
+	return func() {
+		once.Do(func() {
+			s.mu.Lock()
+			if s.holds[method] == ch {
+				delete(s.holds, method)
+			}
+			s.mu.Unlock()
+			close(ch)
+		})
+	}
 }
 
 // RateLimitNext makes the next call of method answer HTTP 429 with

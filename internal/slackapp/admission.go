@@ -1,0 +1,125 @@
+package slackapp
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/slack-go/slack"
+	"github.com/slack-go/slack/socketmode"
+
+	"github.com/dbrestore/db-restore/internal/command"
+	"github.com/dbrestore/db-restore/internal/limits"
+)
+
+// admission is what the event loop needs to know about an envelope beyond
+// its route: which queue its work waits in, the key that makes a second
+// delivery of it a no-op, and whose command it counts as.
+type admission struct {
+	lane  lane
+	once  string // "cmd:<trigger_id>", "view:<view_id>:<hash>"; "" for envelopes not deduplicated
+	count string // the user whose command this is, for the rate limit; "" when not counted
+	reply user   // where to answer a refusal made after the ack
+}
+
+// admissionOf classifies an envelope without any I/O. Approve, Deny and
+// Cancel (buttons in a channel or a Home tab, or `cancel ID`) are decisions; a slash command is counted against its user and,
+// like a form submission, admitted once however often Slack delivers it.
+func admissionOf(evt socketmode.Event) admission {
+	switch evt.Type {
+	case socketmode.EventTypeSlashCommand:
+		sc, _ := evt.Data.(slack.SlashCommand)
+		adm := admission{count: sc.UserID, reply: user{id: sc.UserID, channel: sc.ChannelID, responseURL: sc.ResponseURL}}
+		adm.once = "cmd:" + sc.TriggerID
+		if sc.TriggerID == "" {
+			adm.once = "env:" + evt.Request.EnvelopeID
+		}
+		if cmd, err := command.Parse(sc.Text); err == nil {
+			if _, ok := cmd.(command.Cancel); ok {
+				adm.lane = laneDecision
+			}
+		}
+		return adm
+	case socketmode.EventTypeInteractive:
+		cb, _ := evt.Data.(slack.InteractionCallback)
+		switch cb.Type {
+		case slack.InteractionTypeViewSubmission:
+			return admission{once: "view:" + cb.View.ID + ":" + cb.View.Hash, reply: user{id: cb.User.ID}}
+		case slack.InteractionTypeBlockActions:
+			if cb.View.ID != "" && cb.View.Type != slack.VTHomeTab {
+				return admission{} // a change inside the form
+			}
+			for _, act := range cb.ActionCallback.BlockActions {
+				if act == nil {
+					continue
+				}
+				switch act.ActionID {
+				case actionApprove, actionDeny, actionHomeCancel: // in a channel or a Home tab
+					return admission{lane: laneDecision}
+				}
+			}
+		}
+	}
+	return admission{}
+}
+
+// admitted wraps an envelope's work: it starts once the envelope is acked,
+// and is skipped when Redis says the envelope was admitted before (a
+// redelivery) or the user went over the command limit on all replicas
+// together. When Redis cannot be asked, the work goes ahead: it reaches
+// the same Redis and says so itself, and the in-memory limit still holds.
+func (a *App) admitted(adm admission, acked <-chan struct{}, job func(context.Context)) func(context.Context) {
+	return func(ctx context.Context) {
+		<-acked
+		if a.gate == nil || adm.once == "" {
+			job(ctx)
+			return
+		}
+		log := a.log.With().Str("user_id", adm.reply.id).Str("envelope_key", adm.once).Logger()
+		v, err := a.gate.Admit(ctx, adm.once, adm.count, adm.count != "")
+		switch {
+		case err != nil:
+			log.Warn().Err(err).Msg("could not check the envelope against Redis; handling it")
+		case v.Duplicate:
+			a.m.Refused("duplicate")
+			log.Info().Msg("envelope delivered again; already handled")
+			return
+		case v.Limited:
+			a.m.Refused("rate_limited")
+			log.Info().Dur("retry_after", v.RetryAfter).Msg("command refused: over the rate limit")
+			a.tell(ctx, adm.reply, a.tooManyCommands(v.RetryAfter))
+			return
+		}
+		job(ctx)
+	}
+}
+
+// tooManyCommands is the refusal of a command over the per-user limit:
+// what was wrong and when a command will be taken again.
+func (a *App) tooManyCommands(retry time.Duration) string {
+	return fmt.Sprintf(":hourglass: Too many commands: one person may send %d a minute, and you reached that. This one was not run; try again in %s seconds.",
+		a.gate.PerMinute(), limits.Seconds(retry))
+}
+
+// busyAck is the ack of an envelope whose queue is full: the person hears
+// that nothing was done and to try again, and the loop reads on.
+func busyAck(evt socketmode.Event) any {
+	const words = "The bot is busy right now and did not take this; nothing was done. Try again in a few seconds."
+	switch evt.Type {
+	case socketmode.EventTypeSlashCommand:
+		return reply(":hourglass: " + words)
+	case socketmode.EventTypeInteractive:
+		cb, _ := evt.Data.(slack.InteractionCallback)
+		if cb.Type != slack.InteractionTypeViewSubmission {
+			return nil // a click's ack shows nothing; the click is logged
+		}
+		for _, b := range cb.View.Blocks.BlockSet {
+			if ib, ok := b.(*slack.InputBlock); ok && ib.BlockID != "" {
+				// the form stays open with the person's entries
+				return slack.NewErrorsViewSubmissionResponse(map[string]string{ib.BlockID: words})
+			}
+		}
+		return nil
+	}
+	return nil
+}

@@ -1,0 +1,46 @@
+package slackapp
+
+import (
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+	"github.com/slack-go/slack"
+	"github.com/slack-go/slack/socketmode"
+)
+
+func TestAdmissionOf(t *testing.T) {
+	slash := func(text, trigger string) socketmode.Event {
+		return socketmode.Event{Type: socketmode.EventTypeSlashCommand, Request: &socketmode.Request{EnvelopeID: "env-1"},
+			Data: slack.SlashCommand{UserID: "U1", ChannelID: "C1", ResponseURL: "https://r", TriggerID: trigger, Text: text}}
+	}
+	click := func(view slack.View, action string) socketmode.Event {
+		cb := slack.InteractionCallback{Type: slack.InteractionTypeBlockActions, User: slack.User{ID: "U2"}, View: view}
+		cb.ActionCallback.BlockActions = []*slack.BlockAction{{ActionID: action}}
+		return socketmode.Event{Type: socketmode.EventTypeInteractive, Request: &socketmode.Request{EnvelopeID: "env-2"}, Data: cb}
+	}
+	submit := socketmode.Event{Type: socketmode.EventTypeInteractive, Request: &socketmode.Request{EnvelopeID: "env-3"},
+		Data: slack.InteractionCallback{Type: slack.InteractionTypeViewSubmission, User: slack.User{ID: "U3"}, View: slack.View{ID: "V1", Hash: "h1"}}}
+	u1 := user{id: "U1", channel: "C1", responseURL: "https://r"}
+	tests := []struct {
+		name string
+		evt  socketmode.Event
+		want admission
+	}{
+		{"request command", slash("source=a backup=b reason=x", "T1"), admission{lane: laneWork, once: "cmd:T1", count: "U1", reply: u1}},
+		{"cancel command", slash("cancel abc234", "T2"), admission{lane: laneDecision, once: "cmd:T2", count: "U1", reply: u1}},
+		{"command without trigger", slash("list", ""), admission{lane: laneWork, once: "env:env-1", count: "U1", reply: u1}},
+		{"form submission", submit, admission{once: "view:V1:h1", reply: user{id: "U3"}}},
+		{"approve in a channel", click(slack.View{}, actionApprove), admission{lane: laneDecision}},
+		{"deny in a channel", click(slack.View{}, actionDeny), admission{lane: laneDecision}},
+		{"approve in Home", click(slack.View{ID: "VH", Type: slack.VTHomeTab}, actionApprove), admission{lane: laneDecision}},
+		{"cancel in Home", click(slack.View{ID: "VH", Type: slack.VTHomeTab}, actionHomeCancel), admission{lane: laneDecision}},
+		{"change in the form", click(slack.View{ID: "VF", Type: slack.VTModal}, fieldSource), admission{}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if diff := cmp.Diff(tt.want, admissionOf(tt.evt), cmp.AllowUnexported(admission{}, user{})); diff != "" {
+				t.Errorf("admissionOf (-want +got):\n%s", diff)
+			}
+		})
+	}
+}
