@@ -13,6 +13,7 @@ import (
 	"github.com/dbrestore/db-restore/internal/approvals"
 	"github.com/dbrestore/db-restore/internal/restore"
 	"github.com/dbrestore/db-restore/internal/restore/gaussdbtest"
+	"github.com/dbrestore/db-restore/internal/slackapp/slacktest"
 )
 
 // withTables gives the source a history: shop.carts was dropped an hour ago
@@ -257,5 +258,43 @@ func TestEstimatedDuration(t *testing.T) {
 	msg3 := h.approvalMessage(3)
 	if text := blocksText(msg3); !strings.Contains(text, "Estimated duration:* about 60 min") || !strings.Contains(text, "only some tables are restored, so likely less") {
 		t.Errorf("table restore estimate:\n%s", text)
+	}
+}
+
+func TestTableRestoreThroughTheForm(t *testing.T) {
+	h := newHarness(t)
+	at := h.withTables()
+	h.start()
+	src := h.source.ID
+	h.slash(requester, "")
+	v := h.openedForm(requester)
+	h.change(requester, v.ID, "source", src, nil, formState{"source": {"source": sel(src)}})
+	h.viewHas(v.ID, `"block_id":"target.`+src+`"`)
+	base := formState{"source": {"source": sel(src)}, "type": {"type": radio("tables")}}
+	h.change(requester, v.ID, "type", "tables", nil, base)
+	h.viewHas(v.ID, `"type":"datetimepicker"`, "Choose the point in time first")
+	withTime := formState{"source": {"source": sel(src)}, "type": {"type": radio("tables")}, "time": {"time": picked(at)}}
+	h.change(requester, v.ID, "time", "", map[string]any{"selected_date_time": at.Unix()}, withTime)
+	h.viewHas(v.ID, `"type":"multi_external_select"`, "(1 databases)")
+
+	// The search lists what existed then: carts yes, coupons no.
+	ack, err := h.slack.BlockSuggestion(h.ctx(), slacktest.Suggestion{UserID: requester, ViewID: v.ID, ActionID: "tables", Value: "shop"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if s := string(ack.Payload); !strings.Contains(s, `"shop.carts"`) || !strings.Contains(s, `"shop.*"`) || strings.Contains(s, "coupons") {
+		t.Errorf("table suggestions: %s", s)
+	}
+	chosen := map[string]any{"type": "multi_external_select", "selected_options": []any{map[string]any{"value": "shop.carts"}, map[string]any{"value": "shop.orders"}}}
+	state := formState{"source": {"source": sel(src)}, "type": {"type": radio("tables")}, "time": {"time": picked(at)},
+		"tables." + src: {"tables": chosen}, "reason": {"reason": text("rows deleted from carts")}}
+	h.change(requester, v.ID, "tables", "", map[string]any{"selected_options": chosen["selected_options"]}, state)
+	stamp := at.Format("200601021504")
+	h.viewHas(v.ID, "*New names* (2 tables", "`shop.carts` → `shop.carts_restored_"+stamp+"`")
+
+	h.submit(requester, v.ID, state)
+	msg := h.approvalMessage(1)
+	if text := blocksText(msg); !strings.Contains(text, "Restores 2 tables of *orders-prod*") || !strings.Contains(text, "`shop.orders` → `shop.orders_restored_"+stamp+"`") {
+		t.Errorf("approval message from the form:\n%s", text)
 	}
 }

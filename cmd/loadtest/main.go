@@ -59,7 +59,7 @@ func runMain(ctx context.Context, args []string, getenv func(string) string, std
 		}
 		defer stop()
 		cfg.RedisURL = url
-		fmt.Fprintf(stderr, "no -redis or REDIS_URL: the bots share an in-process Redis emulator (miniredis) at %s\n", url)
+		fmt.Fprintf(stderr, "no -redis or REDIS_URL: the bots share a throwaway Redis at %s (redis-server from PATH, else an in-process emulator)\n", url)
 	}
 
 	ctx, cancel := context.WithTimeout(ctx, cfg.MaxDuration)
@@ -86,7 +86,7 @@ func parseFlags(args []string, getenv func(string) string, stderr io.Writer) (Co
 	fs.IntVar(&cfg.Replicas, "replicas", 2, "bot processes (and floor clients), 1 to 10")
 	fs.StringVar(&cfg.BotPath, "bot", "", "bot binary to run (default: build ./cmd/bot into a temp dir as the Dockerfile does)")
 	race := fs.Bool("race", false, "build the bot with -race (slower; for hunting races under load)")
-	fs.StringVar(&cfg.RedisURL, "redis", redisDefault, "Redis URL for the bots, taken from $REDIS_URL when set, else an in-process Redis emulator the bots share; keys go under a fresh prefix, deleted afterwards")
+	fs.StringVar(&cfg.RedisURL, "redis", redisDefault, "Redis URL for the bots, taken from $REDIS_URL when set, else a throwaway redis-server from PATH or an in-process emulator; keys go under a fresh prefix, deleted afterwards")
 	fs.DurationVar(&cfg.Timeout, "timeout", 2*time.Minute, "bound on each wait (connect, acks, approval messages, jobs)")
 	fs.DurationVar(&cfg.Settle, "settle", time.Second, "pause after the bots connect before idle RSS is read")
 	fs.DurationVar(&cfg.MaxDuration, "max-duration", 10*time.Minute, "bound on the whole run")

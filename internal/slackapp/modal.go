@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"time"
 
 	"github.com/slack-go/slack"
 
@@ -86,7 +87,7 @@ func (a *App) routeModalAction(cb slack.InteractionCallback) (any, func(context.
 			continue
 		}
 		switch act.ActionID {
-		case fieldSource, fieldType, fieldTime, fieldTarget:
+		case fieldSource, fieldType, fieldTime, fieldTarget, fieldTables:
 		default:
 			continue
 		}
@@ -152,13 +153,20 @@ func (a *App) renderForm(ctx context.Context, meta formMeta, v formValues, probl
 			if d.backups, err = cache.completedBackups(ctx, v.Source); err != nil {
 				couldNot("the source's backups", err)
 			}
-		case restore.TypeTimestamp:
+		case restore.TypeTimestamp, restore.TypeTables:
 			if d.windows, err = cache.restoreWindows(ctx, v.Source); err != nil {
 				couldNot("the source's restorable window", err)
 			}
 		}
-		if d.targets, err = cache.targets(ctx, d.source); err != nil {
-			couldNot("the possible targets", err)
+		if v.Type == restore.TypeTables && v.Time != 0 {
+			if d.tables, err = cache.tablesAt(ctx, v.Source, time.Unix(v.Time, 0)); err != nil {
+				couldNot("the tables at that time", err)
+			}
+			meta.TablesAt = v.Time
+		} else if v.Type != restore.TypeTables {
+			if d.targets, err = cache.targets(ctx, d.source); err != nil {
+				couldNot("the possible targets", err)
+			}
 		}
 	}
 	d.loadErr = strings.Join(loadErrs, "\n")
@@ -254,6 +262,11 @@ func (a *App) routeSuggestion(cb slack.InteractionCallback) any {
 	switch cb.ActionID {
 	case fieldSource:
 		return suggestions(nil, matching(a.forms.cache.listed(), cb.Value))
+	case fieldTables:
+		if meta.Source == "" || meta.TablesAt == 0 {
+			return slack.OptionsResponse{Options: []*slack.OptionBlockObject{}}
+		}
+		return slack.OptionsResponse{Options: tableChoices(a.forms.cache.tablesListed(meta.Source, meta.TablesAt), cb.Value)}
 	case fieldTarget:
 		if meta.Source == "" {
 			return nil

@@ -54,6 +54,7 @@ type catalogCache struct {
 	cases     map[string]cached[string]
 	backups   map[string]cached[[]restore.Backup]
 	windows   map[string]cached[[]restore.Window]
+	tables    map[string]cached[[]restore.Database] // "source@unix seconds"
 }
 
 func newCatalogCache(c Catalog, now func() time.Time) *catalogCache {
@@ -62,6 +63,7 @@ func newCatalogCache(c Catalog, now func() time.Time) *catalogCache {
 		cases:   map[string]cached[string]{},
 		backups: map[string]cached[[]restore.Backup]{},
 		windows: map[string]cached[[]restore.Window]{},
+		tables:  map[string]cached[[]restore.Database]{},
 	}
 }
 

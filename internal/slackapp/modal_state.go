@@ -55,6 +55,8 @@ type formMeta struct {
 	// message's permalink and its channel (see shortcut.go).
 	Origin string `json:"o,omitempty"`
 	Notify string `json:"nc,omitempty"`
+	// TablesAt is the time (Unix seconds) the table choices were read for.
+	TablesAt int64 `json:"t,omitempty"`
 }
 
 // encode writes the metadata within Slack's 3000 characters. Only the
@@ -99,6 +101,8 @@ type formValues struct {
 	Confirm string // the instance name typed to confirm an overwrite
 	Reason  string
 	Ticket  string
+	Tables  []string // a table restore: "db.table" or "db.*"
+	Suffix  string   // the word in the new table names
 }
 
 // readValues reads the form's fields from a view's state. Fields that
@@ -127,8 +131,16 @@ func readValues(m formMeta, st *slack.ViewState) formValues {
 	if a, ok := get(fieldTicket, fieldTicket); ok {
 		v.Ticket = a.Value
 	}
+	if a, ok := get(fieldSuffix, fieldSuffix); ok {
+		v.Suffix = strings.TrimSpace(a.Value)
+	}
 	if m.Source == "" {
 		return v
+	}
+	if a, ok := get(perSource(fieldTables, m.Source), fieldTables); ok {
+		for _, o := range a.SelectedOptions {
+			v.Tables = append(v.Tables, o.Value)
+		}
 	}
 	if a, ok := get(perSource(fieldBackup, m.Source), fieldBackup); ok {
 		v.Backup = a.SelectedOption.Value
@@ -156,6 +168,11 @@ func (v formValues) apply(act slack.BlockAction) formValues {
 		v.Target = act.SelectedOption.Value
 	case fieldBackup:
 		v.Backup = act.SelectedOption.Value
+	case fieldTables:
+		v.Tables = nil
+		for _, o := range act.SelectedOptions {
+			v.Tables = append(v.Tables, o.Value)
+		}
 	}
 	return v
 }
@@ -172,6 +189,9 @@ func (v formValues) draft() draft {
 		d.BackupID = v.Backup
 	case restore.TypeTimestamp:
 		d.Time = strconv.FormatInt(v.Time*1000, 10)
+	case restore.TypeTables:
+		d.Time = strconv.FormatInt(v.Time*1000, 10)
+		d.Tables, d.Suffix, d.Target = v.Tables, v.Suffix, ""
 	}
 	return d
 }
@@ -200,7 +220,7 @@ func checkForm(m formMeta, v formValues, inputs map[string]bool, now time.Time) 
 		default:
 			errs[block] = "Choose one of the source's completed backups."
 		}
-	case restore.TypeTimestamp:
+	case restore.TypeTimestamp, restore.TypeTables:
 		t := time.Unix(v.Time, 0)
 		switch {
 		case v.Time == 0:
@@ -209,9 +229,12 @@ func checkForm(m formMeta, v formValues, inputs map[string]bool, now time.Time) 
 			errs[fieldTime] = fmt.Sprintf("That is in the future (now is %s). Choose a time inside the restorable window shown.", stamp(now))
 		}
 	default:
-		errs[fieldType] = "Choose a backup or a point in time."
+		errs[fieldType] = "Choose a backup, a point in time, or tables at a point in time."
 	}
-	if m.Source != "" {
+	if v.Type == restore.TypeTables && v.Time != 0 && len(v.Tables) == 0 && m.Source != "" {
+		errs[perSource(fieldTables, m.Source)] = "Choose at least one table (or db.* for every table of a database) that existed at that time."
+	}
+	if m.Source != "" && v.Type != restore.TypeTables {
 		switch {
 		case v.Target == "":
 			errs[perSource(fieldTarget, m.Source)] = "Choose where to restore to: the original instance, or another instance listed."
@@ -317,6 +340,10 @@ func problemField(field, source string) string {
 		return perSource(fieldBackup, source)
 	case restore.FieldTime:
 		return fieldTime
+	case restore.FieldTables:
+		return perSource(fieldTables, source)
+	case restore.FieldSuffix:
+		return fieldSuffix
 	case "reason":
 		return fieldReason
 	}

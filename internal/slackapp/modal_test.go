@@ -78,7 +78,7 @@ func TestCheckForm(t *testing.T) {
 			want: map[string]string{fieldTime: "Choose the date and time"}},
 		{name: "time in the future", edit: func(v *formValues) { v.Type, v.Backup, v.Time = restore.TypeTimestamp, "", future },
 			want: map[string]string{fieldTime: "in the future (now is 2026-11-26 12:00 UTC)"}},
-		{name: "no type", edit: func(v *formValues) { v.Type = "" }, want: map[string]string{fieldType: "Choose a backup or a point in time"}},
+		{name: "no type", edit: func(v *formValues) { v.Type = "" }, want: map[string]string{fieldType: "Choose a backup, a point in time, or tables at a point in time"}},
 		{name: "no target", edit: func(v *formValues) { v.Target = "" },
 			want: map[string]string{perSource(fieldTarget, srcID): "Choose where to restore to"}},
 		{name: "overwrite not confirmed", edit: func(v *formValues) { v.Target = targetOriginal },

@@ -25,6 +25,7 @@ type formData struct {
 	backups   []restore.Backup   // its completed backups, newest first
 	windows   []restore.Window   // its restorable windows
 	targets   []restore.Instance // the other instances it can be restored into
+	tables    []restore.Database // the tables it had at the chosen time (table restores)
 	loadErr   string             // words for cloud data that could not be read
 	summary   string             // shown at the top: why the last submission was refused
 	problems  map[string]string  // block_id → words shown under that field
@@ -64,11 +65,19 @@ func formView(m formMeta, v formValues, d formData) slack.ModalViewRequest {
 		case restore.TypeTimestamp:
 			b = append(b, timeBlocks(m, v, d)...)
 			problem(fieldTime)
+		case restore.TypeTables:
+			b = append(b, timeBlocks(m, v, d)...)
+			problem(fieldTime)
+			b = append(b, tablesFormBlocks(m, v, d)...)
+			problem(perSource(fieldTables, m.Source))
+			problem(fieldSuffix)
 		}
-		b = append(b, dispatching(slack.NewInputBlock(perSource(fieldTarget, m.Source), plain("Target instance"),
-			plain(targetHint(d.source)), targetElement(v, d))))
-		problem(perSource(fieldTarget, m.Source))
-		if v.Target == targetOriginal {
+		if v.Type != restore.TypeTables {
+			b = append(b, dispatching(slack.NewInputBlock(perSource(fieldTarget, m.Source), plain("Target instance"),
+				plain(targetHint(d.source)), targetElement(v, d))))
+			problem(perSource(fieldTarget, m.Source))
+		}
+		if v.Target == targetOriginal && v.Type != restore.TypeTables {
 			b = append(b, confirmBlocks(m, v, d.source)...)
 			problem(perSource(fieldConfirm, m.Source))
 		}
@@ -171,12 +180,16 @@ func tail(s string, n int) string {
 func typeElement(typ string) *slack.RadioButtonsBlockElement {
 	backup := slack.NewOptionBlockObject(restore.TypeBackup, plain("From a backup"), plain("One of the source's completed backups"))
 	pitr := slack.NewOptionBlockObject(restore.TypeTimestamp, plain("To a point in time"), plain("Any moment inside the source's restorable window"))
-	el := slack.NewRadioButtonsBlockElement(fieldType, backup, pitr)
+	tables := slack.NewOptionBlockObject(restore.TypeTables, plain("Tables at a point in time"),
+		plain("Into the source under new names; nothing existing changes"))
+	el := slack.NewRadioButtonsBlockElement(fieldType, backup, pitr, tables)
 	switch typ {
 	case restore.TypeBackup:
 		el.InitialOption = backup
 	case restore.TypeTimestamp:
 		el.InitialOption = pitr
+	case restore.TypeTables:
+		el.InitialOption = tables
 	}
 	return el
 }

@@ -86,8 +86,25 @@ func formStates() map[string]slack.ModalViewRequest {
 		"checking": checkingView(),
 		"done": doneView(approvals.Request{ID: "R7K2Q", Channel: "C0APPR001", Params: approvals.Params{
 			SourceID: srcID, SourceName: "orders-prod", TargetID: tgtID, TargetName: "orders-restore", Type: approvals.TypeBackup, BackupID: backup1}}),
-		"no_instances": formView(fixtureMeta, formValues{Type: restore.TypeBackup}, formData{}),
+		"no_instances":      formView(fixtureMeta, formValues{Type: restore.TypeBackup}, formData{}),
+		"tables_time_first": formView(sourceMeta(), formValues{Source: srcID, Type: restore.TypeTables, Reason: "bad UPDATE"}, sourceData()),
+		"tables_chosen": formView(tablesMeta(picked), formValues{Source: srcID, Type: restore.TypeTables, Time: picked,
+			Tables: []string{"shop.orders", "logs.*"}, Suffix: "before_bug", Reason: "bad UPDATE on orders", Ticket: "INC-981"}, tablesData()),
 	}
+}
+
+func tablesMeta(at int64) formMeta {
+	m := sourceMeta()
+	m.TablesAt = at
+	return m
+}
+
+// tablesData is the source at the picked time: shop had orders and carts,
+// logs had three tables.
+func tablesData() formData {
+	d := sourceData()
+	d.tables = []restore.Database{{Name: "logs", Tables: []string{"a", "b", "c"}}, {Name: "shop", Tables: []string{"carts", "orders"}}}
+	return d
 }
 
 func TestFormGolden(t *testing.T) {
@@ -143,6 +160,12 @@ func TestFormStatesShowWhatTheyShould(t *testing.T) {
 		{"overwrite_confirmation", []string{"overwrites the current data", `"block_id":"confirm.` + srcID, "Type orders-prod to confirm the overwrite"}, nil},
 		{"refused", []string{"Not requested", "lower_case_table_names differs"}, nil},
 		{"done", []string{"R7K2Q", "<#C0APPR001>", "waiting for approval"}, []string{`"submit"`}},
+		{"tables_time_first", []string{`"value":"tables"`, "Tables at a point in time", `"type":"datetimepicker"`, "Choose the point in time first"},
+			[]string{`"block_id":"target.`, `"block_id":"tables.`}},
+		{"tables_chosen", []string{`"block_id":"tables.` + srcID, `"type":"multi_external_select"`, `"value":"shop.orders"`, `"value":"logs.*"`,
+			"*New names* (4 tables; nothing existing is changed)", "`shop.orders` → `shop.orders_before_bug_" + picked.Format("200601021504") + "`",
+			"`logs.a` → `logs.a_before_bug_", `"block_id":"suffix"`, `"initial_value":"before_bug"`, "(2 databases)"},
+			[]string{`"block_id":"target.`, `"block_id":"confirm.`}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.state, func(t *testing.T) {

@@ -1,0 +1,139 @@
+package slackapp
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/slack-go/slack"
+
+	"github.com/dbrestore/db-restore/internal/restore"
+)
+
+// The form's third restore type: tables at a point in time. After the
+// date-time picker comes a multi-select of the databases and tables that
+// existed then (an external select searched from memory, since instances
+// hold thousands of tables), a preview of the new names, and an optional
+// suffix.
+
+// TableCatalog is what the form reads for table restores. A Catalog that
+// also implements it (as *restore.Client does) offers the third type.
+type TableCatalog interface {
+	TablesAt(ctx context.Context, instanceID string, t time.Time, database, table string) ([]restore.Database, error)
+}
+
+const (
+	fieldTables = "tables"
+	fieldSuffix = "suffix"
+	// previewed is how many new names the form shows.
+	previewed = 10
+)
+
+var errNoTableCatalog = errors.New("this bot cannot list tables")
+
+// tablesAt returns the tables the source had at t, from memory when fresh.
+func (c *catalogCache) tablesAt(ctx context.Context, source string, t time.Time) ([]restore.Database, error) {
+	tc, ok := c.cat.(TableCatalog)
+	if !ok {
+		return nil, errNoTableCatalog
+	}
+	key := source + "@" + strconv.FormatInt(t.Unix(), 10)
+	return load(c, c.tables, "tables/"+key, key, sourceTTL, func(ctx context.Context) ([]restore.Database, error) {
+		return tc.TablesAt(ctx, source, t, "", "")
+	})(ctx)
+}
+
+// tablesListed returns the tables in memory for source at t (Unix seconds),
+// however old; it does no I/O.
+func (c *catalogCache) tablesListed(source string, t int64) []restore.Database {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.tables[source+"@"+strconv.FormatInt(t, 10)].v
+}
+
+// tableChoices are the options for the tables then: db.* for each
+// database, then each db.table, filtered by the words of query.
+func tableChoices(dbs []restore.Database, query string) []*slack.OptionBlockObject {
+	words := strings.Fields(strings.ToLower(query))
+	match := func(s string) bool {
+		for _, w := range words {
+			if !strings.Contains(strings.ToLower(s), w) {
+				return false
+			}
+		}
+		return true
+	}
+	var out []*slack.OptionBlockObject
+	add := func(value, label string) bool {
+		if match(value) {
+			out = append(out, slack.NewOptionBlockObject(value, plain(truncate(label, 75)), nil))
+		}
+		return len(out) < maxOptions
+	}
+	for _, d := range dbs {
+		if !add(d.Name+".*", fmt.Sprintf("%s.* (all %d tables then)", d.Name, len(d.Tables))) {
+			return out
+		}
+	}
+	for _, d := range dbs {
+		for _, t := range d.Tables {
+			if !add(d.Name+"."+t, d.Name+"."+t) {
+				return out
+			}
+		}
+	}
+	return out
+}
+
+// tablesFormBlocks are the table picker, the preview and the suffix.
+func tablesFormBlocks(m formMeta, v formValues, d formData) []slack.Block {
+	if v.Time == 0 {
+		return []slack.Block{slack.NewContextBlock("", mrkdwn("Choose the point in time first: the tables that existed then are listed to choose from."))}
+	}
+	sel := slack.NewOptionsMultiSelectBlockElement(slack.MultiOptTypeExternal, plain("Search databases and tables"), fieldTables)
+	minQuery := 0
+	sel.MinQueryLength = &minQuery
+	for _, t := range v.Tables {
+		sel.InitialOptions = append(sel.InitialOptions, slack.NewOptionBlockObject(t, plain(truncate(t, 75)), nil))
+	}
+	hint := fmt.Sprintf("Tables that existed at that time (%d databases). db.* restores every table the database had then.", len(d.tables))
+	b := []slack.Block{dispatching(slack.NewInputBlock(perSource(fieldTables, m.Source), plain("Tables to restore"), plain(hint), sel))}
+	if len(v.Tables) > 0 {
+		b = append(b, slack.NewContextBlock("preview", mrkdwn(truncate(previewNames(v, d), 3000))))
+	}
+	suffix := slack.NewPlainTextInputBlockElement(plain(restore.DefaultTableSuffix), fieldSuffix)
+	suffix.MaxLength, suffix.InitialValue = 32, v.Suffix
+	sb := slack.NewInputBlock(fieldSuffix, plain("Suffix of the new names"),
+		plain("New names are TABLE_SUFFIX_yyyymmddhhmm (UTC). Nothing existing is changed."), suffix)
+	sb.Optional = true
+	return append(b, sb)
+}
+
+// previewNames shows the new names the chosen tables would get.
+func previewNames(v formValues, d formData) string {
+	at := time.Unix(v.Time, 0).UTC()
+	var names []string
+	for _, e := range v.Tables {
+		db, table, _ := strings.Cut(e, ".")
+		if table != "*" {
+			names = append(names, fmt.Sprintf("`%s` → `%s.%s`", esc(e), esc(db), esc(restore.NewTableName(table, v.Suffix, at))))
+			continue
+		}
+		for _, dd := range d.tables {
+			if dd.Name == db {
+				for _, t := range dd.Tables {
+					names = append(names, fmt.Sprintf("`%s.%s` → `%s.%s`", esc(db), esc(t), esc(db), esc(restore.NewTableName(t, v.Suffix, at))))
+				}
+			}
+		}
+	}
+	shown := names[:min(len(names), previewed)]
+	s := fmt.Sprintf("*New names* (%d %s; nothing existing is changed):\n%s", len(names), plural(len(names), "table", "tables"), strings.Join(shown, "\n"))
+	if len(names) > len(shown) {
+		s += fmt.Sprintf("\n…and %d more", len(names)-len(shown))
+	}
+	return s
+}
