@@ -298,3 +298,32 @@ func TestTableRestoreThroughTheForm(t *testing.T) {
 		t.Errorf("approval message from the form:\n%s", text)
 	}
 }
+
+func TestTableRestoreRecheckedBeforeTheCall(t *testing.T) {
+	h := newHarness(t)
+	at := h.withTables()
+	h.start()
+	h.slash(requester, tablesCommand("orders-prod", "shop.orders", at, ""))
+	msg := h.approvalMessage(1)
+	// Someone creates a table under the new name while people approve.
+	h.gauss.AddTables(h.source.ID, gaussdbtest.Table{Database: "shop", Name: restore.NewTableName("orders", "", at)})
+	h.click(approver, msg, "approve")
+	h.threadHas(msg, "re-check before the restore failed", "already exists")
+	if n := len(h.gauss.TableRestoreCalls()); n != 0 {
+		t.Fatalf("table restore calls: %d, want 0", n)
+	}
+}
+
+func TestTableRestoreDryRun(t *testing.T) {
+	h := newHarness(t)
+	h.env["RESTORE_DRY_RUN"] = "true"
+	at := h.withTables()
+	h.start()
+	h.slash(requester, tablesCommand("orders-prod", "shop.orders", at, ""))
+	msg := h.approvalMessage(1)
+	h.click(approver, msg, "approve")
+	h.threadHas(msg, "Dry run", "/backups/restore/tables", `"new_name":"orders_restored_`+at.Format("200601021504")+`"`)
+	if n := len(h.gauss.TableRestoreCalls()); n != 0 {
+		t.Fatalf("table restore calls in a dry run: %d", n)
+	}
+}
