@@ -37,7 +37,7 @@ func topoHarness(t *testing.T, url string) (*harness, string) {
 	t.Cleanup(func() { _ = c.Close() })
 	h.rdb = c
 	h.env["REDIS_URL"] = url
-	h.env["REDIS_WAIT_TIMEOUT"] = "500ms"
+	h.env["REDIS_WAIT_TIMEOUT"] = "500ms" // where a replica lags, the wait times out
 	h.env["RESTORE_MAX_OPEN_PER_USER"] = "0"
 	h.env["RESTORE_USER_COMMANDS_PER_MINUTE"] = "0"
 	addr := freeAddr(t)
@@ -208,6 +208,7 @@ func TestSentinelFailoverNeverRestoresTwice(t *testing.T) {
 	t.Run("failover while the restore POST is in flight", func(t *testing.T) {
 		d := redistopo.StartSentinel(t)
 		h, base := topoHarness(t, d.URL())
+		h.env["REDIS_WAIT_TIMEOUT"] = "5s" // the replica is in sync: a loaded machine must not time out
 		inFlight := make(chan struct{}, 1)
 		posts := countPOSTs(h, func() gaussdbtest.Response {
 			d.Proxy.Hold() // what the bot writes from now on lags
@@ -240,6 +241,7 @@ func TestSentinelFailoverNeverRestoresTwice(t *testing.T) {
 func TestClusterFailoverRecoversInSeconds(t *testing.T) {
 	c := redistopo.StartCluster(t)
 	h, base := topoHarness(t, c.URL())
+	h.env["REDIS_WAIT_TIMEOUT"] = "3s" // the replicas are in sync: a loaded machine must not time out
 	posts := countPOSTs(h, nil)
 	h.start()
 	h.slash(requester, h.backupCommand("cluster before the failover"))

@@ -32,12 +32,16 @@ func TestApprovalNotConfirmedIsNotActedOn(t *testing.T) {
 	d := redistopo.StartSentinel(t)
 	rdb := clientOf(t, d.URL())
 	clk := newClock()
+	// patient waits long enough for a replica in sync on a loaded machine;
+	// s gives a lagging replica 300ms.
+	patient := approvals.NewStore(rdb, "{durable}:", clk.Now,
+		approvals.WithDurability(approvals.Durability{MinReplicas: 1, Timeout: 5 * time.Second}))
 	s := approvals.NewStore(rdb, "{durable}:", clk.Now,
 		approvals.WithDurability(approvals.Durability{MinReplicas: 1, Timeout: 300 * time.Millisecond}))
 	env := &env{rdb: rdb, prefix: "{durable}:", clk: clk}
 
 	confirmed := env.create(t, s, 1)
-	res, err := s.Approve(ctx, confirmed.ID, approver(1), confirmed.ParamHash)
+	res, err := patient.Approve(ctx, confirmed.ID, approver(1), confirmed.ParamHash)
 	if err != nil || !res.Executing || res.NotDurable {
 		t.Fatalf("approval with the replica in sync = %+v, %v; want executing", res, err)
 	}
@@ -97,7 +101,7 @@ func TestClusterConfirmsOnTheKeysPrimary(t *testing.T) {
 	rdb := clientOf(t, c.URL())
 	e := &env{rdb: rdb, prefix: "{cluster}:", clk: newClock()}
 	s := approvals.NewStore(rdb, e.prefix, e.clk.Now,
-		approvals.WithDurability(approvals.Durability{MinReplicas: 1, Timeout: time.Second}))
+		approvals.WithDurability(approvals.Durability{MinReplicas: 1, Timeout: 5 * time.Second}))
 	r := e.create(t, s, 1)
 	res, err := s.Approve(ctx, r.ID, approver(1), r.ParamHash)
 	if err != nil || !res.Executing {

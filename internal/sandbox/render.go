@@ -177,6 +177,10 @@ func (s Surface) element(el obj, blockID string, dispatch bool) string {
 		return `<button type="button" class="` + class + `"` + common + extra + `>` + s.text(child(el, "text")) + `</button>`
 	case "static_select", "external_select":
 		return s.selectElement(el, typ, common)
+	case "multi_external_select":
+		return s.multiExternal(el, common)
+	case "multi_static_select":
+		return strings.Replace(s.selectElement(el, "static_select", common), "<select ", "<select multiple ", 1)
 	case "radio_buttons", "checkboxes":
 		kind := "radio"
 		if typ == "checkboxes" {
@@ -294,4 +298,27 @@ func (s Surface) zone() *time.Location {
 		return time.UTC
 	}
 	return s.Zone
+}
+
+// multiExternal renders a multi external select: chips for the chosen
+// options, and a search box the script fills from block_suggestion.
+func (s Surface) multiExternal(el obj, common string) string {
+	min := 3
+	if n, ok := el["min_query_length"].(float64); ok {
+		min = int(n)
+	}
+	var chips strings.Builder
+	for _, o := range list(el, "initial_options") {
+		chips.WriteString(chip(str(o, "value"), str(child(o, "text"), "text")))
+	}
+	return `<div class="bk-external bk-multi"` + common + fmt.Sprintf(` data-min="%d"`, min) + `>` +
+		`<div class="bk-chips">` + chips.String() + `</div>` +
+		`<input type="search" class="bk-ext-search" role="combobox" placeholder="` + attr(str(child(el, "placeholder"), "text")) + `" autocomplete="off">` +
+		`<div class="bk-ext-options" role="listbox" hidden></div></div>`
+}
+
+// chip is one chosen option of a multi select.
+func chip(value, label string) string {
+	return `<span class="bk-chip" data-value="` + attr(value) + `"><span class="bk-chip-text">` + attr(label) +
+		`</span><button type="button" class="bk-chip-x" aria-label="Remove ` + attr(label) + `">×</button></span>`
 }

@@ -109,6 +109,7 @@ type field struct {
 	Value  string   `json:"value"`
 	Label  string   `json:"label"`
 	Values []string `json:"values"`
+	Labels []string `json:"labels"`
 }
 
 func (sb *Sandbox) handleAct(w http.ResponseWriter, r *http.Request) {
@@ -298,10 +299,14 @@ func elementState(f field, zone *time.Location) (map[string]any, error) {
 	switch f.Type {
 	case "static_select", "external_select", "radio_buttons", "overflow":
 		st["selected_option"] = opt(f.Value, f.Label)
-	case "checkboxes":
+	case "checkboxes", "multi_static_select", "multi_external_select":
 		sel := []any{}
-		for _, v := range f.Values {
-			sel = append(sel, opt(v, v))
+		for i, v := range f.Values {
+			label := v
+			if i < len(f.Labels) {
+				label = f.Labels[i]
+			}
+			sel = append(sel, opt(v, label))
 		}
 		st["selected_options"] = sel
 	case "datetimepicker":

@@ -236,6 +236,12 @@ function field(el) {
     }
     case "external_select":
       return { type, value: el.dataset.value || "", label: el.dataset.value ? $("input", el).value : "" };
+    case "multi_external_select": {
+      const chips = $$(".bk-chip", el);
+      return { type, values: chips.map((c) => c.dataset.value), labels: chips.map((c) => $(".bk-chip-text", c).textContent) };
+    }
+    case "multi_static_select":
+      return { type, values: Array.from(el.selectedOptions).map((o) => o.value), labels: Array.from(el.selectedOptions).map((o) => o.textContent) };
     case "radio_buttons": {
       const c = $("input:checked", el);
       return { type, value: c ? c.value : "", label: c ? c.closest("label").querySelector(".bk-choice-text").textContent : "" };
@@ -279,6 +285,12 @@ function restoreValues(root) {
       case "checkboxes":
         $$("input", el).forEach((i) => { i.checked = (f.values || []).includes(i.value); });
         break;
+      case "multi_static_select":
+        $$("option", el).forEach((o) => { o.selected = (f.values || []).includes(o.value); });
+        break;
+      case "multi_external_select":
+        $(".bk-chips", el).innerHTML = (f.values || []).map((v, i) => chipHTML(v, (f.labels || [])[i] || v)).join("");
+        break;
       default:
         if (f.value) el.value = f.value;
     }
@@ -303,6 +315,11 @@ async function dispatch(el) {
   if (!msg) return;
   await act({ kind: "action", channel: msg.dataset.channel, ts: msg.dataset.ts, block: el.dataset.block,
     action: el.dataset.action, value: el.dataset.value || field(el).value || "" });
+}
+
+function chipHTML(value, label) {
+  return `<span class="bk-chip" data-value="${esc(value)}"><span class="bk-chip-text">${esc(label)}</span>` +
+    `<button type="button" class="bk-chip-x" aria-label="Remove ${esc(label)}">×</button></span>`;
 }
 
 // ---- confirm dialogs
@@ -383,7 +400,26 @@ document.addEventListener("click", async (e) => {
   if (t.closest("[data-close-view]")) { await act({ kind: "close", view: ui.modalID }); return; }
   const f = t.closest("[data-fault]");
   if (f) { if (await act({ kind: "fault", value: f.dataset.fault })) toast("Armed: " + f.textContent); return; }
+  const x = t.closest(".bk-chip-x");
+  if (x) {
+    const ext = x.closest(".bk-external");
+    x.closest(".bk-chip").remove();
+    collectInto(ui.values);
+    if (ext.dataset.dispatch) dispatch(ext);
+    return;
+  }
   const opt = t.closest(".bk-ext-options [role=option]");
+  if (opt && opt.closest(".bk-multi")) {
+    const ext = opt.closest(".bk-external");
+    if (!$$(".bk-chip", ext).some((c) => c.dataset.value === opt.dataset.value)) {
+      $(".bk-chips", ext).insertAdjacentHTML("beforeend", chipHTML(opt.dataset.value, opt.textContent));
+    }
+    $("input", ext).value = "";
+    opt.parentElement.hidden = true;
+    collectInto(ui.values);
+    if (ext.dataset.dispatch) dispatch(ext);
+    return;
+  }
   if (opt) {
     const ext = opt.closest(".bk-external");
     ext.dataset.value = opt.dataset.value;
@@ -406,7 +442,7 @@ document.addEventListener("click", async (e) => {
 
 document.addEventListener("change", (e) => {
   const el = e.target.closest("[data-act]");
-  if (!el || el.dataset.act === "button" || el.dataset.act === "external_select") return;
+  if (!el || el.dataset.act === "button" || el.dataset.act === "external_select" || el.dataset.act === "multi_external_select") return;
   const inModal = el.closest("form.modal-form");
   if (inModal) {
     collectInto(ui.values);
@@ -420,7 +456,7 @@ let suggestTimer = null;
 document.addEventListener("input", (e) => {
   const ext = e.target.closest(".bk-external");
   if (!ext) return;
-  delete ext.dataset.value;
+  if (!ext.classList.contains("bk-multi")) delete ext.dataset.value;
   clearTimeout(suggestTimer);
   suggestTimer = setTimeout(() => suggest(ext), 250);
 });
