@@ -176,6 +176,32 @@ func TestSentinelFailoverNeverRestoresTwice(t *testing.T) {
 		}
 	})
 
+	t.Run("two approvers of a 2-of-N rule across the failover", func(t *testing.T) {
+		d := redistopo.StartSentinel(t)
+		h, base := topoHarness(t, d.URL())
+		h.withPolicy(t, twoDBAs())
+		posts := countPOSTs(h, nil)
+		h.start()
+		h.slash(requester, h.backupCommand("two across the failover"))
+		msg := h.approvalMessage(1)
+		value := approveValue(t, h, msg)
+		h.click(approver, msg, "approve")
+		h.threadHas(msg, "(1 of 2)") // replicated: the replica is in sync
+
+		d.Proxy.Hold()
+		h.click(approver2, msg, "approve") // the threshold, on the primary only
+		outcome(h, msg, notCalled, jobPosted)
+		promoted := d.Failover(t)
+
+		clickAcross(t, h, approver2, msg, value) // again, on the promoted replica
+		if took := recovered(t, h, base, promoted); took > recoveryLimit {
+			t.Errorf("the bot worked again %s after the promotion; want within %s", took, recoveryLimit)
+		}
+		if n := posts.Load(); n > 1 {
+			t.Fatalf("restore POSTs for one request: %d, want at most 1", n)
+		}
+	})
+
 	t.Run("failover while the approval is being confirmed", func(t *testing.T) {
 		d := redistopo.StartSentinel(t)
 		h, base := topoHarness(t, d.URL())
