@@ -14,11 +14,13 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	return botrun.Run(ctx, args, getenv, stdout, stderr)
 }
 
-// hooks are what tests may change beyond the environment: the clock, and
-// how often the sweeper looks for expired requests.
+// hooks are what tests may change beyond the environment: the clock, how
+// often the sweeper looks for expired requests, and the restore lease's
+// lifetime.
 type hooks struct {
 	now           func() time.Time
 	sweepInterval time.Duration
+	leaseTTL      time.Duration
 	workers       int // goroutines doing work after acks (0: the default)
 	workQueue     int // work waiting before "busy" acks (0: the default)
 	// Home tab and progress pacing (zero: the defaults, Slack's limits).
@@ -29,7 +31,7 @@ type hooks struct {
 
 func runWith(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer, h hooks) error {
 	return botrun.RunWith(ctx, args, getenv, stdout, stderr, botrun.Hooks{
-		Now: h.now, SweepInterval: h.sweepInterval,
+		Now: h.now, SweepInterval: h.sweepInterval, LeaseTTL: h.leaseTTL,
 		HomeInterval: h.homeInterval, HomeRate: h.homeRate, HomeRateWindow: h.homeRateWindow,
 		ProgressInterval: h.progressInterval,
 		Workers:          h.workers, WorkQueue: h.workQueue,

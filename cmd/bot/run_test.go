@@ -69,7 +69,7 @@ func TestRequestApproveRestore(t *testing.T) {
 			t.Errorf("audit event %+v: param hash %q, want %q", e, e.ParamHash, req.ParamHash)
 		}
 	}
-	if got := strings.Join(actions, " "); !strings.HasPrefix(got, "requested:pending approved:executing submitted:submitted") {
+	if got := strings.Join(actions, " "); !strings.HasPrefix(got, "requested:pending approved:executing calling_restore:executing submitted:submitted") {
 		t.Errorf("audit trail: got %q", got)
 	}
 
@@ -311,14 +311,17 @@ func TestInterruptedSubmissionIsNotResubmitted(t *testing.T) {
 	time.Sleep(100 * time.Millisecond) // let the lease expire in Redis
 
 	h.start()
-	h.threadHas(msg, "Outcome unknown", "not* retried")
+	// It died before the called marker: nothing was sent, and people are
+	// told so (not "outcome unknown").
+	h.threadHas(msg, "Not called", "safe to request this restore again")
 	got, err := h.store().Get(h.ctx(), id)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if got.State != approvals.StateUnknown {
-		t.Errorf("state: got %s, want %s", got.State, approvals.StateUnknown)
+	if got.State != approvals.StateFailed || got.Detail != approvals.ReapNotCalledDetail {
+		t.Errorf("state: got %s %q, want failed, not called", got.State, got.Detail)
 	}
+	h.channelHas(incidents, id, "was not called")
 	if n := len(h.restoreCalls()); n != 0 {
 		t.Fatalf("restore calls: got %d, want 0", n)
 	}

@@ -161,6 +161,7 @@ type Request struct {
 	DecidedAt   time.Time  `json:"decided_at,omitempty"`
 	JobID       string     `json:"job_id,omitempty"`
 	SubmittedAt time.Time  `json:"submitted_at,omitempty"` // when the cloud accepted the restore
+	CalledAt    time.Time  `json:"called_at,omitempty"`    // when the restore call went out (the called marker)
 	Detail      string     `json:"detail,omitempty"`       // last error or outcome note
 	// Estimate is how long the restore job should take, and from what; it is
 	// shown to people only, never part of the hash.

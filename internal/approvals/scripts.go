@@ -18,6 +18,7 @@ type scripts struct {
 	renew, freeze, note, review, progress  *redis.Script
 	leaseRenew, leaseRelease, rate         *redis.Script
 	policyClaim, policyRelease             *redis.Script
+	precall, reconcile, withdraw           *redis.Script
 }
 
 func loadScripts() scripts {
@@ -40,6 +41,10 @@ func loadScripts() scripts {
 		// progress is kept apart from note: it rewrites two fields on
 		// every poll and adds no audit entry.
 		progress: perRequest("progress"),
+
+		precall:   perRequest("precall"),
+		reconcile: perRequest("reconcile"),
+		withdraw:  perRequest("withdraw"),
 
 		leaseRenew:   redis.NewScript(mustRead("lease_renew")),
 		leaseRelease: redis.NewScript(mustRead("lease_release")),

@@ -2,6 +2,7 @@ package approvals_test
 
 import (
 	"context"
+	"strings"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
@@ -111,6 +112,7 @@ func checkIndexes(t *testing.T, e *env, r approvals.Request) {
 		"remind":    r.State == approvals.StatePending,
 		"executing": r.State == approvals.StateExecuting,
 		"submitted": r.State == approvals.StateSubmitted,
+		"reconcile": r.State == approvals.StateUnknown && !strings.HasPrefix(r.Detail, "reconciled:"),
 	}
 	for index, w := range want {
 		if got := in(index); got != w {

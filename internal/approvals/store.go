@@ -31,7 +31,8 @@ const DefaultLeaseTTL = 20 * time.Second
 // doc overlaid with the control fields, so the scripts need no JSON and no
 // number ever passes through Lua arithmetic. audit:<id> is the request's
 // audit stream; active, expiry, remind, executing and submitted are sorted
-// sets indexing requests by state; exec:<id> is the restore lease; freeze
+// sets indexing requests by state (reconcile: outcome_unknown requests still
+// to be matched against GaussDB's job list); exec:<id> is the restore lease; freeze
 // holds the freeze reason, and audit the global audit stream.
 type Store struct {
 	rdb      redis.UniversalClient
@@ -85,7 +86,7 @@ func (s *Store) requestKeys(id string) []string {
 	p := s.prefix
 	return []string{p + "req:" + id, p + "audit:" + id, p + "active", p + "expiry",
 		p + "remind", p + "executing", p + "submitted", p + "exec:" + id, p + "freeze", p + "breakglass",
-		p + "policy", p + "ended"}
+		p + "policy", p + "ended", p + "reconcile"}
 }
 
 // userKey is the index of one requester's requests.
@@ -326,7 +327,7 @@ func (s *Store) transitionDurable(ctx context.Context, op string, sc *redis.Scri
 		return Request{}, res, fmt.Errorf("%s request %s: %w", op, id, err)
 	}
 	switch Reason(res.status) {
-	case "ok", "already_noted":
+	case "ok", "already_noted", "stopped":
 		return req, res, nil
 	case ReasonNotPending, ReasonExpired, ReasonSelfApproval, ReasonAlreadyApproved,
 		ReasonStale, ReasonNotRequester, ReasonFrozen, ReasonPolicyChanged, ReasonRuleFrozen, ReasonRecheck,
@@ -352,6 +353,7 @@ func decode(id string, f map[string]string) (Request, error) {
 	r.DecidedBy = f["decided_by"]
 	r.JobID = f["job_id"]
 	r.Detail = f["detail"]
+	r.CalledAt, _ = msTime(f["called_at_ms"])
 	r.Progress = f["progress"]
 	r.ProgressTS = f["progress_ts"]
 	r.ReviewedBy, r.ReviewNote = f["reviewed_by"], f["review_note"]

@@ -9,8 +9,13 @@ import (
 	"github.com/redis/go-redis/v9"
 )
 
-// ReapDetail is the detail of a request closed by ReapExecuting.
+// ReapDetail is the detail of a request closed by ReapExecuting after its
+// restore call went out (the called marker was written).
 const ReapDetail = "the bot stopped while submitting the restore; it was not retried"
+
+// ReapNotCalledDetail is the detail of a request closed by ReapExecuting
+// before its restore call: nothing was sent, a new request is safe.
+const ReapNotCalledDetail = "not called: the bot stopped before calling GaussDB; nothing was restored and a new request is safe"
 
 // defaultSweepLimit bounds one sweep when the caller passes no limit.
 const defaultSweepLimit = 100
@@ -46,17 +51,19 @@ func (s *Store) DueReminders(ctx context.Context, olderThan time.Duration, limit
 	return s.sweep(ctx, "remind", s.sc.remind, ids, strconv.FormatInt(olderThan.Milliseconds(), 10))
 }
 
-// ReapExecuting turns every executing request that has no job ID and no
-// live lease into outcome_unknown, and returns those it changed. A replica
-// that stopped mid-submission leaves such a request behind; whether the
-// cloud got the restore call is unknown, so it is never submitted again.
+// ReapExecuting closes every executing request that has no job ID and no
+// live lease, and returns those it changed. A replica that stopped
+// mid-submission leaves such a request behind. When the called marker says
+// the restore call went out (PreCall), whether the cloud got it is unknown:
+// outcome_unknown (ReapDetail). Without the marker it was never called:
+// failed (ReapNotCalledDetail). Either way it is never submitted again.
 // Run it at start-up and periodically.
 func (s *Store) ReapExecuting(ctx context.Context) ([]Request, error) {
 	ids, err := s.rdb.ZRange(ctx, s.prefix+"executing", 0, 999).Result()
 	if err != nil {
 		return nil, fmt.Errorf("list executing requests: %w", err)
 	}
-	return s.sweep(ctx, "reap", s.sc.reap, ids, ReapDetail)
+	return s.sweep(ctx, "reap", s.sc.reap, ids, ReapDetail, ReapNotCalledDetail)
 }
 
 // due lists up to limit ids of an index scored at or before t.

@@ -174,6 +174,10 @@ func TestReapExecuting(t *testing.T) {
 			live := reach(t, e, alive, approvals.StateExecuting)
 			submitted := reach(t, e, alive, approvals.StateSubmitted)
 			dead := reach(t, e, dying, approvals.StateExecuting)
+			called := reach(t, e, dying, approvals.StateExecuting)
+			if res, err := dying.PreCall(ctx, called.ID, "", approvals.PhaseRestore); err != nil || res.Stopped {
+				t.Fatalf("PreCall = %+v, %v", res, err)
+			}
 
 			if ok, err := alive.RenewExec(ctx, live.ID); err != nil || !ok {
 				t.Fatalf("owner RenewExec = %v, %v; want true", ok, err)
@@ -185,10 +189,10 @@ func TestReapExecuting(t *testing.T) {
 				t.Fatalf("RenewExec after submission = %v, %v; want false", ok, err)
 			}
 
-			// The dying replica stops renewing; wait for its lease to lapse.
+			// The dying replica stops renewing; wait for its leases to lapse.
 			deadline := time.Now().Add(5 * time.Second)
 			for {
-				n, err := e.rdb.Exists(ctx, e.prefix+"exec:"+dead.ID).Result()
+				n, err := e.rdb.Exists(ctx, e.prefix+"exec:"+dead.ID, e.prefix+"exec:"+called.ID).Result()
 				if err != nil {
 					t.Fatal(err)
 				}
@@ -208,13 +212,24 @@ func TestReapExecuting(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			if !cmp.Equal(ids(reaped), []string{dead.ID}) {
-				t.Fatalf("reaped %v, want [%s]", ids(reaped), dead.ID)
+			byID := map[string]approvals.Request{}
+			for _, r := range reaped {
+				byID[r.ID] = r
 			}
-			if r := reaped[0]; r.State != approvals.StateUnknown || r.Detail != approvals.ReapDetail {
-				t.Errorf("reaped request: state %s detail %q", r.State, r.Detail)
+			if len(reaped) != 2 || byID[dead.ID].ID == "" || byID[called.ID].ID == "" {
+				t.Fatalf("reaped %v, want %s and %s", ids(reaped), dead.ID, called.ID)
 			}
-			checkIndexes(t, e, reaped[0])
+			// Without the called marker the restore was never called.
+			if r := byID[dead.ID]; r.State != approvals.StateFailed || r.Detail != approvals.ReapNotCalledDetail {
+				t.Errorf("reaped before the call: state %s detail %q; want failed, not called", r.State, r.Detail)
+			}
+			// With it, the outcome is unknown.
+			if r := byID[called.ID]; r.State != approvals.StateUnknown || r.Detail != approvals.ReapDetail {
+				t.Errorf("reaped after the call: state %s detail %q; want outcome_unknown", r.State, r.Detail)
+			}
+			for _, r := range reaped {
+				checkIndexes(t, e, r)
+			}
 			if again, err := sweeper.ReapExecuting(ctx); err != nil || len(again) != 0 {
 				t.Errorf("second reap = %v, %v; want none", ids(again), err)
 			}

@@ -126,6 +126,14 @@ func (s *Store) Cancel(ctx context.Context, id, actor string) (Request, error) {
 	return req, err
 }
 
+// Withdraw ends a pending request on the bot's own account (for example,
+// its approval message could not be posted, so nobody could approve it):
+// cancelled, decided by "bot", audited as withdrawn with why.
+func (s *Store) Withdraw(ctx context.Context, id, why string) (Request, error) {
+	req, _, err := s.transition(ctx, "withdraw", s.sc.withdraw, id, why)
+	return req, err
+}
+
 // RenewExec extends the restore lease of an executing request, if this
 // store still owns it. False means the lease is gone (the request left
 // executing, or the lease lapsed and the request may have been reaped): the

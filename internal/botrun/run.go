@@ -37,6 +37,7 @@ func Run(ctx context.Context, args []string, getenv func(string) string, stdout,
 type Hooks struct {
 	Now           func() time.Time // default time.Now
 	SweepInterval time.Duration    // default: slackapp's
+	LeaseTTL      time.Duration    // the restore lease's lifetime; default approvals.DefaultLeaseTTL
 	Workers       int              // goroutines doing work after acks; default: slackapp's
 	WorkQueue     int              // work waiting before envelopes are acked "busy"; default: slackapp's
 	// Home tab and progress pacing; zero takes slackapp's defaults, which
@@ -87,6 +88,9 @@ func RunWith(ctx context.Context, args []string, getenv func(string) string, std
 	}
 	defer conn.Close()
 	storeOpts := []approvals.Option{approvals.WithMaxOpenPerUser(cfg.MaxOpenPerUser)}
+	if h.LeaseTTL > 0 {
+		storeOpts = append(storeOpts, approvals.WithLeaseTTL(h.LeaseTTL))
+	}
 	if !conn.Embedded {
 		d := approvals.Durability{MinReplicas: cfg.RedisWaitReplicas, Timeout: cfg.RedisWaitTimeout}
 		if d.MinReplicas < 0 { // unset: a deployment with failover has at least one replica
@@ -126,7 +130,7 @@ func RunWith(ctx context.Context, args []string, getenv func(string) string, std
 		ApprovalChannel: cfg.ApprovalChannel, IncidentChannel: cfg.IncidentChannel,
 		RequestTTL: cfg.RequestTTL, DryRun: cfg.DryRun,
 		JobPollInterval: cfg.JobPollInterval, JobTimeout: cfg.JobTimeout, RemindAfter: cfg.RemindAfter,
-		Now: h.Now, SweepInterval: h.SweepInterval, Metrics: m,
+		ReconcileAfter: cfg.ReconcileAfter, Now: h.Now, SweepInterval: h.SweepInterval, Metrics: m,
 		Gate:    limits.NewGate(conn.Client, cfg.RedisKeyPrefix, cfg.CommandsPerMinute, h.Now),
 		Workers: h.Workers, WorkQueue: h.WorkQueue,
 		HomeInterval: h.HomeInterval, HomeRate: h.HomeRate, HomeRateWindow: h.HomeRateWindow,

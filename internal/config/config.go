@@ -50,6 +50,7 @@ type Config struct {
 	JobPollInterval time.Duration // RESTORE_JOB_POLL_INTERVAL
 	JobTimeout      time.Duration // RESTORE_JOB_TIMEOUT
 	RemindAfter     time.Duration // RESTORE_REMIND_AFTER
+	ReconcileAfter  time.Duration // RESTORE_RECONCILE_AFTER: how long to look for the job of an unknown outcome
 	MaxTables       int           // RESTORE_MAX_TABLES: tables per table restore
 
 	MaxOpenPerUser    int // RESTORE_MAX_OPEN_PER_USER; 0 = no limit
@@ -155,6 +156,7 @@ func Load(getenv func(string) string) (Config, error) {
 	c.JobPollInterval = p.duration(getenv, "RESTORE_JOB_POLL_INTERVAL", 15*time.Second, 100*time.Millisecond, time.Hour)
 	c.JobTimeout = p.duration(getenv, "RESTORE_JOB_TIMEOUT", 6*time.Hour, time.Second, 7*24*time.Hour)
 	c.RemindAfter = p.duration(getenv, "RESTORE_REMIND_AFTER", 10*time.Minute, time.Second, 7*24*time.Hour)
+	c.ReconcileAfter = p.duration(getenv, "RESTORE_RECONCILE_AFTER", 10*time.Minute, time.Second, 7*24*time.Hour)
 	c.MaxOpenPerUser = p.integer(getenv, "RESTORE_MAX_OPEN_PER_USER", 3, 0, 1000, "open requests per requester (0: no limit)")
 	c.CommandsPerMinute = p.integer(getenv, "RESTORE_USER_COMMANDS_PER_MINUTE", 20, 0, 10000, "commands per user a minute (0: no limit)")
 	c.MaxTables = p.tableCount(getenv, "RESTORE_MAX_TABLES", 100, 1, 1000)

@@ -29,7 +29,7 @@ func TestLoadDefaults(t *testing.T) {
 		t.Fatal(err)
 	}
 	if c.SlackAPIURL != "https://slack.com/api/" || c.RequestTTL != 30*time.Minute || c.JobPollInterval != 15*time.Second ||
-		c.JobTimeout != 6*time.Hour || c.RemindAfter != 10*time.Minute || c.HealthAddr != ":8080" || c.DryRun ||
+		c.JobTimeout != 6*time.Hour || c.RemindAfter != 10*time.Minute || c.ReconcileAfter != 10*time.Minute || c.HealthAddr != ":8080" || c.DryRun ||
 		c.MaxOpenPerUser != 3 || c.CommandsPerMinute != 20 {
 		t.Fatalf("defaults: got %+v", c)
 	}
@@ -58,6 +58,7 @@ func TestLoadProblems(t *testing.T) {
 		{"bad approver", map[string]string{"RESTORE_APPROVERS": "U01,@alice"}, []string{"RESTORE_APPROVERS"}},
 		{"channel name", map[string]string{"RESTORE_APPROVAL_CHANNEL": "#dba"}, []string{"RESTORE_APPROVAL_CHANNEL"}},
 		{"bad ttl", map[string]string{"RESTORE_REQUEST_TTL": "30"}, []string{"RESTORE_REQUEST_TTL"}},
+		{"bad reconcile window", map[string]string{"RESTORE_RECONCILE_AFTER": "10"}, []string{"RESTORE_RECONCILE_AFTER"}},
 		{"bad dry run", map[string]string{"RESTORE_DRY_RUN": "maybe"}, []string{"RESTORE_DRY_RUN"}},
 		{"no project", map[string]string{"HUAWEICLOUD_SDK_PROJECT_ID": ""}, []string{"HUAWEICLOUD_SDK_PROJECT_ID"}},
 		{"no region nor endpoint", map[string]string{"HUAWEICLOUD_REGION": ""}, []string{"HUAWEICLOUD_REGION"}},

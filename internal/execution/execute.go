@@ -19,6 +19,11 @@ import (
 // Nothing here retries the call: it has no idempotency token, and a retry
 // could restore twice.
 //
+// Immediately before each mutating call (the safety backup, the restore
+// POST) one atomic step (approvals.Store.PreCall) renews the lease and
+// checks the freezes and that the request is still this replica's to run;
+// the restore's step also writes the called marker.
+//
 // It runs on the caller's worker pool, which bounds how much work a burst
 // of approvals can start. The one long wait, for a safety backup, is handed to
 // a goroutine of its own, so it never holds a worker for hours.
@@ -33,13 +38,20 @@ func (e *Executor) Execute(ctx context.Context, req approvals.Request) {
 		stop()
 		return
 	}
-	if !req.Rule.SafetyBackup {
+	if !req.Rule.SafetyBackup || e.opt.DryRun {
+		if req.Rule.SafetyBackup { // a dry run takes no backup: it says what it would take
+			e.say.Thread(ctx, req, fmt.Sprintf(":test_tube: Dry run: no safety backup is taken. It would be a manual backup `%s` of %s, and the restore would be called only once it completed.",
+				msgtext.Esc(safetyBackupName(req)), msgtext.Instance(req.Params.TargetName, req.Params.TargetID)))
+		}
 		e.submit(ctx, log, req)
 		stop()
 		return
 	}
 	e.executions.Go(func() {
 		defer stop()
+		if !e.precall(ctx, log, req, approvals.PhaseBackup) {
+			return
+		}
 		backupID, err := e.safetyBackup(ctx, log, req)
 		if err != nil {
 			log.Warn().Err(err).Msg("safety backup failed; restore not called")
@@ -65,19 +77,25 @@ func (e *Executor) submit(ctx context.Context, log zerolog.Logger, req approvals
 		return
 	}
 	if e.opt.DryRun {
+		if !e.precall(ctx, log, req, approvals.PhaseCheck) {
+			return
+		}
 		e.m.RestoreCall("dry_run")
 		e.finish(ctx, log, req, approvals.StateDryRun, dryRunDetail(plan))
 		return
 	}
-
-	// Last look before the call: if this replica lost its claim (Redis was
-	// unreachable long enough for the lease to lapse), another may already
-	// have reported the request; calling now could surprise everyone.
-	if held, err := e.store.RenewExec(ctx, req.ID); err != nil || !held {
-		log.Error().Err(err).Msg("execution lease lost before the restore call; not calling")
-		e.notCalled(ctx, log, req, "the bot lost its claim on this request before calling GaussDB, so the restore was not called")
+	// The last look before the call: lease, freezes, still executing, and
+	// the called marker, in one atomic step.
+	if !e.precall(ctx, log, req, approvals.PhaseRestore) {
 		return
 	}
+	e.call(ctx, log, req, plan)
+}
+
+// call makes the one restore POST and records its answer. The lease goes
+// on being renewed while it is in flight (holdLease); an answer that comes
+// after the request was marked outcome_unknown is recorded as a late answer.
+func (e *Executor) call(ctx context.Context, log zerolog.Logger, req approvals.Request, plan restore.Plan) {
 	callCtx, cancel := context.WithTimeout(ctx, e.opt.RestoreTimeout)
 	jobID, err := e.restoreCall(callCtx, plan)
 	cancel()
@@ -106,10 +124,59 @@ func (e *Executor) submit(ctx context.Context, log zerolog.Logger, req approvals
 	}
 }
 
-// notCalled ends the request as failed before any restore call was made.
-func (e *Executor) notCalled(ctx context.Context, log zerolog.Logger, req approvals.Request, detail string) {
-	e.m.RestoreCall("not_called")
-	e.finish(ctx, log, req, approvals.StateFailed, detail)
+// precall is the one check before a mutating call (approvals.Store.PreCall).
+// False: nothing may be called, and the request has been ended and reported
+// (or had already been, by whoever ended it).
+func (e *Executor) precall(ctx context.Context, log zerolog.Logger, req approvals.Request, phase approvals.Phase) bool {
+	res, err := e.store.PreCall(ctx, req.ID, req.Rule.Name, phase)
+	var refusal *approvals.Refusal
+	switch {
+	case errors.As(err, &refusal):
+		// Ended elsewhere (the reaper, after this replica lost its lease):
+		// whoever ended it has reported it.
+		log.Warn().Str("state", string(refusal.State)).Str("phase", string(phase)).Msg("request no longer executing before the call; not calling")
+		e.m.RestoreCall("not_called")
+		return false
+	case errors.Is(err, approvals.ErrNotDurable):
+		log.Error().Err(err).Str("phase", string(phase)).Msg("the check before the call was not confirmed by the Redis replicas; not calling")
+		e.notCalled(ctx, log, req, approvals.NotDurableDetail+"; approvers, please request it again")
+		return false
+	case err != nil:
+		// Fail closed: without the check nobody knows whether a freeze
+		// or another replica forbids the call.
+		log.Error().Err(err).Str("phase", string(phase)).Msg("the check before the call failed; not calling")
+		e.notCalled(ctx, log, req, "the bot could not check the freeze and its claim on this request before calling GaussDB, so the restore was not called")
+		return false
+	case res.Stopped:
+		log.Warn().Str("why", res.Why).Str("phase", string(phase)).Msg("stopped before the call; restore not called")
+		e.stopped(ctx, SamePlace(res.Request, req))
+		return false
+	}
+	return true
+}
+
+// holdLease keeps this replica's claim on the executing request alive while
+// it works, the restore call in flight included, so that no sweeper declares
+// the submission abandoned.
+func (e *Executor) holdLease(ctx context.Context, log zerolog.Logger, id string) (stop func()) {
+	done := make(chan struct{})
+	finished := make(chan struct{})
+	go func() {
+		defer close(finished)
+		t := time.NewTicker(e.store.LeaseTTL() / 3)
+		defer t.Stop()
+		for {
+			select {
+			case <-done:
+				return
+			case <-t.C:
+				if ok, err := e.store.RenewExec(ctx, id); err != nil || !ok {
+					log.Warn().Err(err).Bool("held", ok).Msg("could not renew the execution lease")
+				}
+			}
+		}
+	}()
+	return func() { close(done); <-finished }
 }
 
 // planOf rebuilds the call's plan from stored parameters, for the re-check.
@@ -149,109 +216,4 @@ func plainReason(err error) string {
 		return s
 	}
 	return err.Error()
-}
-
-// submitted records the job ID and tells everyone. The record is retried:
-// the restore is already running, and losing its job ID would be worse than
-// a slow Slack message.
-func (e *Executor) submitted(ctx context.Context, log zerolog.Logger, req approvals.Request, jobID string) {
-	var (
-		rec approvals.Request
-		err error
-	)
-	for attempt := 0; attempt < 6; attempt++ {
-		if rec, err = e.store.MarkSubmitted(ctx, req.ID, jobID); err == nil {
-			break
-		}
-		time.Sleep(time.Duration(attempt+1) * 500 * time.Millisecond)
-	}
-	if err != nil {
-		log.Error().Err(err).Str("job_id", jobID).Msg("could not record the job ID")
-		req.State, req.JobID = approvals.StateSubmitted, jobID
-		rec = req
-	}
-	rec = SamePlace(rec, req)
-	e.m.Transition(string(approvals.StateSubmitted))
-	e.say.Refresh(ctx, rec)
-	e.say.Thread(ctx, rec, fmt.Sprintf(":rocket: Restore submitted to GaussDB. Job ID: `%s`", jobID))
-	e.say.Announce(ctx, rec, fmt.Sprintf(":rocket: Restore `%s` approved by %s and submitted, job `%s`: %s", rec.ID, msgtext.Mentions(approverIDs(rec)), jobID, msgtext.What(rec)))
-	e.say.DM(ctx, rec.Requester, fmt.Sprintf(":rocket: Your restore `%s` was approved by %s and submitted (job `%s`): %s", rec.ID, msgtext.Mentions(approverIDs(rec)), msgtext.Esc(jobID), msgtext.What(rec)))
-}
-
-// finish ends an executing request in a final state and tells everyone.
-func (e *Executor) finish(ctx context.Context, log zerolog.Logger, req approvals.Request, to approvals.State, detail string) {
-	var (
-		rec approvals.Request
-		err error
-	)
-	switch to {
-	case approvals.StateDryRun:
-		rec, err = e.store.MarkDryRun(ctx, req.ID, detail)
-	case approvals.StateUnknown:
-		rec, err = e.store.MarkUnknown(ctx, req.ID, detail)
-	default:
-		rec, err = e.store.MarkFailed(ctx, req.ID, detail)
-	}
-	var refusal *approvals.Refusal
-	switch {
-	case errors.As(err, &refusal):
-		// Already ended elsewhere (the reaper, after this replica lost its
-		// lease): whoever ended it has reported it.
-		log.Warn().Err(err).Str("state", string(to)).Msg("outcome not recorded: the request had already ended")
-		return
-	case err != nil:
-		log.Error().Err(err).Str("state", string(to)).Msg("could not record the outcome")
-		req.State, req.Detail = to, detail
-		rec = req
-	}
-	rec = SamePlace(rec, req)
-	e.m.Transition(string(to))
-	e.say.Refresh(ctx, rec)
-	var text string
-	switch to {
-	case approvals.StateDryRun:
-		text = ":test_tube: Dry run: the restore call was *not* made. It would have been:\n```" + msgtext.Esc(detail) + "```"
-	case approvals.StateUnknown:
-		text = ":grey_question: *Outcome unknown:* " + msgtext.Esc(detail) + ".\nCheck the target instance in the GaussDB console (status RESTORING?) and its recent jobs before anyone tries again."
-	default:
-		text = ":x: *Restore failed:* " + msgtext.Esc(detail)
-	}
-	e.say.Thread(ctx, rec, text)
-	e.say.Announce(ctx, rec, fmt.Sprintf("%s Restore `%s` %s: %s", stateEmoji(to), rec.ID, msgtext.StateWords(to), msgtext.What(rec)))
-	e.say.DM(ctx, rec.Requester, fmt.Sprintf("%s Your restore `%s` is %s: %s", stateEmoji(to), rec.ID, msgtext.StateWords(to), msgtext.Esc(rec.Detail)))
-}
-
-func stateEmoji(s approvals.State) string {
-	switch s {
-	case approvals.StateDryRun:
-		return ":test_tube:"
-	case approvals.StateUnknown:
-		return ":grey_question:"
-	case approvals.StateCompleted:
-		return ":white_check_mark:"
-	}
-	return ":x:"
-}
-
-// holdLease keeps this replica's claim on the executing request alive while
-// it works, so that no sweeper declares the submission abandoned.
-func (e *Executor) holdLease(ctx context.Context, log zerolog.Logger, id string) (stop func()) {
-	done := make(chan struct{})
-	finished := make(chan struct{})
-	go func() {
-		defer close(finished)
-		t := time.NewTicker(e.store.LeaseTTL() / 3)
-		defer t.Stop()
-		for {
-			select {
-			case <-done:
-				return
-			case <-t.C:
-				if ok, err := e.store.RenewExec(ctx, id); err != nil || !ok {
-					log.Warn().Err(err).Bool("held", ok).Msg("could not renew the execution lease")
-				}
-			}
-		}
-	}()
-	return func() { close(done); <-finished }
 }

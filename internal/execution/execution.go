@@ -85,6 +85,7 @@ type Options struct {
 	Checker  Rechecker
 	Restorer Restorer         // nil only in a dry run
 	Jobs     JobReader        // nil: jobs are not followed (offline dry run)
+	JobList  JobLister        // nil: unknown outcomes are not reconciled
 	Backups  BackupMaker      // nil: no safety backup can be taken (offline)
 	Metrics  *metrics.Metrics // nil: not measured
 	Now      func() time.Time
@@ -93,6 +94,7 @@ type Options struct {
 	JobPollInterval time.Duration // how often a running job is read (default 15s)
 	JobTimeout      time.Duration // a job running longer gets one warning (default 6h)
 	RestoreTimeout  time.Duration // bound on the one restore call (default 60s)
+	ReconcileAfter  time.Duration // how long to look for the job of an unknown outcome (default 10m)
 }
 
 // Executor runs approved requests. One per process.
@@ -103,6 +105,7 @@ type Executor struct {
 	check  Rechecker
 	cloud  Restorer
 	jobs   JobReader
+	list   JobLister
 	tables TableRestorer // nil: table restores fail, not called
 	backup BackupMaker
 	m      *metrics.Metrics
@@ -117,6 +120,8 @@ type Executor struct {
 	// while short work (the restore call) finishes.
 	stopping context.Context
 	stop     context.CancelFunc
+
+	nextLook map[string]time.Time // Reconcile: when to look for each request's job again
 }
 
 // New builds an Executor.
@@ -143,11 +148,14 @@ func New(o Options) (*Executor, error) {
 	if o.JobTimeout <= 0 {
 		o.JobTimeout = 6 * time.Hour
 	}
+	if o.ReconcileAfter <= 0 {
+		o.ReconcileAfter = 10 * time.Minute
+	}
 	stopping, stop := context.WithCancel(context.Background())
 	tables, _ := o.Restorer.(TableRestorer) // *restore.Client makes both kinds
 	return &Executor{
 		log: o.Log, store: o.Store, say: o.Reporter, check: o.Checker, cloud: o.Restorer,
-		jobs: o.Jobs, tables: tables, backup: o.Backups, m: o.Metrics, now: o.Now, opt: o,
+		jobs: o.Jobs, list: o.JobList, tables: tables, backup: o.Backups, nextLook: map[string]time.Time{}, m: o.Metrics, now: o.Now, opt: o,
 		stopping: stopping, stop: stop,
 	}, nil
 }

@@ -24,8 +24,7 @@ func (e *Executor) safetyBackup(ctx context.Context, log zerolog.Logger, req app
 		return "", errNoBackups
 	}
 	target := req.Params.TargetID
-	name := "db-restore-" + req.ID + "-safety"
-	backupID, jobID, err := e.backup.CreateBackup(ctx, target, name, "safety backup before db-restore request "+req.ID)
+	backupID, jobID, err := e.backup.CreateBackup(ctx, target, safetyBackupName(req), "safety backup before db-restore request "+req.ID)
 	if err != nil {
 		e.m.APIError("gaussdb", "create_backup")
 		return "", fmt.Errorf("start the safety backup: %w", err)
@@ -75,6 +74,9 @@ func (e *Executor) safetyBackup(ctx context.Context, log zerolog.Logger, req app
 		}
 	}
 }
+
+// safetyBackupName is the name of the safety backup taken for req.
+func safetyBackupName(req approvals.Request) string { return "db-restore-" + req.ID + "-safety" }
 
 // UndoCommand is the request that puts the target back as the safety
 // backup saw it (shown in the thread and in the requester's App Home).

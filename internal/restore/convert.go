@@ -73,6 +73,19 @@ func fromBackups(b model.Backups) Backup {
 	}
 }
 
+func fromTask(t model.TaskDetailInfo) Job {
+	return Job{
+		ID:         deref(t.JobId),
+		Name:       deref(t.JobName),
+		Status:     deref(t.Status),
+		Progress:   deref(t.Process),
+		FailReason: deref(t.FailReason),
+		InstanceID: deref(t.InstanceId),
+		Created:    parseAPITime(deref(t.CreatedTime)),
+		Ended:      parseAPITime(deref(t.EndedTime)),
+	}
+}
+
 func fromJob(j model.GetJobInfoDetail) Job {
 	return Job{
 		ID:         j.Id,

@@ -42,6 +42,7 @@ type Job struct {
 	Status     string // Pending, Running, Completed, Failed (and others the docs add)
 	Progress   string // e.g. "60%", only while running
 	FailReason string
+	InstanceID string // the instance the job works on (set by RecentJobs)
 	Created    time.Time
 	Ended      time.Time
 }

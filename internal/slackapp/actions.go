@@ -136,7 +136,7 @@ func (a *App) onDecision(ctx context.Context, d decision) {
 	if res.NotDurable {
 		log.Error().Err(err).Msg("approval reached the threshold but the Redis replicas did not confirm it: restore not called")
 		a.m.Decision(kind, "not_durable")
-		a.notDurable(ctx, d.located(res.Request))
+		a.exec.NotDurable(ctx, d.located(res.Request))
 		return
 	}
 	if err != nil {
@@ -155,17 +155,4 @@ func (a *App) onDecision(ctx context.Context, d decision) {
 	a.m.Decision(kind, "executing")
 	a.m.Transition(string(approvals.StateExecuting))
 	a.exec.Execute(ctx, res.Request)
-}
-
-// notDurable tells everyone that the approval which reached the threshold
-// could not be confirmed by the Redis replicas, so nothing was called and a
-// new request is needed (the store has ended this one as failed).
-func (a *App) notDurable(ctx context.Context, req approvals.Request) {
-	a.m.Transition(string(approvals.StateFailed))
-	a.refresh(ctx, req)
-	a.thread(ctx, req, ":x: *Restore not called:* the approval store (Redis) could not confirm the approval durably, "+
-		"so nothing was restored. Please file a new request and approve it again.")
-	a.announce(ctx, req, fmt.Sprintf(":x: Restore `%s` not called: the store could not confirm the approval durably: %s", req.ID, whatLine(req)))
-	a.dm(ctx, req.Requester, fmt.Sprintf(":x: Your restore request `%s` was approved, but the approval store could not confirm it durably, "+
-		"so the restore was *not* called. Please re-request it.", req.ID))
 }

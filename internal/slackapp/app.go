@@ -65,6 +65,7 @@ type Options struct {
 	JobPollInterval time.Duration // how often a running restore job is read (default 15s)
 	JobTimeout      time.Duration // a job running longer gets one warning (default 6h)
 	RemindAfter     time.Duration // approvers are reminded once after this (default 10m)
+	ReconcileAfter  time.Duration // how long to look for the job of an unknown outcome (default 10m)
 
 	RestoreTimeout time.Duration // bound on the one restore call (default 60s)
 	SweepInterval  time.Duration // how often expiry and crashed submissions are swept (default 5s)
@@ -198,6 +199,10 @@ func New(o Options) (*App, error) {
 		Log: o.Log, Store: o.Store, Reporter: reporter{a}, Checker: o.Validator, Restorer: o.Restorer,
 		Jobs: o.Jobs, Metrics: o.Metrics, Now: o.Now, DryRun: o.DryRun,
 		Backups: o.Backups, JobPollInterval: o.JobPollInterval, JobTimeout: o.JobTimeout, RestoreTimeout: o.RestoreTimeout,
+		ReconcileAfter: o.ReconcileAfter,
+	}
+	if l, ok := o.Jobs.(execution.JobLister); ok { // the GaussDB client lists jobs too
+		eo.JobList = l
 	}
 	exec, err := execution.New(eo)
 	if err != nil {

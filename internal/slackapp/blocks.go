@@ -175,6 +175,9 @@ func statusLine(r approvals.Request) string {
 	case approvals.StateDenied:
 		return ":no_entry: Denied by <@" + r.DecidedBy + "> at " + stamp(r.DecidedAt)
 	case approvals.StateCancelled:
+		if r.DecidedBy == "bot" {
+			return ":wastebasket: Withdrawn by the bot at " + stamp(r.DecidedAt) + ": " + esc(r.Detail)
+		}
 		return ":wastebasket: Cancelled by <@" + r.DecidedBy + "> at " + stamp(r.DecidedAt)
 	case approvals.StateExpired:
 		return ":alarm_clock: Expired at " + stamp(r.ExpiresAt) + " without enough approvals"

@@ -175,7 +175,7 @@ func (a *App) createRequest(ctx context.Context, requester, channel string, d dr
 	if err != nil {
 		a.slackFailed("chat.postMessage", err)
 		// Nobody can approve a request nobody sees: withdraw it.
-		if _, cerr := a.store.Cancel(ctx, req.ID, requester); cerr != nil {
+		if _, cerr := a.store.Withdraw(ctx, req.ID, "the approval message could not be posted in "+ch); cerr != nil {
 			log.Error().Err(cerr).Msg("could not withdraw a request whose approval message failed")
 		}
 		return approvals.Request{}, fmt.Errorf("post approval message in %s: %w", ch, err)
@@ -262,7 +262,14 @@ func (a *App) onStatus(ctx context.Context, u user, id string) {
 		return
 	}
 	var b strings.Builder
-	fmt.Fprintf(&b, "*Request `%s`*: %s\n%s\n*Reason:* %s\n*History*\n", req.ID, stateWords(req.State), whatLine(req), esc(req.Reason))
+	fmt.Fprintf(&b, "*Request `%s`*: %s\n%s\n*Reason:* %s\n", req.ID, stateWords(req.State), whatLine(req), esc(req.Reason))
+	if req.JobID != "" {
+		fmt.Fprintf(&b, "*Job:* `%s`\n", esc(req.JobID))
+	}
+	if req.State.Terminal() && req.Detail != "" {
+		fmt.Fprintf(&b, "*Outcome:* %s\n", esc(req.Detail))
+	}
+	b.WriteString("*History*\n")
 	for _, e := range events {
 		actor := "the bot"
 		if e.Actor != "" && e.Actor != "bot" {

@@ -46,6 +46,7 @@ func (a *App) sweep(ctx, work context.Context) {
 			a.remind(work, r)
 		}
 		a.exec.Reap(work)
+		a.exec.Reconcile(work)
 	}
 }
 

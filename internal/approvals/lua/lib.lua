@@ -15,7 +15,9 @@
 --                       policy_claim.lua): hash, source, since_ms, by, and
 --                       frozen:<rule name> = reason for each frozen rule
 --   KEYS[12] ended      zset: ended (terminal) ids by ms of ending, for "recent"
---   KEYS[13] user:<requester> zset: the requester's ids by created ms; only
+--   KEYS[13] reconcile  zset: outcome_unknown ids still to be matched against
+--                       GaussDB's job list, by ms of entering the state
+--   KEYS[14] user:<requester> zset: the requester's ids by created ms; only
 --            create is given it (the requester is known there)
 -- ARGV[1] is the id and ARGV[2] a clock offset in ms (0 in production; tests
 -- move time with it). The time is Redis's own (TIME) plus that offset, so
@@ -26,7 +28,7 @@ local K = {
   req = KEYS[1], audit = KEYS[2], active = KEYS[3], expiry = KEYS[4],
   remind = KEYS[5], executing = KEYS[6], submitted = KEYS[7],
   lease = KEYS[8], freeze = KEYS[9], breakglass = KEYS[10],
-  policy = KEYS[11], ended = KEYS[12], user = KEYS[13],
+  policy = KEYS[11], ended = KEYS[12], reconcile = KEYS[13], user = KEYS[14],
 }
 local function clock(offset)
   local t = redis.call('TIME')
@@ -86,6 +88,11 @@ local function set_state(state)
     redis.call('ZADD', K.submitted, now, id)
   else
     redis.call('ZREM', K.submitted, id)
+  end
+  if state == 'outcome_unknown' then
+    redis.call('ZADD', K.reconcile, now, id)
+  else
+    redis.call('ZREM', K.reconcile, id)
   end
   if terminal(state) then
     redis.call('ZREM', K.active, id)

@@ -35,6 +35,7 @@ func (s *Server) routes() http.Handler {
 	mux.HandleFunc("GET /v3/{project}/instances/{id}/restore-time", s.restoreTime)
 	mux.HandleFunc("GET /v3/{project}/backups", s.listBackups)
 	mux.HandleFunc("GET /v3/{project}/jobs", s.showJob)
+	mux.HandleFunc("GET /v3/{project}/immediate-jobs", s.listImmediateJobs)
 	mux.HandleFunc("POST /v3/{project}/instances/restore", s.restore)
 	mux.HandleFunc("POST /v3/{project}/backups/create", s.createBackup)
 	mux.HandleFunc("GET /v3.1/{project}/instances/{id}/backups/restore/tables", s.tableList(true))

@@ -1,10 +1,9 @@
 // Package gaussdbtest is a fake GaussDB(for MySQL) API on a loopback
 // httptest server. It checks every request's SDK signature like the real
 // gateway, serves the calls the bot makes (instances, parameters, backups,
-// restore windows, jobs, restore, manual backup, the three table-level
-// restore calls), validates restore bodies
-// like the real API, and lets tests script failures and inspect every
-// restore POST it received.
+// restore windows, jobs, the job list, restore, manual backup, the three
+// table-level restore calls), validates restore bodies like the real API,
+// and lets tests script failures and inspect every restore POST it received.
 //
 // Error codes: DBS.200823 (instance not found), DBS.200019 (instance busy),
 // APIGW.0301 (bad signature) and APIGW.0101 (no such API) are codes seen in
@@ -64,10 +63,14 @@ type Instance struct {
 // Response scripts the answer to a restore POST. Status 0 means "answer as
 // the real API would" after Delay; otherwise Body is sent as is with
 // Status. Delay ends early, without an answer, if the client goes away.
+// StartJob with a Status: the backend accepts a valid call and starts its
+// job (as the real API would) before the scripted answer is sent, e.g. a
+// gateway 502 whose restore did start.
 type Response struct {
-	Status int
-	Body   string
-	Delay  time.Duration
+	Status   int
+	Body     string
+	Delay    time.Duration
+	StartJob bool
 }
 
 // RestoreCall is one POST to the restore API, as received (signed or not).

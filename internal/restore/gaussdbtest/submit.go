@@ -46,6 +46,11 @@ func (s *Server) restore(w http.ResponseWriter, r *http.Request) {
 				panic(http.ErrAbortHandler)
 			}
 		}
+		if resp.Status != 0 && resp.StartJob {
+			s.mu.Lock()
+			_, _ = s.startRestore(raw)
+			s.mu.Unlock()
+		}
 		if resp.Status != 0 {
 			w.Header().Set("X-Request-Id", randomHex(16))
 			w.WriteHeader(resp.Status)
