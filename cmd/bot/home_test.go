@@ -261,3 +261,36 @@ func TestShortcutAndHomeFormOnlyForRequesters(t *testing.T) {
 		t.Errorf("%d forms opened for people who may not request", n)
 	}
 }
+
+func TestHomePublishesOfTwoReplicasShareTheRate(t *testing.T) {
+	h := newHarness(t)
+	// Two replicas, each allowed the whole rate on its own: only the budget
+	// they share in Redis keeps them within the fake's limit together.
+	h.slack.SetPublishLimit(6, time.Second)
+	// (4 a second each, 8 together, against 6: a margin for the time between
+	// taking from the budget and the call reaching Slack on a loaded machine.)
+	h.knobs.homeInterval, h.knobs.homeRate, h.knobs.homeRateWindow = 10*time.Millisecond, 4, time.Second
+	h.start()
+	h.start()
+	users := []string{approver, approver2, groupMate, requester, nyUser, outsider}
+	for _, u := range users {
+		if _, err := h.slack.AppHomeOpened(h.ctx(), u); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for _, u := range users {
+		h.homeHas(u, "Database restores")
+	}
+	start := time.Now()
+	var last string
+	for i := 1; i <= 6; i++ {
+		h.slash(requester, h.backupCommand(fmt.Sprintf("change %d", i)))
+		msg := h.approvalMessage(i)
+		last = requestID(t, msg)
+		h.click(approver, msg, "deny")
+	}
+	h.homeHas(approver, "Waiting for your approval (0)")
+	h.homeHas(requester, "`"+last+"` *denied*")
+	t.Logf("%d publishes by two replicas in %v", len(h.slack.Calls("views.publish")), time.Since(start).Round(time.Millisecond))
+	// The harness fails the test on any 429 the fake had to answer.
+}

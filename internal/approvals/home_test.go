@@ -144,3 +144,35 @@ func musts(t testing.TB) func(any, error) {
 		}
 	}
 }
+
+func TestTakeRateIsSharedByReplicas(t *testing.T) {
+	ctx := context.Background()
+	e := newEnv(t)
+	a, b := e.store(), e.store() // two replicas over one Redis
+	for i, s := range []*approvals.Store{a, b, a} {
+		if wait, err := s.TakeRate(ctx, "publish", 3, time.Minute); err != nil || wait != 0 {
+			t.Fatalf("take %d: wait %v, err %v; want it counted", i+1, wait, err)
+		}
+	}
+	wait, err := b.TakeRate(ctx, "publish", 3, time.Minute)
+	if err != nil || wait <= 0 || wait > time.Minute+time.Millisecond {
+		t.Fatalf("4th take within the window: wait %v, err %v; want a wait of up to a minute", wait, err)
+	}
+	if wait, _ := a.TakeRate(ctx, "other", 3, time.Minute); wait != 0 {
+		t.Errorf("another rate's budget was taken: wait %v", wait)
+	}
+	// A short window frees up as it slides.
+	for range 2 {
+		if wait, _ := a.TakeRate(ctx, "short", 2, 50*time.Millisecond); wait != 0 {
+			t.Fatalf("short take refused: %v", wait)
+		}
+	}
+	wait, _ = a.TakeRate(ctx, "short", 2, 50*time.Millisecond)
+	if wait <= 0 {
+		t.Fatal("third short take counted")
+	}
+	time.Sleep(wait)
+	if wait, _ := b.TakeRate(ctx, "short", 2, 50*time.Millisecond); wait != 0 {
+		t.Errorf("after the window slid: wait %v", wait)
+	}
+}

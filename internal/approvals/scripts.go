@@ -16,7 +16,7 @@ type scripts struct {
 	create, message, approve, deny, cancel *redis.Script
 	expire, finish, reap, remind           *redis.Script
 	renew, freeze, note, review, progress  *redis.Script
-	leaseRenew, leaseRelease               *redis.Script
+	leaseRenew, leaseRelease, rate         *redis.Script
 	policyClaim, policyRelease             *redis.Script
 	precall, reconcile, withdraw           *redis.Script
 }
@@ -48,6 +48,7 @@ func loadScripts() scripts {
 
 		leaseRenew:   redis.NewScript(mustRead("lease_renew")),
 		leaseRelease: redis.NewScript(mustRead("lease_release")),
+		rate:         redis.NewScript(mustRead("rate")),
 
 		policyClaim:   redis.NewScript(mustRead("policy_claim")),
 		policyRelease: redis.NewScript(mustRead("policy_release")),

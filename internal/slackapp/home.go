@@ -155,13 +155,29 @@ func (a *App) publishHomes(ctx, work context.Context) {
 	}
 }
 
-// publishHome draws and publishes one person's Home tab.
+// publishHome draws and publishes one person's Home tab, within the
+// publish budget all replicas share.
 func (a *App) publishHome(ctx context.Context, user string) {
 	log := a.log.With().Str("user_id", user).Logger()
 	d, err := a.homeData(ctx, user)
 	if err != nil {
 		log.Warn().Err(err).Msg("Home tab drawn without its lists")
 		d.notice = strings.TrimSpace(d.notice + "\n:warning: " + explain(a.log, storeErr(err)))
+	}
+	// Slack's budget is the workspace's, shared by every replica: take
+	// from one budget in Redis just before the call, and wait when it is
+	// spent (or cannot be read).
+	wait, err := a.store.TakeRate(ctx, "views.publish", a.opt.HomeRate, a.opt.HomeRateWindow)
+	if err != nil {
+		log.Warn().Err(err).Msg("could not take from the shared publish budget; publishing later")
+		wait = time.Second
+	}
+	if wait > 0 {
+		if d.notice != "" {
+			a.homes.note(user, d.notice) // keep it for the publish that will come
+		}
+		a.homes.retry(user, time.Now().Add(wait))
+		return
 	}
 	_, err = a.api.PublishViewContext(ctx, slack.PublishViewContextRequest{UserID: user, View: homeView(d)})
 	var rl *slack.RateLimitedError

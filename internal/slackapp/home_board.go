@@ -13,7 +13,8 @@ import (
 // the workspace), and Slack asks apps to publish only on change. A change
 // marks people due; one loop publishes each due person at most once per
 // interval (their view then shows every change since), and no more than
-// limit publishes per window in all. Someone who just opened the tab or
+// limit publishes per window in all (here, and across replicas through a
+// budget in Redis, see publishHome). Someone who just opened the tab or
 // clicked in it is published first, without waiting for the interval.
 type homeBoard struct {
 	interval time.Duration
