@@ -167,6 +167,35 @@ func (b *browser) typeCommand(text string) {
 		chromedp.SendKeys("#box", text+"\n", chromedp.ByQuery))
 }
 
+// typeInto types text into the first element matching sel, as a person
+// would. The bot may redraw the modal (views.update after a choice) while
+// the keys go in; the page keeps what was typed, but the element typed into
+// is replaced, so typing starts again on the new one until the field holds
+// exactly the text.
+func (b *browser) typeInto(sel, text string) {
+	b.t.Helper()
+	var err error
+	for attempt := 0; attempt < 10; attempt++ {
+		ctx, cancel := context.WithTimeout(b.ctx, 10*time.Second)
+		var got string
+		err = chromedp.Run(ctx,
+			chromedp.Evaluate(fmt.Sprintf(`(() => { const el = document.querySelector(%q); if (el) el.value = ""; return true; })()`, sel), nil),
+			chromedp.SendKeys(sel, text, chromedp.ByQuery),
+			chromedp.Sleep(200*time.Millisecond),
+			chromedp.Evaluate(fmt.Sprintf(`(() => { const el = document.querySelector(%q); return el ? el.value : ""; })()`, sel), &got))
+		cancel()
+		if err == nil && got == text {
+			return
+		}
+		if err == nil {
+			err = fmt.Errorf("field holds %q", got)
+		}
+		time.Sleep(200 * time.Millisecond)
+	}
+	b.shot("failed-type-into")
+	b.t.Fatalf("type %q into %s: %v", text, sel, err)
+}
+
 // choose picks the option whose text contains text in the modal's select
 // for block prefix, as a person would, and lets the page send the change.
 func (b *browser) choose(blockPrefix, text string) {
@@ -246,7 +275,7 @@ func TestBrowserModalFieldErrorAndEphemerals(t *testing.T) {
 	outside := time.Now().In(mustZone(t, "Asia/Shanghai")).Add(-30 * 24 * time.Hour).Format("2006-01-02T15:04")
 	b.run("pick a time", chromedp.Evaluate(fmt.Sprintf(`(() => { const el = document.querySelector('#modal input[type="datetime-local"]'); el.value = %q; el.dispatchEvent(new Event('change', {bubbles: true})); return true; })()`, outside), nil))
 	b.choose("target", "orders-restore-scratch")
-	b.run("reason", chromedp.SendKeys(`#modal textarea, #modal input.bk-text-input`, "wrong UPDATE on carts", chromedp.ByQuery))
+	b.typeInto(`#modal textarea, #modal input.bk-text-input`, "wrong UPDATE on carts")
 	b.shot("form filled")
 	b.clickText("#modal button", "Request") // the submit button
 	// The refusal comes back next to the time field: the input's error,
