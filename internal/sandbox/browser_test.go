@@ -255,7 +255,11 @@ func TestBrowserRequestApproveFollow(t *testing.T) {
 
 	// The bot's Home tab, published when Alice opens it.
 	b.clickText(".side-item", "db-restore")
-	b.waitJS("the Home tab", `!!document.querySelector('#messages .home-view')`)
+	// Opening the tab publishes it afresh: the restore is finished, not waiting.
+	b.waitJS("the Home tab with the finished restore", `(() => {
+		const v = document.querySelector('#messages .home-view');
+		return !!v && !/No restore finished in the last 7 days/.test(v.innerText) && /Nothing waits for you/.test(v.innerText);
+	})()`)
 	b.shot("home tab")
 }
 
