@@ -36,8 +36,10 @@ type Server struct {
 	exited chan struct{}
 }
 
-// binary finds a Redis program on PATH (or in /usr/bin), failing the test
-// when it is missing.
+// binary finds a Redis program on PATH (or in /usr/bin). When it is
+// missing, the test fails in CI (CI set: .ci/run installs redis-server) and
+// is skipped elsewhere, so the README's test command works on a machine
+// that has only Go.
 func binary(tb testing.TB, name string) string {
 	tb.Helper()
 	if p, err := exec.LookPath(name); err == nil {
@@ -46,7 +48,11 @@ func binary(tb testing.TB, name string) string {
 	if p := "/usr/bin/" + name; fileExists(p) {
 		return p
 	}
-	tb.Fatalf("redistopo: %s is not installed (Debian: apt-get install redis-server); these tests need it", name)
+	why := fmt.Sprintf("redistopo: %s is not installed (Debian: apt-get install redis-server); these tests start real Redis deployments from it", name)
+	if os.Getenv("CI") != "" {
+		tb.Fatal(why)
+	}
+	tb.Skip(why + "; skipped outside CI (CI=true makes this a failure)")
 	return ""
 }
 

@@ -37,7 +37,13 @@ func newBrowser(t *testing.T, url string, width, height int) *browser {
 		if p, lerr := exec.LookPath("chromium"); lerr == nil {
 			path = p
 		} else {
-			t.Fatalf("the browser test needs Chromium (Debian's chromium package at %s; .ci/run installs it): %v", chromiumPath, err)
+			// CI (CI set) installs chromium and fails without it; a machine
+			// with only Go runs the rest of the suite.
+			why := fmt.Sprintf("the browser test needs Chromium (Debian's chromium package at %s; .ci/run installs it): %v", chromiumPath, err)
+			if os.Getenv("CI") != "" {
+				t.Fatal(why)
+			}
+			t.Skip(why + "; skipped outside CI (CI=true makes this a failure)")
 		}
 	}
 	dir := *screenshots
