@@ -141,9 +141,6 @@ func New(o Options) (*App, error) {
 	if o.RequestTTL <= 0 {
 		o.RequestTTL = 30 * time.Minute
 	}
-	if o.RestoreTimeout <= 0 {
-		o.RestoreTimeout = 60 * time.Second
-	}
 	if o.SweepInterval <= 0 {
 		o.SweepInterval = 5 * time.Second
 	}
@@ -165,12 +162,6 @@ func New(o Options) (*App, error) {
 	}
 	if o.PolicyHeartbeat <= 0 {
 		o.PolicyHeartbeat = 5 * time.Second
-	}
-	if o.JobPollInterval <= 0 {
-		o.JobPollInterval = 15 * time.Second
-	}
-	if o.JobTimeout <= 0 {
-		o.JobTimeout = 6 * time.Hour
 	}
 	if o.RemindAfter <= 0 {
 		o.RemindAfter = 10 * time.Minute
@@ -195,6 +186,8 @@ func New(o Options) (*App, error) {
 		homes: newHomeBoard(o.HomeInterval, o.HomeRate, o.HomeRateWindow),
 		guard: &policyGuard{hash: o.Policy.Hash(), source: policySource(o.Policy)},
 	}
+	// The restore's timings (call bound, polling, reconciling) are passed
+	// through as given: execution owns their defaults.
 	eo := execution.Options{
 		Log: o.Log, Store: o.Store, Reporter: reporter{a}, Checker: o.Validator, Restorer: o.Restorer,
 		Jobs: o.Jobs, Metrics: o.Metrics, Now: o.Now, DryRun: o.DryRun,

@@ -1,18 +1,14 @@
 package slackapp
 
 import (
-	"bytes"
 	"encoding/json"
 	"fmt"
-	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/dbrestore/db-restore/internal/approvals"
 	"github.com/dbrestore/db-restore/internal/execution"
-	"github.com/dbrestore/db-restore/internal/slackapp/slacktest"
 )
 
 var homeNow = time.Date(2026, 12, 2, 12, 0, 0, 0, time.UTC)
@@ -97,30 +93,7 @@ func homeStates() map[string]homeData {
 
 func TestHomeGolden(t *testing.T) {
 	for name, d := range homeStates() {
-		t.Run(name, func(t *testing.T) {
-			got, err := json.MarshalIndent(homeView(d), "", "  ")
-			if err != nil {
-				t.Fatal(err)
-			}
-			got = append(got, '\n')
-			if problems := slacktest.CheckView(got); len(problems) > 0 {
-				t.Errorf("Slack would refuse the view: %q", problems)
-			}
-			path := filepath.Join("testdata", "home_"+name+".json")
-			if *update {
-				if err := os.WriteFile(path, got, 0o644); err != nil {
-					t.Fatal(err)
-				}
-				return
-			}
-			want, err := os.ReadFile(path)
-			if err != nil {
-				t.Fatalf("%v (run go test -update to create it)", err)
-			}
-			if !bytes.Equal(got, want) {
-				t.Errorf("view %s differs from %s (go test -update rewrites it):\ngot:\n%s", name, path, got)
-			}
-		})
+		t.Run(name, func(t *testing.T) { checkGoldenView(t, "home_"+name+".json", homeView(d)) })
 	}
 }
 

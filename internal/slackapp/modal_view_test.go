@@ -109,30 +109,35 @@ func tablesData() formData {
 
 func TestFormGolden(t *testing.T) {
 	for name, view := range formStates() {
-		t.Run(name, func(t *testing.T) {
-			got, err := json.MarshalIndent(view, "", "  ")
-			if err != nil {
-				t.Fatal(err)
-			}
-			got = append(got, '\n')
-			if problems := slacktest.CheckView(got); len(problems) > 0 {
-				t.Errorf("Slack would refuse the view: %q", problems)
-			}
-			path := filepath.Join("testdata", "modal_"+name+".json")
-			if *update {
-				if err := os.WriteFile(path, got, 0o644); err != nil {
-					t.Fatal(err)
-				}
-				return
-			}
-			want, err := os.ReadFile(path)
-			if err != nil {
-				t.Fatalf("%v (run go test -update to create it)", err)
-			}
-			if !bytes.Equal(got, want) {
-				t.Errorf("view %s differs from %s (go test -update rewrites it):\ngot:\n%s", name, path, got)
-			}
-		})
+		t.Run(name, func(t *testing.T) { checkGoldenView(t, "modal_"+name+".json", view) })
+	}
+}
+
+// checkGoldenView compares a view with its golden file under testdata
+// (rewritten with -update), after checking that Slack would take it.
+func checkGoldenView(t *testing.T, file string, view any) {
+	t.Helper()
+	got, err := json.MarshalIndent(view, "", "  ")
+	if err != nil {
+		t.Fatal(err)
+	}
+	got = append(got, '\n')
+	if problems := slacktest.CheckView(got); len(problems) > 0 {
+		t.Errorf("Slack would refuse the view: %q", problems)
+	}
+	path := filepath.Join("testdata", file)
+	if *update {
+		if err := os.WriteFile(path, got, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		return
+	}
+	want, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatalf("%v (run go test -update to create it)", err)
+	}
+	if !bytes.Equal(got, want) {
+		t.Errorf("view differs from %s (go test -update rewrites it):\ngot:\n%s", path, got)
 	}
 }
 
