@@ -117,6 +117,10 @@ func TestLeaseRenewedWhileThePOSTIsInFlight(t *testing.T) {
 
 func TestLateAnswerIsRecordedAndFollowed(t *testing.T) {
 	h := newHarness(t)
+	// The job appears in GaussDB's job list as the answer leaves, so a
+	// reconciliation looking then would attach it first (also correct:
+	// TestLateAnswerAfterReconciliation). Here the answer comes first.
+	h.knobs.reconcileEvery = time.Minute
 	h.gauss.SetRestoreBehaviour(func(restore.Call) gaussdbtest.Response {
 		return gaussdbtest.Response{Delay: 1500 * time.Millisecond}
 	})
@@ -144,6 +148,41 @@ func TestLateAnswerIsRecordedAndFollowed(t *testing.T) {
 	h.threadHas(msg, "Restore completed", r.JobID)
 	if r := h.request(id); r.State != approvals.StateCompleted {
 		t.Errorf("state %s, want completed", r.State)
+	}
+	if n := len(h.restoreCalls()); n != 1 {
+		t.Fatalf("restore calls: %d, want 1", n)
+	}
+}
+
+// TestLateAnswerAfterReconciliation: the job shows in GaussDB's job list
+// well before the answer gets back, so reconciliation attaches it first; the
+// answer, naming the same job, then changes nothing and makes no second call.
+func TestLateAnswerAfterReconciliation(t *testing.T) {
+	h := newHarness(t)
+	h.gauss.SetRestoreBehaviour(func(restore.Call) gaussdbtest.Response {
+		return gaussdbtest.Response{Delay: 300 * time.Millisecond, AnswerAfterJob: 2 * time.Second}
+	})
+	h.start()
+	h.slash(requester, h.backupCommand("answer after reconciliation"))
+	msg := h.approvalMessage(1)
+	id := requestID(t, msg)
+	h.click(approver, msg, "approve")
+	h.waitFor("the restore POST", func() bool { return len(h.restoreCallsStarted()) == 1 })
+	if err := h.rdb.Del(h.ctx(), h.prefix+"exec:"+id).Err(); err != nil {
+		t.Fatal(err)
+	}
+	h.threadHas(msg, "Outcome unknown")
+	h.threadHas(msg, "job list shows restore job", "attached")
+	// The answer is seen and taken for the same job (the audit note is
+	// added only while the job still runs; this fake job may be done).
+	h.waitFor("the late answer seen", func() bool {
+		return strings.Contains(h.logs.String(), "late answer names the job reconciliation already attached")
+	})
+	h.threadHas(msg, "Restore completed")
+	for _, m := range h.slack.Thread(msg.Channel, msg.TS) {
+		if strings.Contains(m.Text, "Late answer") {
+			t.Errorf("the answer naming the attached job was reported as a contradiction: %q", m.Text)
+		}
 	}
 	if n := len(h.restoreCalls()); n != 1 {
 		t.Fatalf("restore calls: %d, want 1", n)

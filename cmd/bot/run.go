@@ -27,13 +27,14 @@ type hooks struct {
 	homeInterval, homeRateWindow time.Duration
 	homeRate                     int
 	progressInterval             time.Duration
+	reconcileEvery               time.Duration // how often an unknown outcome is looked up (zero: the default)
 }
 
 func runWith(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer, h hooks) error {
 	return botrun.RunWith(ctx, args, getenv, stdout, stderr, botrun.Hooks{
 		Now: h.now, SweepInterval: h.sweepInterval, LeaseTTL: h.leaseTTL,
 		HomeInterval: h.homeInterval, HomeRate: h.homeRate, HomeRateWindow: h.homeRateWindow,
-		ProgressInterval: h.progressInterval,
-		Workers:          h.workers, WorkQueue: h.workQueue,
+		ProgressInterval: h.progressInterval, ReconcileEvery: h.reconcileEvery,
+		Workers: h.workers, WorkQueue: h.workQueue,
 	})
 }

@@ -45,6 +45,7 @@ type Hooks struct {
 	HomeInterval, HomeRateWindow time.Duration
 	HomeRate                     int
 	ProgressInterval             time.Duration
+	ReconcileEvery               time.Duration // how often an unknown outcome is looked up; default: the job poll interval
 }
 
 // RunWith is Run with hooks.
@@ -130,7 +131,7 @@ func RunWith(ctx context.Context, args []string, getenv func(string) string, std
 		ApprovalChannel: cfg.ApprovalChannel, IncidentChannel: cfg.IncidentChannel,
 		RequestTTL: cfg.RequestTTL, DryRun: cfg.DryRun,
 		JobPollInterval: cfg.JobPollInterval, JobTimeout: cfg.JobTimeout, RemindAfter: cfg.RemindAfter,
-		ReconcileAfter: cfg.ReconcileAfter, Now: h.Now, SweepInterval: h.SweepInterval, Metrics: m,
+		ReconcileAfter: cfg.ReconcileAfter, ReconcileEvery: h.ReconcileEvery, Now: h.Now, SweepInterval: h.SweepInterval, Metrics: m,
 		Gate:    limits.NewGate(conn.Client, cfg.RedisKeyPrefix, cfg.CommandsPerMinute, h.Now),
 		Workers: h.Workers, WorkQueue: h.WorkQueue,
 		HomeInterval: h.HomeInterval, HomeRate: h.HomeRate, HomeRateWindow: h.HomeRateWindow,

@@ -95,6 +95,10 @@ type Options struct {
 	JobTimeout      time.Duration // a job running longer gets one warning (default 6h)
 	RestoreTimeout  time.Duration // bound on the one restore call (default 60s)
 	ReconcileAfter  time.Duration // how long to look for the job of an unknown outcome (default 10m)
+	// ReconcileEvery is how often one unknown outcome is looked up in the job
+	// list (default JobPollInterval). A test knob: tests that need the late
+	// answer to arrive before any reconciliation set it long.
+	ReconcileEvery time.Duration
 }
 
 // Executor runs approved requests. One per process.
@@ -150,6 +154,9 @@ func New(o Options) (*Executor, error) {
 	}
 	if o.ReconcileAfter <= 0 {
 		o.ReconcileAfter = 10 * time.Minute
+	}
+	if o.ReconcileEvery <= 0 {
+		o.ReconcileEvery = o.JobPollInterval
 	}
 	stopping, stop := context.WithCancel(context.Background())
 	tables, _ := o.Restorer.(TableRestorer) // *restore.Client makes both kinds

@@ -67,7 +67,7 @@ func (e *Executor) submitted(ctx context.Context, log zerolog.Logger, req approv
 		e.lateAnswer(ctx, log, req, jobID, "")
 		return
 	case refusal != nil:
-		log.Error().Str("job_id", jobID).Str("state", string(refusal.State)).Msg("restore submitted, but the request had already ended; job ID not recorded")
+		e.answerAfterReconcile(ctx, log, req, jobID, refusal.Request)
 		return
 	case err != nil:
 		log.Error().Err(err).Str("job_id", jobID).Msg("could not record the job ID")
@@ -92,6 +92,11 @@ func (e *Executor) lateAnswer(ctx context.Context, log zerolog.Logger, req appro
 		detail = "late answer: " + refused
 	}
 	rec, err := e.store.LateAnswer(ctx, req.ID, jobID, detail)
+	var refusal *approvals.Refusal
+	if errors.As(err, &refusal) {
+		e.answerAfterReconcile(ctx, log, req, jobID, refusal.Request)
+		return
+	}
 	if err != nil {
 		log.Error().Err(err).Str("job_id", jobID).Msg("could not record the late answer")
 		return
@@ -110,6 +115,38 @@ func (e *Executor) lateAnswer(ctx context.Context, log zerolog.Logger, req appro
 	e.say.Thread(ctx, rec, fmt.Sprintf(":rocket: *Late answer:* GaussDB accepted the restore after all, job `%s`, after this request was reported as outcome unknown. The job is recorded and followed; nothing was re-submitted.", job))
 	e.say.Announce(ctx, rec, fmt.Sprintf(":rocket: Restore `%s`: late answer from GaussDB, job `%s` is running: %s", rec.ID, job, msgtext.What(rec)))
 	e.say.DM(ctx, rec.Requester, fmt.Sprintf(":rocket: Your restore `%s` (reported as outcome unknown) was accepted by GaussDB after all (job `%s`): %s", rec.ID, job, msgtext.What(rec)))
+}
+
+// answerAfterReconcile handles the restore call's answer arriving after
+// the request was settled another way: most often reconciliation attached
+// the job from GaussDB's job list (it appears there as the answer leaves). The same job: nothing to do but
+// note it. Anything else contradicts what the thread says, so people are
+// told to look at both, in the thread and the audit trail.
+func (e *Executor) answerAfterReconcile(ctx context.Context, log zerolog.Logger, req approvals.Request, jobID string, now approvals.Request) {
+	log = log.With().Str("job_id", jobID).Str("attached_job_id", now.JobID).Str("state", string(now.State)).Logger()
+	if jobID != "" && jobID == now.JobID {
+		log.Info().Msg("late answer names the job reconciliation already attached")
+		if _, err := e.store.Note(ctx, req.ID, "late answer: job "+jobID+", the one already attached from the job list", ""); err != nil {
+			log.Debug().Err(err).Msg("could not note the late answer in the audit trail")
+		}
+		return
+	}
+	answer := "job `" + msgtext.Esc(jobID) + "`"
+	if jobID == "" {
+		answer = "a refusal"
+	}
+	log.Error().Msg("late answer contradicts the job attached from the job list")
+	if _, err := e.store.Note(ctx, req.ID, "late answer contradicts reconciliation: GaussDB answered "+firstOf(jobID, "a refusal")+", the job list gave "+firstOf(now.JobID, "no job"), ""); err != nil {
+		log.Warn().Err(err).Msg("could not note the contradicting late answer in the audit trail")
+	}
+	target := msgtext.Instance(req.Params.TargetName, req.Params.TargetID)
+	if now.JobID == "" {
+		e.say.Thread(ctx, SamePlace(now, req), fmt.Sprintf(":warning: *Late answer:* GaussDB answered the restore call with %s after this request had ended (%s); the bot does not follow it. Nothing was re-submitted; check %s in the GaussDB console.",
+			answer, msgtext.Esc(string(now.State)), target))
+		return
+	}
+	e.say.Thread(ctx, SamePlace(now, req), fmt.Sprintf(":warning: *Late answer:* GaussDB answered the restore call with %s, but this request follows job `%s`, found in the job list. Nothing was re-submitted; check both jobs on %s in the GaussDB console.",
+		answer, msgtext.Esc(now.JobID), target))
 }
 
 // finish ends an executing request in a final state and tells everyone.

@@ -26,7 +26,7 @@ const reconcileSkew = time.Minute
 // created after the call is attached: the request becomes submitted and is
 // followed. When none has appeared ReconcileAfter after the call, the thread
 // says so and that a new request is safe. It never re-submits anything. Each
-// request is looked up at most once per JobPollInterval. Call it from one
+// request is looked up at most once per ReconcileEvery. Call it from one
 // goroutine (the leased sweeper).
 func (e *Executor) Reconcile(ctx context.Context) {
 	if e.list == nil {
@@ -44,7 +44,7 @@ func (e *Executor) Reconcile(ctx context.Context) {
 		if now.Before(e.nextLook[r.ID]) {
 			continue
 		}
-		e.nextLook[r.ID] = now.Add(e.opt.JobPollInterval)
+		e.nextLook[r.ID] = now.Add(e.opt.ReconcileEvery)
 		e.reconcile(ctx, r)
 	}
 	for id := range e.nextLook {

@@ -66,6 +66,7 @@ type Options struct {
 	JobTimeout      time.Duration // a job running longer gets one warning (default 6h)
 	RemindAfter     time.Duration // approvers are reminded once after this (default 10m)
 	ReconcileAfter  time.Duration // how long to look for the job of an unknown outcome (default 10m)
+	ReconcileEvery  time.Duration // how often one unknown outcome is looked up (test knob; default JobPollInterval)
 
 	RestoreTimeout time.Duration // bound on the one restore call (default 60s)
 	SweepInterval  time.Duration // how often expiry and crashed submissions are swept (default 5s)
@@ -192,7 +193,7 @@ func New(o Options) (*App, error) {
 		Log: o.Log, Store: o.Store, Reporter: reporter{a}, Checker: o.Validator, Restorer: o.Restorer,
 		Jobs: o.Jobs, Metrics: o.Metrics, Now: o.Now, DryRun: o.DryRun,
 		Backups: o.Backups, JobPollInterval: o.JobPollInterval, JobTimeout: o.JobTimeout, RestoreTimeout: o.RestoreTimeout,
-		ReconcileAfter: o.ReconcileAfter,
+		ReconcileAfter: o.ReconcileAfter, ReconcileEvery: o.ReconcileEvery,
 	}
 	if l, ok := o.Jobs.(execution.JobLister); ok { // the GaussDB client lists jobs too
 		eo.JobList = l

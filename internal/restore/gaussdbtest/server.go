@@ -65,12 +65,15 @@ type Instance struct {
 // Status. Delay ends early, without an answer, if the client goes away.
 // StartJob with a Status: the backend accepts a valid call and starts its
 // job (as the real API would) before the scripted answer is sent, e.g. a
-// gateway 502 whose restore did start.
+// gateway 502 whose restore did start. AnswerAfterJob, with Status 0:
+// the job starts (and shows in the job list) that long before the answer
+// leaves, as when the answer is slow on its way back.
 type Response struct {
-	Status   int
-	Body     string
-	Delay    time.Duration
-	StartJob bool
+	Status         int
+	Body           string
+	Delay          time.Duration
+	StartJob       bool
+	AnswerAfterJob time.Duration
 }
 
 // RestoreCall is one POST to the restore API, as received (signed or not).

@@ -35,17 +35,11 @@ func (s *Server) restore(w http.ResponseWriter, r *http.Request) {
 	s.mu.Lock()
 	behave := s.behave
 	s.mu.Unlock()
+	var answerAfterJob time.Duration
 	if behave != nil {
 		resp := behave(call)
-		if resp.Delay > 0 {
-			select {
-			case <-time.After(resp.Delay):
-			case <-r.Context().Done():
-				panic(http.ErrAbortHandler) // client gone: answer nothing
-			case <-s.done:
-				panic(http.ErrAbortHandler)
-			}
-		}
+		s.wait(r, resp.Delay)
+		answerAfterJob = resp.AnswerAfterJob
 		if resp.Status != 0 && resp.StartJob {
 			s.mu.Lock()
 			_, _ = s.startRestore(raw)
@@ -60,13 +54,29 @@ func (s *Server) restore(w http.ResponseWriter, r *http.Request) {
 	}
 
 	s.mu.Lock()
-	defer s.mu.Unlock()
 	jobID, refusal := s.startRestore(raw)
+	s.mu.Unlock()
 	if refusal != nil {
 		writeErr(w, refusal.status, refusal.code, refusal.message)
 		return
 	}
+	s.wait(r, answerAfterJob)
 	writeJSON(w, http.StatusOK, map[string]string{"job_id": jobID})
+}
+
+// wait holds a scripted answer back for d; it ends the handler without an
+// answer if the client goes away or the server closes.
+func (s *Server) wait(r *http.Request, d time.Duration) {
+	if d <= 0 {
+		return
+	}
+	select {
+	case <-time.After(d):
+	case <-r.Context().Done():
+		panic(http.ErrAbortHandler) // client gone: answer nothing
+	case <-s.done:
+		panic(http.ErrAbortHandler)
+	}
 }
 
 // startRestore checks a restore body like the real API and starts the job;

@@ -199,15 +199,7 @@ func (s *Server) restoreTables(w http.ResponseWriter, r *http.Request) {
 
 // scripted plays a scripted response and reports whether it answered.
 func (s *Server) scripted(w http.ResponseWriter, r *http.Request, resp Response) bool {
-	if resp.Delay > 0 {
-		select {
-		case <-time.After(resp.Delay):
-		case <-r.Context().Done():
-			panic(http.ErrAbortHandler) // client gone: answer nothing
-		case <-s.done:
-			panic(http.ErrAbortHandler)
-		}
-	}
+	s.wait(r, resp.Delay)
 	if resp.Status == 0 {
 		return false
 	}
