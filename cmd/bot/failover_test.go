@@ -9,14 +9,14 @@ import (
 
 	"github.com/dbrestore/db-restore/internal/approvals"
 	"github.com/dbrestore/db-restore/internal/redisconn"
-	"github.com/dbrestore/db-restore/internal/redistopo"
+	"github.com/dbrestore/db-restore/internal/redistest"
 	"github.com/dbrestore/db-restore/internal/restore"
 	"github.com/dbrestore/db-restore/internal/restore/gaussdbtest"
 	"github.com/dbrestore/db-restore/internal/slackapp/slacktest"
 )
 
 // The fault tests below run the whole bot against real Redis deployments
-// (redistopo: redis-server processes on loopback) and kill the primary
+// (redistest: redis-server processes on loopback) and kill the primary
 // under it. Whatever happens, a request gets at most one restore POST, and
 // the bot is ready and answering clicks and commands within 5 s of the
 // promotion.
@@ -154,7 +154,7 @@ func TestSentinelFailoverNeverRestoresTwice(t *testing.T) {
 	t.Run("threshold click while the replica lags", func(t *testing.T) {
 		// Issue 9, Why 1: the approval reaches the primary only; the
 		// primary dies; the promoted replica has the request pending.
-		d := redistopo.StartSentinel(t)
+		d := redistest.StartSentinel(t)
 		h, base := topoHarness(t, d.URL())
 		posts := countPOSTs(h, nil)
 		h.start()
@@ -177,7 +177,7 @@ func TestSentinelFailoverNeverRestoresTwice(t *testing.T) {
 	})
 
 	t.Run("two approvers of a 2-of-N rule across the failover", func(t *testing.T) {
-		d := redistopo.StartSentinel(t)
+		d := redistest.StartSentinel(t)
 		h, base := topoHarness(t, d.URL())
 		h.withPolicy(t, twoDBAs())
 		posts := countPOSTs(h, nil)
@@ -203,7 +203,7 @@ func TestSentinelFailoverNeverRestoresTwice(t *testing.T) {
 	})
 
 	t.Run("failover while the approval is being confirmed", func(t *testing.T) {
-		d := redistopo.StartSentinel(t)
+		d := redistest.StartSentinel(t)
 		h, base := topoHarness(t, d.URL())
 		h.env["REDIS_WAIT_TIMEOUT"] = "2s"
 		posts := countPOSTs(h, nil)
@@ -232,7 +232,7 @@ func TestSentinelFailoverNeverRestoresTwice(t *testing.T) {
 	})
 
 	t.Run("failover while the restore POST is in flight", func(t *testing.T) {
-		d := redistopo.StartSentinel(t)
+		d := redistest.StartSentinel(t)
 		h, base := topoHarness(t, d.URL())
 		h.env["REDIS_WAIT_TIMEOUT"] = "5s" // the replica is in sync: a loaded machine must not time out
 		inFlight := make(chan struct{}, 1)
@@ -265,7 +265,7 @@ func TestSentinelFailoverNeverRestoresTwice(t *testing.T) {
 }
 
 func TestClusterFailoverRecoversInSeconds(t *testing.T) {
-	c := redistopo.StartCluster(t)
+	c := redistest.StartCluster(t)
 	h, base := topoHarness(t, c.URL())
 	h.env["REDIS_WAIT_TIMEOUT"] = "3s" // the replicas are in sync: a loaded machine must not time out
 	posts := countPOSTs(h, nil)

@@ -21,6 +21,8 @@ import (
 	"os/signal"
 	"syscall"
 	"time"
+
+	"github.com/dbrestore/db-restore/internal/redistest"
 )
 
 func main() {
@@ -52,7 +54,7 @@ func runMain(ctx context.Context, args []string, getenv func(string) string, std
 	cfg.Self = self
 	cfg.Progress = stderr
 	if cfg.RedisURL == "" {
-		url, stop, err := embeddedRedis()
+		url, stop, err := redistest.Throwaway()
 		if err != nil {
 			fmt.Fprintln(stderr, "loadtest:", err)
 			return 1
@@ -80,7 +82,7 @@ func parseFlags(args []string, getenv func(string) string, stderr io.Writer) (Co
 	fs := flag.NewFlagSet("loadtest", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	var cfg Config
-	redisDefault := getenv("REDIS_URL") // "": an in-process Redis emulator (embeddedRedis)
+	redisDefault := getenv("REDIS_URL") // "": an in-process Redis emulator (redistest.Throwaway)
 	fs.IntVar(&cfg.N, "n", 1000, "slash commands in the burst, and approvals after it")
 	fs.IntVar(&cfg.Requesters, "requesters", 100, "distinct users the commands come from")
 	fs.IntVar(&cfg.Replicas, "replicas", 2, "bot processes (and floor clients), 1 to 10")

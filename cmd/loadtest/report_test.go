@@ -11,6 +11,7 @@ import (
 
 	"github.com/redis/go-redis/v9"
 
+	"github.com/dbrestore/db-restore/internal/redistest"
 	"github.com/dbrestore/db-restore/internal/slackapp/slacktest"
 )
 
@@ -125,7 +126,7 @@ func TestNoRedisNeededByDefault(t *testing.T) {
 	if cfg.RedisURL != "" {
 		t.Fatalf("default Redis URL %q: the tool would need a Redis of its own", cfg.RedisURL)
 	}
-	url, stop, err := embeddedRedis()
+	url, stop, err := redistest.Throwaway()
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -10,7 +10,7 @@ import (
 
 	"github.com/dbrestore/db-restore/internal/approvals"
 	"github.com/dbrestore/db-restore/internal/redisconn"
-	"github.com/dbrestore/db-restore/internal/redistopo"
+	"github.com/dbrestore/db-restore/internal/redistest"
 )
 
 func clientOf(t *testing.T, url string) redis.UniversalClient {
@@ -29,7 +29,7 @@ func clientOf(t *testing.T, url string) redis.UniversalClient {
 // is not acted on and the request ends as failed, not called.
 func TestApprovalNotConfirmedIsNotActedOn(t *testing.T) {
 	ctx := context.Background()
-	d := redistopo.StartSentinel(t)
+	d := redistest.StartSentinel(t)
 	rdb := clientOf(t, d.URL())
 	clk := newClock()
 	// patient waits long enough for a replica in sync on a loaded machine;
@@ -76,7 +76,7 @@ func TestApprovalNotConfirmedIsNotActedOn(t *testing.T) {
 // a minimum of 0 (redis://) acts at once; with a minimum of 1 it never does.
 func TestNoReplicaNoMinimumConfirmsAtOnce(t *testing.T) {
 	ctx := context.Background()
-	srv := redistopo.Start(t, false)
+	srv := redistest.Start(t, false)
 	rdb := srv.Client(t)
 	e := &env{rdb: rdb, prefix: "{solo}:", clk: newClock()}
 	for _, tt := range []struct {
@@ -97,7 +97,7 @@ func TestNoReplicaNoMinimumConfirmsAtOnce(t *testing.T) {
 // primary that owns the request's slot, whose replica confirms it.
 func TestClusterConfirmsOnTheKeysPrimary(t *testing.T) {
 	ctx := context.Background()
-	c := redistopo.StartCluster(t)
+	c := redistest.StartCluster(t)
 	rdb := clientOf(t, c.URL())
 	e := &env{rdb: rdb, prefix: "{cluster}:", clk: newClock()}
 	s := approvals.NewStore(rdb, e.prefix, e.clk.Now,

@@ -7,7 +7,7 @@ import (
 	"time"
 
 	"github.com/dbrestore/db-restore/internal/approvals"
-	"github.com/dbrestore/db-restore/internal/redistopo"
+	"github.com/dbrestore/db-restore/internal/redistest"
 )
 
 // TestCalledMarkerNotConfirmedIsNotActedOn: the check before the restore
@@ -15,7 +15,7 @@ import (
 // as the approval; a lagging replica means the call must not go out.
 func TestCalledMarkerNotConfirmedIsNotActedOn(t *testing.T) {
 	ctx := context.Background()
-	d := redistopo.StartSentinel(t)
+	d := redistest.StartSentinel(t)
 	rdb := clientOf(t, d.URL())
 	clk := newClock()
 	s := approvals.NewStore(rdb, "{precall}:", clk.Now,

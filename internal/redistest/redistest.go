@@ -1,7 +1,10 @@
-// Package redistest gives tests a real Redis to talk to over TCP, each test
-// isolated under its own key prefix.
+// Package redistest owns the Redis that tests and the load tool run
+// against: one shared server with a key prefix per test, and real
+// deployments started from redis-server for fault tests.
 //
-// The server is chosen once per test binary, in this order:
+// New, Miniredis and Server give a test a Redis over TCP, each test
+// isolated under its own key prefix. The server is chosen once per test
+// binary, in this order:
 //
 //  1. REDIS_URL, when set (any form redisconn.ParseURL accepts). It must
 //     answer: a test never skips because Redis is missing.
@@ -10,7 +13,17 @@
 //     by the kernel when the test binary exits.
 //  3. An embedded miniredis, one per call.
 //
-// Which one is used is printed once to stderr.
+// Which one is used is printed once to stderr. Throwaway gives a program
+// (cmd/loadtest) the same choice without a test.
+//
+// Start, StartSentinel(Replicas) and StartCluster(Replicas) start single
+// servers, a primary with replicas watched by Sentinel, and a Redis
+// Cluster of three primaries with replicas each: every process a
+// redis-server on a free loopback port, killed by PID when the test ends
+// (or by the test, to cause a failover). A Proxy between a replica and its
+// primary holds replication back, making the replica lag. When
+// redis-server is missing these tests are skipped, saying why, unless CI
+// is set: then they fail.
 //
 // This is test-only code: its lazily started, process-wide server is the
 // one piece of package-level state in the project.
@@ -90,11 +103,11 @@ func pick() backend {
 		return b
 	}
 	if path, err := exec.LookPath("redis-server"); err == nil && serverDiesWithParent {
-		addr, err := startServer(path)
+		srv, err := Launch(Options{Bin: path})
 		if err != nil {
 			return backend{kind: kindServer, err: fmt.Errorf("start throwaway %s: %w", path, err)}
 		}
-		b := backend{kind: kindServer, url: "redis://" + addr + "/0"}
+		b := backend{kind: kindServer, url: srv.URL()}
 		b.opts, b.err = redisconn.ParseURL(b.url)
 		return b
 	}

@@ -1,4 +1,4 @@
-package redistopo
+package redistest
 
 import (
 	"net"
@@ -29,7 +29,7 @@ func NewProxy(tb testing.TB, target string) *Proxy {
 	tb.Helper()
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
-		tb.Fatalf("redistopo: proxy listen: %v", err)
+		tb.Fatalf("redistest: proxy listen: %v", err)
 	}
 	p := &Proxy{Addr: ln.Addr().String(), ln: ln, target: target}
 	p.wake = sync.NewCond(&p.mu)
