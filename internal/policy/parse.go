@@ -7,6 +7,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"time"
 
 	"go.yaml.in/yaml/v3"
 
@@ -14,8 +15,8 @@ import (
 )
 
 var (
-	topKeys     = []string{"default", "rules"}
-	ruleKeys    = []string{"name", "match", "approvers", "required_approvals", "requesters", "allow_overwrite_original", "safety_backup", "approval_channel", "incident_channel", "frozen", "table_restore"}
+	topKeys     = []string{"default", "rules", "drills"}
+	ruleKeys    = []string{"name", "match", "approvers", "required_approvals", "requesters", "allow_overwrite_original", "safety_backup", "approval_channel", "incident_channel", "frozen", "table_restore", "max_backup_age"}
 	defaultKeys = ruleKeys[2:] // all but name and match
 	matchKeys   = []string{"ids", "name", "tags"}
 	ruleName    = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$`)
@@ -35,6 +36,8 @@ func (p *parser) policy(root *yaml.Node) *Policy {
 			def = p.rule(v, f, true)
 		case "rules":
 			rules = p.rules(v, f)
+		case "drills":
+			pol.Drills = p.drills(v, f)
 		}
 	})
 	if top && !hasDef {
@@ -53,6 +56,9 @@ func (p *parser) policy(root *yaml.Node) *Policy {
 		}
 		if _, ok := r.has["incident_channel"]; !ok {
 			r.rule.IncidentChannel = def.rule.IncidentChannel
+		}
+		if _, ok := r.has["max_backup_age"]; !ok {
+			r.rule.MaxBackupAge = def.rule.MaxBackupAge
 		}
 		pol.Rules = append(pol.Rules, r.rule)
 	}
@@ -161,6 +167,8 @@ func (p *parser) ruleKey(r *Rule, key, f string, v *yaml.Node) {
 		r.FrozenReason = p.frozen(v, f)
 	case "table_restore":
 		r.TableRestore = p.tableRestore(v, f)
+	case "max_backup_age":
+		r.MaxBackupAge = p.duration(v, f, time.Minute, 0, "the age past which the newest completed backup is stale, such as 26h")
 	}
 }
 

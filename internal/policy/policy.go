@@ -7,6 +7,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/dbrestore/db-restore/internal/restore"
 )
@@ -49,6 +50,9 @@ type Rule struct {
 	// TableRestore is what table-level restores need (table_restore:);
 	// by default the rule's approvers and threshold. See TableRule.
 	TableRestore TableRestore
+	// MaxBackupAge, when set, is how old the newest COMPLETED backup of a
+	// covered instance may be before the bot announces it as stale.
+	MaxBackupAge time.Duration
 }
 
 // Matchers are the ways a rule can cover an instance. An instance is covered
@@ -165,6 +169,8 @@ type Policy struct {
 	Rules []Rule
 	// Default is in force when no rule matches.
 	Default Rule
+	// Drills are the scheduled restore tests (drills:), in file order.
+	Drills []Drill
 	// Source is the file the policy came from; empty when it came from the
 	// environment settings (FromEnv).
 	Source string
