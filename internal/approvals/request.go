@@ -1,8 +1,11 @@
 // Package approvals owns a restore request's life: its states, who may move
 // it between them, and the Redis store that makes every transition atomic.
 //
-// The domain types here know nothing of Slack, Redis or the cloud SDK; the
-// store (store.go) is the only place that touches Redis.
+// The domain types (Request, its states and the rules on them, in
+// request.go) know nothing of Slack, Redis or the cloud SDK. Only the Store
+// touches Redis: its methods are spread over one file per concern
+// (transitions, queries, leases, rates, the policy record, durable writes,
+// …), and every state change is one of the Lua scripts in lua/.
 package approvals
 
 import (

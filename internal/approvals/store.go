@@ -33,7 +33,9 @@ const DefaultLeaseTTL = 20 * time.Second
 // audit stream; active, expiry, remind, executing and submitted are sorted
 // sets indexing requests by state (reconcile: outcome_unknown requests still
 // to be matched against GaussDB's job list); exec:<id> is the restore lease; freeze
-// holds the freeze reason, and audit the global audit stream.
+// holds the freeze reason, and audit the global audit stream. The other keys
+// (lease:, rate:, user:, durations:, policy, breakglass, ended, …) are
+// described beside the methods that use them.
 type Store struct {
 	rdb      redis.UniversalClient
 	prefix   string
