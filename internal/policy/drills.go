@@ -213,8 +213,12 @@ func (p *parser) cronSpec(n *yaml.Node, field string) string {
 	case strings.HasPrefix(s, "@every"):
 		p.add(n, field, "@every is written as every: (e.g. every: 24h) instead of cron:")
 	default:
-		if _, err := CronParser.Parse(s); err != nil {
+		sched, err := CronParser.Parse(s)
+		switch {
+		case err != nil:
 			p.add(n, field, "must be %s; %s: %v", want, strconv.Quote(s), err)
+		case sched.Next(time.Unix(0, 0).UTC()).IsZero():
+			p.add(n, field, "%s never fires (no such day); check the day and month", strconv.Quote(s))
 		}
 	}
 	return s

@@ -86,6 +86,7 @@ func TestParseDrillErrors(t *testing.T) {
 		{"unknown key", base("    every: 24h", "    evry: 1h"), "line 6, drills[0].evry: unknown key (did you mean every?)"},
 		{"bad cron", base(`    cron: "0 3 * *"`, "    time_zone: UTC"), `line 5, drills[0].cron: must be a five-field cron expression`},
 		{"cron out of range", base(`    cron: "0 25 * * 1"`, "    time_zone: UTC"), `line 5, drills[0].cron: must be a five-field cron expression such as "0 3 * * 1" (minute hour day-of-month month day-of-week); "0 25 * * 1": end of range (25) above maximum (23): 25`},
+		{"cron never fires", base(`    cron: "0 3 31 4 *"`, "    time_zone: UTC"), `line 5, drills[0].cron: "0 3 31 4 *" never fires (no such day); check the day and month`},
 		{"cron with a zone prefix", base(`    cron: "CRON_TZ=UTC 0 3 * * 1"`, "    time_zone: UTC"), "line 5, drills[0].cron: must not carry a zone; set time_zone: instead"},
 		{"cron without zone", base(`    cron: "0 3 * * 1"`), "line 5, drills[0].time_zone: is needed with cron"},
 		{"bad zone", base(`    cron: "0 3 * * 1"`, "    time_zone: Mars/Olympus"), `line 6, drills[0].time_zone: must be an IANA time zone such as UTC or Europe/Berlin; "Mars/Olympus" is not one`},
