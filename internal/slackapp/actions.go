@@ -5,13 +5,12 @@ import (
 	"errors"
 	"fmt"
 	"strings"
-	"time"
 
 	"github.com/slack-go/slack"
 
 	"github.com/dbrestore/db-restore/internal/approvals"
 	"github.com/dbrestore/db-restore/internal/execution"
-	"github.com/dbrestore/db-restore/internal/policy"
+	"github.com/dbrestore/db-restore/internal/intake"
 )
 
 // routeInteraction acks every interaction at once and returns the work it
@@ -73,86 +72,51 @@ func (a *App) onDecision(ctx context.Context, d decision) {
 	if d.approve {
 		kind = "approve"
 	}
-	refuse := func(err error) {
-		a.m.Decision(kind, "refused")
-		log.Info().Err(err).Msg("click refused")
-		if d.home {
-			a.homes.note(d.user, ":warning: "+explain(a.log, err))
-		} else {
-			a.whisper(ctx, d.channel, d.user, explain(a.log, err))
-		}
-		var r *approvals.Refusal
-		if errors.As(err, &r) && r.Reason == approvals.ReasonExpired && r.State == approvals.StateExpired {
-			// This click's transition expired the request: report it once.
-			a.expired(ctx, d.located(r.Request))
-		}
-	}
-	if err := a.policyProblem(); err != nil {
-		refuse(err) // this replica's rules are not the ones in force
-		return
-	}
-	req, err := a.store.Get(ctx, id)
-	if err != nil {
-		refuse(storeErr(err))
-		return
-	}
-	// At the click that would reach the threshold, group lists are read
-	// afresh: a removal must count at once.
-	var asOf time.Time
-	if d.approve && len(req.Approvals)+1 >= req.Rule.Required() {
-		asOf = a.now()
-	}
-	var rule policy.Rule
-	// The requester hears why they cannot decide, not that they are no approver.
-	if d.user != req.Requester {
-		r, ok, err := a.mayDecide(ctx, d.user, req, asOf)
-		if err != nil {
-			refuse(err)
-			return
-		}
-		if !ok {
-			refuse(&approvals.Refusal{Reason: approvals.ReasonNotApprover, State: req.State, Request: req})
-			return
-		}
-		rule = r
-	}
-	if !d.approve {
-		req, err := a.store.Deny(ctx, id, d.user, "")
-		if err != nil {
-			refuse(storeErr(err))
-			return
-		}
-		req = d.located(req)
-		log.Info().Msg("request denied")
-		a.m.Decision(kind, "done")
-		a.m.Transition(string(req.State))
-		a.refresh(ctx, req)
-		a.thread(ctx, req, fmt.Sprintf(":no_entry: Denied by <@%s>. Nothing will be restored.", d.user))
-		a.announce(ctx, req, fmt.Sprintf(":no_entry: <@%s> denied restore `%s`: %s", d.user, req.ID, whatLine(req)))
-		a.dm(ctx, req.Requester, fmt.Sprintf(":no_entry: <@%s> denied your restore request `%s`: %s", d.user, req.ID, whatLine(req)))
-		return
-	}
-	res, err := a.approve(ctx, d.user, hash, req, rule, asOf)
-	if res.NotDurable {
+	res, err := a.in.Decide(ctx, intake.Click{User: d.user, RequestID: id, SeenHash: hash, Approve: d.approve})
+	switch {
+	case res.NotDurable:
 		log.Error().Err(err).Msg("approval reached the threshold but the Redis replicas did not confirm it: restore not called")
 		a.m.Decision(kind, "not_durable")
 		a.exec.NotDurable(ctx, d.located(res.Request))
 		return
-	}
-	if err != nil {
-		refuse(a.withFreezeReason(ctx, storeErr(err)))
+	case err != nil:
+		a.refuseDecision(ctx, d, kind, err)
 		return
 	}
-	res.Request = d.located(res.Request)
-	log.Info().Int("approvals", res.Count).Int("required", res.Required).Bool("executing", res.Executing).
-		Strs("dropped", res.Dropped).Msg("approval counted")
-	if !res.Executing {
+	req := d.located(res.Request)
+	switch {
+	case res.Denied:
+		log.Info().Msg("request denied")
+		a.m.Decision(kind, "done")
+		a.refresh(ctx, req)
+		a.thread(ctx, req, fmt.Sprintf(":no_entry: Denied by <@%s>. Nothing will be restored.", d.user))
+		a.announce(ctx, req, fmt.Sprintf(":no_entry: <@%s> denied restore `%s`: %s", d.user, req.ID, whatLine(req)))
+		a.dm(ctx, req.Requester, fmt.Sprintf(":no_entry: <@%s> denied your restore request `%s`: %s", d.user, req.ID, whatLine(req)))
+	case !res.Executing:
+		log.Info().Int("approvals", res.Count).Int("required", res.Required).Strs("dropped", res.Dropped).Msg("approval counted")
 		a.m.Decision(kind, "counted")
-		a.refresh(ctx, res.Request)
-		a.thread(ctx, res.Request, droppedWords(res, rule.Name)+fmt.Sprintf(":ballot_box_with_check: Approved by <@%s> (%d of %d).", d.user, res.Count, res.Required))
-		return
+		a.refresh(ctx, req)
+		a.thread(ctx, req, droppedWords(res.Dropped, res.Rule)+fmt.Sprintf(":ballot_box_with_check: Approved by <@%s> (%d of %d).", d.user, res.Count, res.Required))
+	default:
+		log.Info().Int("approvals", res.Count).Int("required", res.Required).Bool("executing", true).Msg("approval counted")
+		a.m.Decision(kind, "executing")
+		a.exec.Execute(ctx, req)
 	}
-	a.m.Decision(kind, "executing")
-	a.m.Transition(string(approvals.StateExecuting))
-	a.exec.Execute(ctx, res.Request)
+}
+
+// refuseDecision tells the clicker why their click changed nothing, where
+// they clicked.
+func (a *App) refuseDecision(ctx context.Context, d decision, kind string, err error) {
+	a.m.Decision(kind, "refused")
+	a.log.Info().Err(err).Str("user_id", d.user).Str("value", d.value).Msg("click refused")
+	if d.home {
+		a.homes.note(d.user, ":warning: "+explain(a.log, err))
+	} else {
+		a.whisper(ctx, d.channel, d.user, explain(a.log, err))
+	}
+	var r *approvals.Refusal
+	if errors.As(err, &r) && r.Reason == approvals.ReasonExpired && r.State == approvals.StateExpired {
+		// This click's transition expired the request: report it once.
+		a.expired(ctx, d.located(r.Request))
+	}
 }

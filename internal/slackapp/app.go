@@ -19,6 +19,7 @@ import (
 
 	"github.com/dbrestore/db-restore/internal/approvals"
 	"github.com/dbrestore/db-restore/internal/execution"
+	"github.com/dbrestore/db-restore/internal/intake"
 	"github.com/dbrestore/db-restore/internal/limits"
 	"github.com/dbrestore/db-restore/internal/metrics"
 	"github.com/dbrestore/db-restore/internal/policy"
@@ -115,8 +116,8 @@ type App struct {
 	exec *execution.Executor // the restore's life after approval
 
 	connected atomic.Bool
-	fatal     chan error // a Web API answer that no retry can fix; stops Run
-	guard     *policyGuard
+	fatal     chan error      // a Web API answer that no retry can fix; stops Run
+	in        *intake.Service // creating requests and deciding on them
 }
 
 // New builds the app; Run starts it.
@@ -185,7 +186,9 @@ func New(o Options) (*App, error) {
 		fatal: make(chan error, 1),
 		now:   o.Now, people: newPeople(o.API, o.Now), forms: newForms(o.Catalog, o.Now), opt: o,
 		homes: newHomeBoard(o.HomeInterval, o.HomeRate, o.HomeRateWindow),
-		guard: &policyGuard{hash: o.Policy.Hash(), source: policySource(o.Policy)},
+	}
+	if err := a.newIntake(); err != nil {
+		return nil, err
 	}
 	// The restore's timings (call bound, polling, reconciling) are passed
 	// through as given: execution owns their defaults.

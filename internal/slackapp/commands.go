@@ -2,16 +2,14 @@ package slackapp
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"strings"
 
-	"github.com/redis/go-redis/v9"
 	"github.com/slack-go/slack"
 
 	"github.com/dbrestore/db-restore/internal/approvals"
 	"github.com/dbrestore/db-restore/internal/command"
-	"github.com/dbrestore/db-restore/internal/restore"
+	"github.com/dbrestore/db-restore/internal/intake"
 )
 
 // ephemeral is a slash-command ack payload shown only to the person who typed.
@@ -83,7 +81,7 @@ func (a *App) tell(ctx context.Context, u user, text string) {
 
 // onRequest validates a typed request, stores it and posts it for approval.
 func (a *App) onRequest(ctx context.Context, u user, c command.Request) {
-	req, err := a.createRequest(ctx, u.id, u.channel, draft{
+	req, err := a.createRequest(ctx, u.id, u.channel, intake.Draft{
 		Source: c.Source, Target: c.Target, BackupID: c.BackupID, Time: c.Time, Reason: c.Reason, Ticket: c.Ticket,
 		BreakGlass: c.BreakGlass, Tables: c.Tables, Suffix: c.Suffix,
 	})
@@ -95,82 +93,17 @@ func (a *App) onRequest(ctx context.Context, u user, c command.Request) {
 		req.ID, req.Channel, whatLine(req), req.ID))
 }
 
-// draft is a restore request as a person entered it, before validation.
-type draft struct {
-	Source, Target, BackupID, Time string
-	Reason, Ticket                 string
-	BreakGlass                     string   // why the rule's threshold must drop to one approver
-	Tables                         []string // a table restore: "db.table" or "db.*"
-	Suffix                         string   // the word in new table names
-	Origin, Notify                 string   // from a message shortcut: the message's permalink and channel
-}
-
-// createRequest is the one path from a draft to a stored, announced request,
-// shared by the text command and the form. It checks who asks, resolves the
-// time in the requester's zone, validates against the cloud, stores the
-// request and posts the approval message.
-func (a *App) createRequest(ctx context.Context, requester, channel string, d draft) (approvals.Request, error) {
-	log := a.log.With().Str("user_id", requester).Logger()
-	if err := a.policyProblem(); err != nil {
-		return approvals.Request{}, err // this replica's rules are not the ones in force
-	}
-	if reason, by, on, err := a.store.Freeze(ctx); err != nil {
-		return approvals.Request{}, storeErr(err)
-	} else if on {
-		return approvals.Request{}, &frozenError{scope: "all restores", reason: reason, by: by}
-	}
-	if strings.TrimSpace(d.Reason) == "" {
-		return approvals.Request{}, &restore.FieldError{Field: "reason", Problem: "a reason is required", Accepted: "a short sentence saying why the restore is needed"}
-	}
-	loc, err := a.people.location(ctx, requester)
+// createRequest is the one path from a draft to a stored, announced
+// request, shared by the text command, the form and the shortcut: intake
+// checks and stores it, then the approval message is posted (a request
+// nobody can see is withdrawn) and the request announced.
+func (a *App) createRequest(ctx context.Context, requester, channel string, d intake.Draft) (approvals.Request, error) {
+	req, err := a.in.Create(ctx, requester, channel, d)
 	if err != nil {
 		return approvals.Request{}, err
 	}
-	spec := restore.Spec{Source: d.Source, Target: d.Target, BackupID: d.BackupID, Tables: d.Tables, Suffix: d.Suffix}
-	if d.Time != "" {
-		t, err := command.ParseTime(d.Time, loc)
-		if err != nil {
-			return approvals.Request{}, err
-		}
-		spec.Time = t
-	}
-	plan, err := a.check.Validate(ctx, spec)
-	if err != nil {
-		var fe *restore.FieldError
-		if !errors.As(err, &fe) {
-			a.m.APIError("gaussdb", "validate")
-		}
-		return approvals.Request{}, err
-	}
-	rule, ch, err := a.ruleFor(ctx, requester, channel, plan, d.BreakGlass)
-	if err != nil {
-		return approvals.Request{}, err
-	}
-	if rule.SafetyBackup {
-		rule.SafetyBackupMinutes = a.lastBackupMinutes(ctx, plan.Target.ID)
-	}
-	now := a.now()
-	req, err := a.store.Create(ctx, approvals.Request{
-		Estimate:    a.estimate(ctx, plan),
-		Params:      paramsOf(plan),
-		Reason:      d.Reason,
-		Ticket:      d.Ticket,
-		Requester:   requester,
-		RequesterTZ: loc.String(),
-		Rule:        rule,
-		BreakGlass:  d.BreakGlass,
-		Origin:      d.Origin,
-		Notify:      nonEmpty(d.Notify),
-		Channel:     ch,
-		ExpiresAt:   now.Add(a.opt.RequestTTL),
-	})
-	if err != nil {
-		return approvals.Request{}, a.withFreezeReason(ctx, storeErr(err))
-	}
-	log = log.With().Str("request_id", req.ID).Logger()
-	log.Info().Str("param_hash", req.ParamHash).Msg("restore requested")
-	a.m.Transition(string(approvals.StatePending))
-
+	log := a.log.With().Str("user_id", requester).Str("request_id", req.ID).Logger()
+	ch := req.Channel
 	_, ts, err := a.api.PostMessageContext(ctx, ch, slack.MsgOptionText(fallbackText(req), false), slack.MsgOptionBlocks(approvalBlocks(req)...))
 	if err != nil {
 		a.slackFailed("chat.postMessage", err)
@@ -187,7 +120,7 @@ func (a *App) createRequest(ctx context.Context, requester, channel string, d dr
 		// decision could not redraw it, so redraw it now.
 		a.refresh(ctx, rec)
 	}
-	req.Channel, req.MessageTS = ch, ts
+	req.MessageTS = ts
 	a.postRestOfTables(ctx, req)
 	a.homeChanged(req)
 	a.linkOrigin(ctx, req)
@@ -198,34 +131,7 @@ func (a *App) createRequest(ctx context.Context, requester, channel string, d dr
 	return req, nil
 }
 
-// paramsOf turns a validated plan into the parameters a request stores.
-func paramsOf(p restore.Plan) approvals.Params {
-	out := approvals.Params{
-		SourceID: p.Source.ID, SourceName: p.Source.Name,
-		TargetID: p.Target.ID, TargetName: p.Target.Name,
-		Type: approvals.RestoreType(p.Type),
-	}
-	if p.Backup != nil {
-		out.BackupID = p.Backup.ID
-	}
-	if out.Type == approvals.TypeTimestamp || out.Type == approvals.TypeTables {
-		out.RestoreTimeMs = p.RestoreTime.UnixMilli()
-	}
-	for _, t := range p.Tables {
-		out.Tables = append(out.Tables, approvals.TableRename{Database: t.Database, OldName: t.OldName, NewName: t.NewName, Live: t.Live})
-	}
-	return out
-}
-
-// storeErr marks errors from reaching Redis, so the user hears that nothing
-// was stored; refusals pass through unchanged.
-func storeErr(err error) error {
-	var refusal *approvals.Refusal
-	if err == nil || errors.As(err, &refusal) || errors.Is(err, redis.Nil) {
-		return err
-	}
-	return fmt.Errorf("%w: %w", errStoreUnavailable, err)
-}
+func storeErr(err error) error { return intake.StoreErr(err) }
 
 func (a *App) onList(ctx context.Context, u user, c command.List) {
 	const perPage = 10

@@ -13,7 +13,7 @@ import (
 
 	"github.com/dbrestore/db-restore/internal/approvals"
 	"github.com/dbrestore/db-restore/internal/execution"
-	"github.com/dbrestore/db-restore/internal/policy"
+	"github.com/dbrestore/db-restore/internal/intake"
 )
 
 // The App Home tab: published on app_home_opened and after every change
@@ -85,29 +85,11 @@ func (a *App) onHomeNew(ctx context.Context, user, trigger string) {
 		a.homes.note(user, ":information_source: The request form needs cloud credentials, and this bot runs without them. Type the request with `/db-restore source=… backup=… reason=\"…\"`.")
 		return
 	}
-	if err := a.mayRequest(ctx, user); err != nil {
+	if err := a.in.MayRequest(ctx, user); err != nil {
 		a.homes.note(user, explain(a.log, err))
 		return
 	}
 	a.openForm(ctx, a.homeUser(user), trigger)
-}
-
-// mayRequest is nil when the person may request under some rule: the form
-// (and the cloud's instances it lists) is only for them. The Home tab's
-// button and the message shortcut check it before opening the form.
-func (a *App) mayRequest(ctx context.Context, user string) error {
-	r, err := a.roleOf(ctx, user)
-	if err != nil {
-		return err
-	}
-	if !r.request {
-		var who []string
-		for _, rule := range append(append([]policy.Rule(nil), a.policy.Rules...), a.policy.Default) {
-			who = append(who, rule.Requesters...)
-		}
-		return &notAllowedError{action: "request", who: who}
-	}
-	return nil
 }
 
 // homeUser is the person behind a Home tab click. The form's requests are
@@ -191,42 +173,17 @@ func (a *App) publishHome(ctx context.Context, user string) {
 	}
 }
 
-// roleOf says what a person may do under the policy: request (any rule
-// names them, or lets anyone), approve (any rule names them), administer.
-func (a *App) roleOf(ctx context.Context, user string) (role, error) {
-	var r role
-	var err error
-	if r.admin, err = a.people.member(ctx, user, a.opt.Admins); err != nil {
-		return role{}, err
-	}
-	for _, rule := range append(append([]policy.Rule(nil), a.policy.Rules...), a.policy.Default) {
-		if !r.request {
-			if len(rule.Requesters) == 0 {
-				r.request = true
-			} else if r.request, err = a.people.member(ctx, user, rule.Requesters); err != nil {
-				return role{}, err
-			}
-		}
-		if !r.approve {
-			if r.approve, err = a.people.member(ctx, user, rule.Approvers); err != nil {
-				return role{}, err
-			}
-		}
-	}
-	return r, nil
-}
-
 // homeData reads what a person's Home tab shows. Each list is one index
 // range in Redis plus one pipeline of reads.
 func (a *App) homeData(ctx context.Context, user string) (homeData, error) {
 	now := a.now()
 	d := homeData{user: user, now: now, notice: a.homes.takeNotice(user), more: map[string]int{}, undo: map[string]string{}}
 	var err error
-	if d.role, err = a.roleOf(ctx, user); err != nil {
-		d.role = role{} // fail closed: show nothing but the problem
+	if d.role, err = a.in.RoleOf(ctx, user); err != nil {
+		d.role = intake.Role{} // fail closed: show nothing but the problem
 		return d, err
 	}
-	if d.role.none() {
+	if d.role.None() {
 		return d, nil
 	}
 	var on bool
@@ -246,7 +203,7 @@ func (a *App) homeData(ctx context.Context, user string) (homeData, error) {
 	for _, r := range active {
 		switch r.State {
 		case approvals.StatePending:
-			if d.role.approve && a.mayWait(ctx, user, r) {
+			if d.role.Approve && a.mayWait(ctx, user, r) {
 				d.waiting = appendCapped(d.waiting, r, d.more, "waiting")
 			}
 		case approvals.StateExecuting, approvals.StateSubmitted:
@@ -266,7 +223,7 @@ func (a *App) homeData(ctx context.Context, user string) (homeData, error) {
 		}
 	}
 	a.undoCommands(ctx, d.recent, d.undo)
-	if d.role.admin {
+	if d.role.Admin {
 		reviews, err := a.store.Reviews(ctx)
 		if err != nil {
 			return d, err

@@ -9,6 +9,7 @@ import (
 	"github.com/slack-go/slack"
 
 	"github.com/dbrestore/db-restore/internal/approvals"
+	"github.com/dbrestore/db-restore/internal/intake"
 )
 
 // The App Home tab: what one person sees when they open the bot. homeView
@@ -30,18 +31,10 @@ const homeListMax = 10
 // recentWindow is how far back "finished" restores are shown.
 const recentWindow = 7 * 24 * time.Hour
 
-// role is what a person may do with restores.
-type role struct {
-	request, approve, admin bool
-}
-
-// none reports whether the person may neither request, approve nor administer.
-func (r role) none() bool { return !r.request && !r.approve && !r.admin }
-
 // homeData is everything one person's Home tab shows.
 type homeData struct {
 	user   string
-	role   role
+	role   intake.Role
 	now    time.Time
 	notice string // the answer to the person's last click here, if any
 
@@ -64,7 +57,7 @@ func homeView(d homeData) slack.HomeTabViewRequest {
 	if d.notice != "" {
 		b = append(b, slack.NewSectionBlock(mrkdwn(truncate(d.notice, 3000)), nil, nil))
 	}
-	if d.role.none() {
+	if d.role.None() {
 		b = append(b, slack.NewSectionBlock(mrkdwn(
 			"You are not a requester, approver or admin of database restores, so there is nothing here for you. "+
 				"Ask the team that runs this bot if you need to request or approve restores."), nil, nil))
@@ -72,12 +65,12 @@ func homeView(d homeData) slack.HomeTabViewRequest {
 	}
 	b = append(b, slack.NewContextBlock("updated", mrkdwn("Updated "+stamp(d.now)+" · `/db-restore help` lists every command")))
 	b = append(b, freezeBlock(d))
-	if d.role.request {
+	if d.role.Request {
 		newBtn := slack.NewButtonBlockElement(actionHomeNew, "new", plain("New restore"))
 		newBtn.Style = slack.StylePrimary
 		b = append(b, slack.NewActionBlock("new", newBtn))
 	}
-	if d.role.approve {
+	if d.role.Approve {
 		b = append(b, sectionTitle("waiting", fmt.Sprintf("Waiting for your approval (%d)", len(d.waiting)+d.more["waiting"])))
 		for _, r := range d.waiting {
 			b = append(b, slack.NewSectionBlock(mrkdwn(truncate(waitingLine(r, d.now), 3000)), nil, nil, slack.SectionBlockOptionBlockID("req:"+r.ID)),
@@ -85,7 +78,7 @@ func homeView(d homeData) slack.HomeTabViewRequest {
 		}
 		b = append(b, emptyOrMore(d, "waiting", "Nothing waits for you.")...)
 	}
-	if d.role.request || len(d.mine) > 0 {
+	if d.role.Request || len(d.mine) > 0 {
 		b = append(b, sectionTitle("mine", "Your requests"))
 		for _, r := range d.mine {
 			s := slack.NewSectionBlock(mrkdwn(truncate(mineLine(r, d.now), 3000)), nil, nil, slack.SectionBlockOptionBlockID("mine:"+r.ID))
@@ -109,7 +102,7 @@ func homeView(d homeData) slack.HomeTabViewRequest {
 		b = append(b, slack.NewSectionBlock(mrkdwn(truncate(recentLine(r, d.undo[r.ID]), 3000)), nil, nil, slack.SectionBlockOptionBlockID("done:"+r.ID)))
 	}
 	b = append(b, emptyOrMore(d, "recent", "No restore finished in the last 7 days.")...)
-	if d.role.admin {
+	if d.role.Admin {
 		b = append(b, sectionTitle("reviews", fmt.Sprintf("Break-glass restores waiting for review (%d)", len(d.reviews)+d.more["reviews"])))
 		for _, r := range d.reviews {
 			b = append(b, slack.NewSectionBlock(mrkdwn(truncate(fmt.Sprintf("`%s` %s · by <@%s> · %s\n:rotating_light: %s\n`/db-restore review %s`",

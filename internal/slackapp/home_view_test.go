@@ -9,6 +9,7 @@ import (
 
 	"github.com/dbrestore/db-restore/internal/approvals"
 	"github.com/dbrestore/db-restore/internal/execution"
+	"github.com/dbrestore/db-restore/internal/intake"
 )
 
 var homeNow = time.Date(2026, 12, 2, 12, 0, 0, 0, time.UTC)
@@ -42,20 +43,20 @@ func homeRequest(id string, st approvals.State, age time.Duration) approvals.Req
 }
 
 func homeStates() map[string]homeData {
-	base := func(r role) homeData {
+	base := func(r intake.Role) homeData {
 		return homeData{user: "UAPP0001", role: r, now: homeNow, more: map[string]int{}, undo: map[string]string{}}
 	}
-	outsider := base(role{})
-	empty := base(role{request: true, approve: true})
+	outsider := base(intake.Role{})
+	empty := base(intake.Role{Request: true, Approve: true})
 
-	approver := base(role{approve: true})
+	approver := base(intake.Role{Approve: true})
 	approver.waiting = []approvals.Request{homeRequest("aaaaaa", approvals.StatePending, 5*time.Minute)}
 	bg := homeRequest("bbbbbb", approvals.StatePending, time.Minute)
 	bg.BreakGlass, bg.Rule.RequiredApprovals, bg.Rule.BreakGlassFrom = "prod is down", 1, 2
 	approver.waiting = append(approver.waiting, bg)
 	approver.running = []approvals.Request{homeRequest("cccccc", approvals.StateSubmitted, 20*time.Minute)}
 
-	requester := base(role{request: true})
+	requester := base(intake.Role{Request: true})
 	requester.user = "UREQ0001"
 	requester.notice = ":wastebasket: Request `dddddd` is cancelled."
 	part := homeRequest("eeeeee", approvals.StatePending, 2*time.Minute)
@@ -68,7 +69,7 @@ func homeStates() map[string]homeData {
 	requester.recent = []approvals.Request{done, homeRequest("gggggg", approvals.StateFailed, 50*time.Hour)}
 	requester.undo["ffffff"] = execution.UndoCommand(done, "sbk-1")
 
-	admin := base(role{admin: true, approve: true, request: true})
+	admin := base(intake.Role{Admin: true, Approve: true, Request: true})
 	admin.frozen, admin.freezeReason, admin.freezeBy = true, "incident <!here> INC-9", "UADM0001"
 	admin.frozenRules = []string{"payments: audit"}
 	review := homeRequest("hhhhhh", approvals.StateCompleted, 3*time.Hour)
@@ -77,7 +78,7 @@ func homeStates() map[string]homeData {
 	admin.recent = []approvals.Request{review}
 
 	// Full: every list at its cap, to show the view stays within Slack's limits.
-	full := base(role{admin: true, approve: true, request: true})
+	full := base(intake.Role{Admin: true, Approve: true, Request: true})
 	for i := range homeListMax {
 		id := fmt.Sprintf("w%05d", i)
 		full.waiting = append(full.waiting, homeRequest(id, approvals.StatePending, time.Minute))

@@ -2,7 +2,6 @@ package slackapp
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"strings"
 	"time"
@@ -38,7 +37,7 @@ func (a *App) openForm(ctx context.Context, u user, trigger string) {
 // openFormWith opens the form with its metadata and first values given.
 func (a *App) openFormWith(ctx context.Context, u user, trigger string, meta formMeta, values formValues) {
 	log := a.log.With().Str("user_id", u.id).Logger()
-	if err := a.mayLook(ctx, u.id); err != nil { // the form lists the cloud's instances
+	if err := a.in.MayLook(ctx, u.id); err != nil { // the form lists the cloud's instances
 		log.Info().Err(err).Msg("refused: may not look")
 		a.tell(ctx, u, explain(a.log, err))
 		return
@@ -111,7 +110,7 @@ func (a *App) onFormChange(ctx context.Context, ch formChange) {
 	}
 	meta := ch.meta
 	if meta.TZ == "" {
-		loc, err := a.people.location(ctx, meta.Requester)
+		loc, err := a.people.Location(ctx, meta.Requester)
 		if err != nil {
 			a.log.Warn().Err(err).Str("user_id", meta.Requester).Msg("time zone unknown; the form shows UTC")
 		} else {
@@ -233,7 +232,7 @@ func (a *App) onFormSubmit(ctx context.Context, sub formSubmission) {
 	summary := ":warning: *Not requested.* " + words
 	problems := map[string]string{}
 	var fe *restore.FieldError
-	if errors.As(err, &fe) {
+	if asField(err, &fe) {
 		if k := problemField(fe.Field, sub.meta.Source); k != "" {
 			problems[k] = words
 			summary = fmt.Sprintf(":warning: *Not requested:* GaussDB does not accept the %s shown below. Change it and submit again.", fe.Field)

@@ -121,6 +121,9 @@ func newFormApp(t *testing.T, cat Catalog, v Validator) (*App, *slacktest.Server
 	if err != nil {
 		t.Fatal(err)
 	}
+	if !a.claimPolicy(context.Background()) { // as Run does first
+		t.Fatal("the policy record could not be claimed")
+	}
 	return a, fake
 }
 

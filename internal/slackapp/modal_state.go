@@ -14,6 +14,7 @@ import (
 	"github.com/slack-go/slack"
 
 	"github.com/dbrestore/db-restore/internal/command"
+	"github.com/dbrestore/db-restore/internal/intake"
 	"github.com/dbrestore/db-restore/internal/restore"
 )
 
@@ -179,8 +180,8 @@ func (v formValues) apply(act slack.BlockAction) formValues {
 
 // draft turns the form into the request the text command would build.
 // The time goes as epoch milliseconds: the instant picked, whatever the zone.
-func (v formValues) draft() draft {
-	d := draft{Source: v.Source, Reason: strings.TrimSpace(v.Reason), Ticket: strings.TrimSpace(v.Ticket)}
+func (v formValues) draft() intake.Draft {
+	d := intake.Draft{Source: v.Source, Reason: strings.TrimSpace(v.Reason), Ticket: strings.TrimSpace(v.Ticket)}
 	if v.Target != targetOriginal {
 		d.Target = v.Target
 	}

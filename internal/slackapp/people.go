@@ -8,6 +8,8 @@ import (
 	"time"
 
 	"github.com/slack-go/slack"
+
+	"github.com/dbrestore/db-restore/internal/intake"
 )
 
 // directory is the part of Slack's Web API that says who people are.
@@ -35,6 +37,11 @@ type groupEntry struct {
 	fetched time.Time
 }
 
+var (
+	_ intake.Membership = (*people)(nil)
+	_ intake.Zones      = (*people)(nil)
+)
+
 func newPeople(dir directory, now func() time.Time) *people {
 	return &people{dir: dir, now: now, groupTTL: 30 * time.Second, groups: map[string]groupEntry{}}
 }
@@ -42,13 +49,13 @@ func newPeople(dir directory, now func() time.Time) *people {
 // member reports whether user is listed in allowed, directly or as a member
 // of a listed user group (S…).
 func (p *people) member(ctx context.Context, user string, allowed []string) (bool, error) {
-	return p.memberAsOf(ctx, user, allowed, time.Time{})
+	return p.Member(ctx, user, allowed, time.Time{})
 }
 
-// memberAsOf is member with every group list read at asOf or later: a
-// check that must see removals at once passes the time it started, so
-// each group is read from Slack once for the whole check.
-func (p *people) memberAsOf(ctx context.Context, user string, allowed []string, asOf time.Time) (bool, error) {
+// Member is member with every group list read at asOf or later: a check
+// that must see removals at once passes the time it started, so each group
+// is read from Slack once for the whole check (intake.Membership).
+func (p *people) Member(ctx context.Context, user string, allowed []string, asOf time.Time) (bool, error) {
 	for _, id := range allowed {
 		if id == user {
 			return true, nil
@@ -94,9 +101,9 @@ func (p *people) groupMembersAsOf(ctx context.Context, group string, asOf time.T
 	return e.members, nil
 }
 
-// location is the user's Slack time zone (users.info tz). A user without a
+// Location is the user's Slack time zone (users.info tz). A user without a
 // usable zone gets UTC, and the caller shows times in UTC anyway.
-func (p *people) location(ctx context.Context, user string) (*time.Location, error) {
+func (p *people) Location(ctx context.Context, user string) (*time.Location, error) {
 	u, err := p.dir.GetUserInfoContext(ctx, user)
 	if err != nil {
 		return nil, fmt.Errorf("look up user %s: %w", user, err)

@@ -1,13 +1,14 @@
 package slackapp
 
 import (
+	"cmp"
 	"context"
-	"errors"
 	"fmt"
 	"strings"
 
 	"github.com/dbrestore/db-restore/internal/approvals"
 	"github.com/dbrestore/db-restore/internal/command"
+	"github.com/dbrestore/db-restore/internal/intake"
 	"github.com/dbrestore/db-restore/internal/restore"
 )
 
@@ -15,116 +16,6 @@ import (
 type Instances interface {
 	Instance(ctx context.Context, id string) (restore.Instance, error)
 	FindInstances(ctx context.Context, name string) ([]restore.Instance, error)
-}
-
-// frozenError says restores are frozen, by whom and why.
-type frozenError struct {
-	scope  string // "all restores" or `rule "x"`
-	reason string
-	by     string
-}
-
-func (e *frozenError) Error() string { return "frozen: " + e.reason }
-
-// ruleFor decides the rule in force for a new request and captures it: the
-// policy rule matching the target, checked against the requester and the
-// restore, with break-glass applied. It also returns the approval channel.
-func (a *App) ruleFor(ctx context.Context, requester, origin string, plan restore.Plan, breakGlass string) (approvals.Rule, string, error) {
-	if plan.Type == restore.TypeTables {
-		return a.tableRule(ctx, requester, origin, plan, breakGlass)
-	}
-	r, why := a.policy.Match(plan.Target)
-	if r.Frozen {
-		return approvals.Rule{}, "", &frozenError{scope: fmt.Sprintf("rule %q", r.Name), reason: r.FrozenReason}
-	}
-	if len(r.Requesters) > 0 {
-		ok, err := a.people.member(ctx, requester, r.Requesters)
-		if err != nil {
-			return approvals.Rule{}, "", err
-		}
-		if !ok {
-			return approvals.Rule{}, "", &notAllowedError{action: "request", who: r.Requesters}
-		}
-	}
-	overwrite := plan.Source.ID == plan.Target.ID
-	if overwrite && !r.AllowOverwriteOriginal {
-		return approvals.Rule{}, "", &restore.FieldError{Field: restore.FieldTarget,
-			Problem:  fmt.Sprintf("the policy rule %q does not allow restoring onto the original instance %s", r.Name, plan.Target.Name),
-			Accepted: "another existing instance as target= (same engine, version and lower_case_table_names)"}
-	}
-	rule := approvals.Rule{
-		Name: r.Name, Approvers: r.Approvers, RequiredApprovals: r.Required(),
-		SafetyBackup: r.SafetyBackupFor(overwrite), IncidentChannel: firstOf(r.IncidentChannel, a.opt.IncidentChannel),
-		Why: why.String(),
-	}
-	if err := a.applyBreakGlass(ctx, &rule, requester, breakGlass); err != nil {
-		return approvals.Rule{}, "", err
-	}
-	if err := reachable(rule, requester); err != nil {
-		return approvals.Rule{}, "", err
-	}
-	return rule, firstOf(r.ApprovalChannel, a.opt.ApprovalChannel, origin), nil
-}
-
-// applyBreakGlass lowers the rule's threshold to one approver when the
-// requester may and did ask for break-glass.
-func (a *App) applyBreakGlass(ctx context.Context, rule *approvals.Rule, requester, breakGlass string) error {
-	if breakGlass == "" {
-		return nil
-	}
-	ok, err := a.people.member(ctx, requester, a.opt.BreakGlass)
-	if err != nil {
-		return err
-	}
-	if !ok {
-		return &notAllowedError{action: "use break_glass= for", who: a.opt.BreakGlass}
-	}
-	if rule.RequiredApprovals > 1 {
-		rule.BreakGlassFrom, rule.RequiredApprovals = rule.RequiredApprovals, 1
-	}
-	return nil
-}
-
-// reachable refuses a request that no set of approvers could ever approve:
-// when every approver is a listed user, there must be enough of them
-// besides the requester.
-func reachable(r approvals.Rule, requester string) error {
-	others := 0
-	for _, id := range r.Approvers {
-		if strings.HasPrefix(id, "S") {
-			return nil // a group: its size is not known here
-		}
-		if id != requester {
-			others++
-		}
-	}
-	if others < r.Required() {
-		return &notAllowedError{action: fmt.Sprintf("request (rule %q needs %d approvers besides you, and lists %d) these", r.Name, r.Required(), others), who: r.Approvers}
-	}
-	return nil
-}
-
-func firstOf(vals ...string) string {
-	for _, v := range vals {
-		if v != "" {
-			return v
-		}
-	}
-	return ""
-}
-
-// withFreezeReason turns the store's "frozen" refusal into an error that
-// carries the freeze's reason, for the person who hit it.
-func (a *App) withFreezeReason(ctx context.Context, err error) error {
-	var r *approvals.Refusal
-	if !errors.As(err, &r) || r.Reason != approvals.ReasonFrozen {
-		return err
-	}
-	reason, by, on, ferr := a.store.Freeze(ctx)
-	if ferr != nil || !on {
-		return err
-	}
-	return &frozenError{scope: "all restores", reason: reason, by: by}
 }
 
 // announceBreakGlass tells the incident channel and every approver of the
@@ -161,7 +52,7 @@ func (a *App) onFreeze(ctx context.Context, u user, c command.Freeze) {
 	ok, err := a.people.member(ctx, u.id, a.opt.Admins)
 	if err != nil || !ok {
 		if err == nil {
-			err = &notAllowedError{action: "freeze or unfreeze", who: a.opt.Admins}
+			err = &intake.NotAllowedError{Action: intake.ActionFreeze, Who: a.opt.Admins}
 		}
 		a.tell(ctx, u, explain(a.log, err))
 		return
@@ -214,10 +105,10 @@ func (a *App) onPolicy(ctx context.Context, u user, ref string) {
 	}
 	t := r.TableRule()
 	b.WriteString(tablesPolicyLine(r.TablesAllowed(), t.Required(), t.Approvers))
-	if ch := firstOf(r.ApprovalChannel, a.opt.ApprovalChannel); ch != "" {
+	if ch := cmp.Or(r.ApprovalChannel, a.opt.ApprovalChannel); ch != "" {
 		fmt.Fprintf(&b, "• Approval channel: <#%s>\n", ch)
 	}
-	if ch := firstOf(r.IncidentChannel, a.opt.IncidentChannel); ch != "" {
+	if ch := cmp.Or(r.IncidentChannel, a.opt.IncidentChannel); ch != "" {
 		fmt.Fprintf(&b, "• Incident channel: <#%s>\n", ch)
 	}
 	if r.Frozen {

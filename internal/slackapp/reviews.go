@@ -8,6 +8,7 @@ import (
 
 	"github.com/dbrestore/db-restore/internal/approvals"
 	"github.com/dbrestore/db-restore/internal/command"
+	"github.com/dbrestore/db-restore/internal/intake"
 )
 
 // Break-glass review: only admins list, show and mark break-glass
@@ -17,21 +18,17 @@ import (
 
 // admin refuses u unless they are in RESTORE_ADMINS; it reports whether
 // they are.
-func (a *App) admin(ctx context.Context, u user, action string) bool {
-	ok, err := a.people.member(ctx, u.id, a.opt.Admins)
-	if err != nil {
-		a.tell(ctx, u, explain(a.log, &uncheckedError{outcome: "Nothing was shown or changed", what: "the admins' user groups from Slack", err: err}))
+func (a *App) admin(ctx context.Context, u user, action intake.Action) bool {
+	if err := a.in.IsAdmin(ctx, u.id, action); err != nil {
+		a.tell(ctx, u, explain(a.log, err))
 		return false
 	}
-	if !ok {
-		a.tell(ctx, u, explain(a.log, &notAllowedError{action: action, who: a.opt.Admins}))
-	}
-	return ok
+	return true
 }
 
 // onReviews lists break-glass requests nobody has reviewed yet.
 func (a *App) onReviews(ctx context.Context, u user) {
-	if !a.admin(ctx, u, "list break-glass reviews of") {
+	if !a.admin(ctx, u, intake.ActionListReviews) {
 		return
 	}
 	reqs, err := a.store.Reviews(ctx)
@@ -54,7 +51,7 @@ func (a *App) onReviews(ctx context.Context, u user) {
 
 // onReview shows one break-glass request, or marks it reviewed.
 func (a *App) onReview(ctx context.Context, u user, c command.Review) {
-	if !a.admin(ctx, u, "review break-glass") {
+	if !a.admin(ctx, u, intake.ActionReview) {
 		return
 	}
 	if !c.Done {

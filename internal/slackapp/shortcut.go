@@ -43,7 +43,7 @@ func (a *App) onShortcut(ctx context.Context, u user, trigger, messageTS string)
 		a.tell(ctx, u, ":information_source: The request form lists instances and backups from GaussDB, and this bot runs without cloud credentials. Type the request instead.\n\n"+command.Usage)
 		return
 	}
-	if err := a.mayRequest(ctx, u.id); err != nil {
+	if err := a.in.MayRequest(ctx, u.id); err != nil {
 		a.tell(ctx, u, explain(a.log, err))
 		return
 	}
@@ -69,12 +69,4 @@ func (a *App) linkOrigin(ctx context.Context, r approvals.Request) {
 		return
 	}
 	a.thread(ctx, r, fmt.Sprintf(":link: Requested from <%s|this message>.", esc(r.Origin)))
-}
-
-// nonEmpty is a one-element list of s, or none.
-func nonEmpty(s string) []string {
-	if s == "" {
-		return nil
-	}
-	return []string{s}
 }

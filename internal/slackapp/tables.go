@@ -9,8 +9,6 @@ import (
 
 	"github.com/dbrestore/db-restore/internal/approvals"
 	"github.com/dbrestore/db-restore/internal/msgtext"
-	"github.com/dbrestore/db-restore/internal/policy"
-	"github.com/dbrestore/db-restore/internal/restore"
 )
 
 // tablesInMessage is how many renames the approval message lists; the rest
@@ -64,57 +62,10 @@ func (a *App) postRestOfTables(ctx context.Context, r approvals.Request) {
 	}
 }
 
-// tableRule is the rule in force for a table restore of the source: the
-// matching rule's table_restore settings, no safety backup.
-func (a *App) tableRule(ctx context.Context, requester, origin string, plan restore.Plan, breakGlass string) (approvals.Rule, string, error) {
-	r, why := a.policy.Match(plan.Source)
-	if r.Frozen {
-		return approvals.Rule{}, "", &frozenError{scope: fmt.Sprintf("rule %q", r.Name), reason: r.FrozenReason}
-	}
-	if !r.TablesAllowed() {
-		return approvals.Rule{}, "", &restore.FieldError{Field: restore.FieldTables,
-			Problem:  fmt.Sprintf("the policy rule %q does not allow table restores of %s", r.Name, plan.Source.Name),
-			Accepted: "a whole-instance restore into another instance (backup= or time= with target=)"}
-	}
-	t := r.TableRule()
-	if len(t.Requesters) > 0 {
-		ok, err := a.people.member(ctx, requester, t.Requesters)
-		if err != nil {
-			return approvals.Rule{}, "", err
-		}
-		if !ok {
-			return approvals.Rule{}, "", &notAllowedError{action: "request", who: t.Requesters}
-		}
-	}
-	rule := approvals.Rule{
-		Name: t.Name, Approvers: t.Approvers, RequiredApprovals: t.Required(),
-		IncidentChannel: firstOf(t.IncidentChannel, a.opt.IncidentChannel),
-		Why:             why.String() + "; table restore settings",
-	}
-	if err := a.applyBreakGlass(ctx, &rule, requester, breakGlass); err != nil {
-		return approvals.Rule{}, "", err
-	}
-	if err := reachable(rule, requester); err != nil {
-		return approvals.Rule{}, "", err
-	}
-	return rule, firstOf(t.ApprovalChannel, a.opt.ApprovalChannel, origin), nil
-}
-
 // tablesPolicyLine says, for `/db-restore policy`, what table restores need.
 func tablesPolicyLine(allowed bool, required int, approvers []string) string {
 	if !allowed {
 		return "• Table restores (tables=): *not allowed*\n"
 	}
 	return fmt.Sprintf("• Table restores (tables=): needs %d of %s; no safety backup (nothing existing is changed)\n", required, mentionList(approvers))
-}
-
-// tableRuleNow is the rule in force today as it applies to a table
-// restore: its table_restore approvers and threshold; a rule that no longer
-// allows table restores refuses clicks like a frozen one.
-func tableRuleNow(r policy.Rule) policy.Rule {
-	t := r.TableRule()
-	if !r.TablesAllowed() && !t.Frozen {
-		t.Frozen, t.FrozenReason = true, "the rule no longer allows table restores"
-	}
-	return t
 }

@@ -11,42 +11,29 @@ import (
 
 	"github.com/dbrestore/db-restore/internal/approvals"
 	"github.com/dbrestore/db-restore/internal/command"
+	"github.com/dbrestore/db-restore/internal/intake"
 	"github.com/dbrestore/db-restore/internal/msgtext"
 	"github.com/dbrestore/db-restore/internal/restore"
 )
-
-// errStoreUnavailable marks a failure to reach the request store, so the
-// person is told that nothing was stored rather than "internal error".
-var errStoreUnavailable = errors.New("request store unavailable")
-
-// notAllowedError says the person may not do what they tried.
-type notAllowedError struct {
-	action string   // "request", "approve", ...
-	who    []string // who may, as configured IDs
-}
-
-func (e *notAllowedError) Error() string { return "not allowed to " + e.action }
 
 // explain is the one place that turns an error into the sentence a Slack
 // user sees. Anything it does not recognise is logged once with a reference
 // the user can quote, and the user sees only that reference.
 func explain(log zerolog.Logger, err error) string {
+	if s, ok := intakeWords(err); ok {
+		return s
+	}
 	var (
 		usage    *command.UsageError
 		field    *restore.FieldError
 		refusal  *approvals.Refusal
 		rejected *restore.RejectedError
 		unknown  *restore.UnknownOutcomeError
-		denied   *notAllowedError
-		frozen   *frozenError
-		spoken   interface{ words() string } // errors that word themselves
 	)
 	switch {
-	case errors.As(err, &spoken):
-		return spoken.words()
 	case errors.As(err, &usage):
 		return ":warning: " + usage.Reply()
-	case errors.As(err, &field):
+	case asField(err, &field):
 		s := fmt.Sprintf(":warning: *%s*: %s", field.Field, esc(field.Problem))
 		if field.Accepted != "" {
 			s += "\nAccepted: " + esc(field.Accepted)
@@ -54,25 +41,13 @@ func explain(log zerolog.Logger, err error) string {
 		return s
 	case errors.As(err, &refusal):
 		return refusalWords(refusal)
-	case errors.As(err, &frozen):
-		s := fmt.Sprintf(":snowflake: Restores are frozen (%s): %s. Nothing was changed.", frozen.scope, esc(frozen.reason))
-		if frozen.by != "" {
-			s += fmt.Sprintf(" Frozen by <@%s>; an admin lifts it with `/db-restore freeze off`.", frozen.by)
-		}
-		return s
-	case errors.As(err, &denied):
-		s := fmt.Sprintf(":no_entry: You are not allowed to %s restores.", denied.action)
-		if len(denied.who) > 0 {
-			s += " Allowed: " + mentionList(denied.who) + "."
-		}
-		return s
 	case errors.As(err, &rejected):
 		return fmt.Sprintf(":x: GaussDB refused the restore: `%s` %s (HTTP %d, request ID `%s`). Nothing was restored.",
 			esc(rejected.Code), esc(rejected.Message), rejected.Status, esc(rejected.RequestID))
 	case errors.As(err, &unknown):
 		return ":grey_question: The restore call's outcome is unknown: " + esc(unknown.Error()) +
 			". It was *not* retried, because a retry could restore twice. Check the target instance's status and its jobs in the GaussDB console before doing anything else."
-	case errors.Is(err, errStoreUnavailable):
+	case errors.Is(err, intake.ErrStoreUnavailable):
 		return ":warning: The request could not be stored: the bot cannot reach its Redis store right now. Nothing was requested or changed; please try again in a minute."
 	}
 	ref := newRef()

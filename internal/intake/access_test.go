@@ -1,4 +1,4 @@
-package slackapp
+package intake
 
 import (
 	"slices"
@@ -23,8 +23,8 @@ func TestLookers(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			a := &App{policy: &policy.Policy{Rules: tt.rules, Default: restricted}, opt: Options{BreakGlass: []string{"UBG"}, Admins: []string{"UADM"}}}
-			who, anyone := a.lookers()
+			s := &Service{o: Options{Policy: &policy.Policy{Rules: tt.rules, Default: restricted}, BreakGlass: []string{"UBG"}, Admins: []string{"UADM"}}}
+			who, anyone := s.lookers()
 			if anyone != tt.anyone || !sameSet(who, tt.who) {
 				t.Errorf("lookers() = %q, %v; want %q, %v", who, anyone, tt.who, tt.anyone)
 			}

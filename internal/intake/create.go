@@ -1,0 +1,132 @@
+package intake
+
+import (
+	"context"
+	"errors"
+	"strings"
+	"time"
+
+	"github.com/dbrestore/db-restore/internal/approvals"
+	"github.com/dbrestore/db-restore/internal/command"
+	"github.com/dbrestore/db-restore/internal/restore"
+)
+
+// Draft is a restore request as a person entered it, before validation.
+type Draft struct {
+	Source, Target, BackupID, Time string
+	Reason, Ticket                 string
+	BreakGlass                     string   // why the rule's threshold must drop to one approver
+	Tables                         []string // a table restore: "db.table" or "db.*"
+	Suffix                         string   // the word in new table names
+	Origin, Notify                 string   // from a message shortcut: the message's permalink and channel
+}
+
+// Create is the one path from a draft to a stored request, whatever the
+// surface: it checks that this replica's rules are in force and nothing is
+// frozen, resolves the time in the requester's zone, validates against the
+// cloud, decides the rule, and stores the request as pending. channel is
+// where the person asked (the approval channel when nothing else is set).
+// Posting the request for approval is the caller's.
+func (s *Service) Create(ctx context.Context, requester, channel string, d Draft) (approvals.Request, error) {
+	if err := s.guard.Problem(); err != nil {
+		return approvals.Request{}, err // this replica's rules are not the ones in force
+	}
+	if reason, by, on, err := s.o.Store.Freeze(ctx); err != nil {
+		return approvals.Request{}, StoreErr(err)
+	} else if on {
+		return approvals.Request{}, &FrozenError{Reason: reason, By: by}
+	}
+	if strings.TrimSpace(d.Reason) == "" {
+		return approvals.Request{}, &FieldProblem{Field: "reason", Problem: ProblemNoReason}
+	}
+	loc, err := s.o.Zones.Location(ctx, requester)
+	if err != nil {
+		return approvals.Request{}, err
+	}
+	plan, err := s.validate(ctx, d, loc)
+	if err != nil {
+		return approvals.Request{}, err
+	}
+	rule, ch, err := s.RuleFor(ctx, requester, channel, plan, d.BreakGlass)
+	if err != nil {
+		return approvals.Request{}, err
+	}
+	if rule.SafetyBackup {
+		rule.SafetyBackupMinutes = s.lastBackupMinutes(ctx, plan.Target.ID)
+	}
+	req, err := s.o.Store.Create(ctx, approvals.Request{
+		Estimate: s.estimate(ctx, plan), Params: ParamsOf(plan),
+		Reason: d.Reason, Ticket: d.Ticket, Requester: requester, RequesterTZ: loc.String(),
+		Rule: rule, BreakGlass: d.BreakGlass, Origin: d.Origin, Notify: nonEmpty(d.Notify),
+		Channel: ch, ExpiresAt: s.o.Now().Add(s.o.RequestTTL),
+	})
+	if err != nil {
+		return approvals.Request{}, s.WithFreezeReason(ctx, StoreErr(err))
+	}
+	s.o.Log.Info().Str("user_id", requester).Str("request_id", req.ID).Str("param_hash", req.ParamHash).Msg("restore requested")
+	s.o.Metrics.Transition(string(approvals.StatePending))
+	return req, nil
+}
+
+// validate reads the draft's time in the requester's zone and checks the
+// restore against the cloud.
+func (s *Service) validate(ctx context.Context, d Draft, loc *time.Location) (restore.Plan, error) {
+	spec := restore.Spec{Source: d.Source, Target: d.Target, BackupID: d.BackupID, Tables: d.Tables, Suffix: d.Suffix}
+	if d.Time != "" {
+		t, err := command.ParseTime(d.Time, loc)
+		if err != nil {
+			return restore.Plan{}, err
+		}
+		spec.Time = t
+	}
+	plan, err := s.o.Validator.Validate(ctx, spec)
+	if err != nil {
+		var fe *restore.FieldError
+		if !errors.As(err, &fe) {
+			s.o.Metrics.APIError("gaussdb", "validate")
+		}
+		return restore.Plan{}, err
+	}
+	return plan, nil
+}
+
+// ParamsOf turns a validated plan into the parameters a request stores.
+func ParamsOf(p restore.Plan) approvals.Params {
+	out := approvals.Params{
+		SourceID: p.Source.ID, SourceName: p.Source.Name,
+		TargetID: p.Target.ID, TargetName: p.Target.Name,
+		Type: approvals.RestoreType(p.Type),
+	}
+	if p.Backup != nil {
+		out.BackupID = p.Backup.ID
+	}
+	if out.Type == approvals.TypeTimestamp || out.Type == approvals.TypeTables {
+		out.RestoreTimeMs = p.RestoreTime.UnixMilli()
+	}
+	for _, t := range p.Tables {
+		out.Tables = append(out.Tables, approvals.TableRename{Database: t.Database, OldName: t.OldName, NewName: t.NewName, Live: t.Live})
+	}
+	return out
+}
+
+// WithFreezeReason turns the store's "frozen" refusal into a *FrozenError
+// carrying the freeze's reason and author.
+func (s *Service) WithFreezeReason(ctx context.Context, err error) error {
+	var r *approvals.Refusal
+	if !errors.As(err, &r) || r.Reason != approvals.ReasonFrozen {
+		return err
+	}
+	reason, by, on, ferr := s.o.Store.Freeze(ctx)
+	if ferr != nil || !on {
+		return err
+	}
+	return &FrozenError{Reason: reason, By: by}
+}
+
+// nonEmpty is a one-element list of s, or none.
+func nonEmpty(s string) []string {
+	if s == "" {
+		return nil
+	}
+	return []string{s}
+}
