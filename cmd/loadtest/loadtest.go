@@ -118,82 +118,13 @@ func botRun(ctx context.Context, cfg Config, w *world, bin, dir string, keys *ke
 			_ = b.stop(5 * time.Second)
 		}
 	}()
-	fail := func(err error) ([]approvalMsg, error) {
+	msgs, err := botMeasure(ctx, cfg, w, bin, dir, keys, rep, &bots)
+	if err != nil {
 		for _, b := range bots {
 			rep.Logs = append(rep.Logs, b.name+":\n"+b.logs.String())
 		}
 		rep.Violations = w.slack.Violations()
 		return nil, err
-	}
-
-	for i := range cfg.Replicas {
-		b, err := startBot(cfg, w, bin, dir, keys.prefix, i+1)
-		if err != nil {
-			return fail(err)
-		}
-		bots = append(bots, b)
-		if err := waitReady(ctx, cfg, w.slack, i+1, b); err != nil {
-			return fail(err)
-		}
-	}
-	cfg.progressf("%d replicas connected; settling %s before reading idle RSS", cfg.Replicas, cfg.Settle)
-	if err := pause(ctx, cfg.Settle); err != nil {
-		return fail(err)
-	}
-	idle := make([]usage, len(bots))
-	for i, b := range bots {
-		u, err := b.usage()
-		if err != nil {
-			return fail(err)
-		}
-		idle[i] = u
-		rep.IdleRSS = append(rep.IdleRSS, u.rss)
-		rep.IdleAnon = append(rep.IdleAnon, u.anon)
-		rep.IdleFile = append(rep.IdleFile, u.fileRSS)
-	}
-	toolCPU := selfCPU()
-
-	// Phase 1: the burst of slash commands.
-	cfg.progressf("phase 1: %d slash commands", cfg.N)
-	commands := w.slashPayloads(w.slack)
-	start := time.Now()
-	slash, err := burst(ctx, cfg, w.slack, slacktest.EnvelopeSlashCommands, commands)
-	if err != nil {
-		return fail(fmt.Errorf("phase 1: %w", err))
-	}
-	rep.BotSlash = slash
-	msgs, err := w.waitApprovalMessages(ctx, cfg)
-	if err != nil {
-		return fail(fmt.Errorf("phase 1: %w", err))
-	}
-	rep.PostedIn = time.Since(start)
-
-	// Phase 2: one Approve click per approval message.
-	cfg.progressf("phase 2: %d approvals", len(msgs))
-	clicks, err := w.approvePayloads(w.slack, msgs)
-	if err != nil {
-		return fail(fmt.Errorf("phase 2: %w", err))
-	}
-	start = time.Now()
-	approve, err := burst(ctx, cfg, w.slack, slacktest.EnvelopeInteractive, clicks)
-	if err != nil {
-		return fail(fmt.Errorf("phase 2: %w", err))
-	}
-	rep.BotApprove, rep.Approved = approve, approve.Count
-	if err := w.waitJobs(ctx, cfg, msgs); err != nil {
-		return fail(fmt.Errorf("phase 2: %w", err))
-	}
-	rep.JobsIn = time.Since(start)
-	rep.RestoreCallsAtJobs = len(w.gauss.RestoreCalls())
-
-	rep.ToolCPU = selfCPU() - toolCPU
-	for i, b := range bots {
-		u, err := b.usage()
-		if err != nil {
-			return fail(err)
-		}
-		rep.PeakRSS = append(rep.PeakRSS, u.hwm)
-		rep.BotCPU = append(rep.BotCPU, u.cpu-idle[i].cpu)
 	}
 	cfg.progressf("stopping the replicas (SIGTERM)")
 	for _, b := range bots {
@@ -210,6 +141,100 @@ func botRun(ctx context.Context, cfg Config, w *world, bin, dir string, keys *ke
 	rep.DistinctTargets = distinctTargets(calls)
 	rep.Violations = w.slack.Violations()
 	return msgs, nil
+}
+
+// botMeasure starts the replicas one by one (each added to bots as it
+// starts, for the caller to stop), reads their idle usage, runs both
+// bursts and reads their usage after.
+func botMeasure(ctx context.Context, cfg Config, w *world, bin, dir string, keys *keyspace, rep *Report, bots *[]*proc) ([]approvalMsg, error) {
+	for i := range cfg.Replicas {
+		b, err := startBot(cfg, w, bin, dir, keys.prefix, i+1)
+		if err != nil {
+			return nil, err
+		}
+		*bots = append(*bots, b)
+		if err := waitReady(ctx, cfg, w.slack, i+1, b); err != nil {
+			return nil, err
+		}
+	}
+	cfg.progressf("%d replicas connected; settling %s before reading idle RSS", cfg.Replicas, cfg.Settle)
+	if err := pause(ctx, cfg.Settle); err != nil {
+		return nil, err
+	}
+	idle, err := usages(*bots)
+	if err != nil {
+		return nil, err
+	}
+	for _, u := range idle {
+		rep.IdleRSS = append(rep.IdleRSS, u.rss)
+		rep.IdleAnon = append(rep.IdleAnon, u.anon)
+		rep.IdleFile = append(rep.IdleFile, u.fileRSS)
+	}
+	toolCPU := selfCPU()
+	msgs, err := botBursts(ctx, cfg, w, rep)
+	if err != nil {
+		return nil, err
+	}
+	rep.ToolCPU = selfCPU() - toolCPU
+	after, err := usages(*bots)
+	if err != nil {
+		return nil, err
+	}
+	for i, u := range after {
+		rep.PeakRSS = append(rep.PeakRSS, u.hwm)
+		rep.BotCPU = append(rep.BotCPU, u.cpu-idle[i].cpu)
+	}
+	return msgs, nil
+}
+
+// botBursts sends the burst of slash commands, waits for every approval
+// message, clicks Approve on each in a second burst and waits for every
+// job ID.
+func botBursts(ctx context.Context, cfg Config, w *world, rep *Report) ([]approvalMsg, error) {
+	cfg.progressf("phase 1: %d slash commands", cfg.N)
+	commands := w.slashPayloads(w.slack)
+	start := time.Now()
+	slash, err := burst(ctx, cfg, w.slack, slacktest.EnvelopeSlashCommands, commands)
+	if err != nil {
+		return nil, fmt.Errorf("phase 1: %w", err)
+	}
+	rep.BotSlash = slash
+	msgs, err := w.waitApprovalMessages(ctx, cfg)
+	if err != nil {
+		return nil, fmt.Errorf("phase 1: %w", err)
+	}
+	rep.PostedIn = time.Since(start)
+
+	cfg.progressf("phase 2: %d approvals", len(msgs))
+	clicks, err := w.approvePayloads(w.slack, msgs)
+	if err != nil {
+		return nil, fmt.Errorf("phase 2: %w", err)
+	}
+	start = time.Now()
+	approve, err := burst(ctx, cfg, w.slack, slacktest.EnvelopeInteractive, clicks)
+	if err != nil {
+		return nil, fmt.Errorf("phase 2: %w", err)
+	}
+	rep.BotApprove, rep.Approved = approve, approve.Count
+	if err := w.waitJobs(ctx, cfg, msgs); err != nil {
+		return nil, fmt.Errorf("phase 2: %w", err)
+	}
+	rep.JobsIn = time.Since(start)
+	rep.RestoreCallsAtJobs = len(w.gauss.RestoreCalls())
+	return msgs, nil
+}
+
+// usages reads what each process has used so far.
+func usages(ps []*proc) ([]usage, error) {
+	us := make([]usage, len(ps))
+	for i, p := range ps {
+		u, err := p.usage()
+		if err != nil {
+			return nil, err
+		}
+		us[i] = u
+	}
+	return us, nil
 }
 
 // floorRun measures the bare Socket Mode clients on a fresh fake Slack with
@@ -239,18 +264,40 @@ func floorRun(ctx context.Context, cfg Config, w *world, msgs []approvalMsg, rep
 	if err := pause(ctx, cfg.Settle); err != nil {
 		return err
 	}
-	idle := make([]usage, len(floors))
-	for i, f := range floors {
-		u, err := f.usage()
-		if err != nil {
-			return err
-		}
-		idle[i] = u
+	idle, err := usages(floors)
+	if err != nil {
+		return err
+	}
+	for _, u := range idle {
 		rep.FloorIdleRSS = append(rep.FloorIdleRSS, u.rss)
 	}
 	toolCPU := selfCPU()
+	if err := floorBursts(ctx, cfg, w, fake, msgs, rep); err != nil {
+		return err
+	}
+	rep.FloorToolCPU = selfCPU() - toolCPU
+	after, err := usages(floors)
+	if err != nil {
+		return err
+	}
+	for i, u := range after {
+		rep.FloorPeakRSS = append(rep.FloorPeakRSS, u.hwm)
+		rep.FloorCPU = append(rep.FloorCPU, u.cpu-idle[i].cpu)
+	}
+	for _, f := range floors {
+		if err := f.stop(10 * time.Second); err != nil {
+			return fmt.Errorf("%s: %w\n%s", f.name, err, f.logs.String())
+		}
+	}
+	floors = nil
+	return nil
+}
 
+// floorBursts sends the floor clients the bursts the bots had: the slash
+// commands, then a click on a copy of every approval message.
+func floorBursts(ctx context.Context, cfg Config, w *world, fake *slacktest.Server, msgs []approvalMsg, rep *Report) error {
 	cfg.progressf("floor: %d slash commands", cfg.N)
+	var err error
 	if rep.FloorSlash, err = burst(ctx, cfg, fake, slacktest.EnvelopeSlashCommands, w.slashPayloads(fake)); err != nil {
 		return fmt.Errorf("floor, slash commands: %w", err)
 	}
@@ -266,21 +313,6 @@ func floorRun(ctx context.Context, cfg Config, w *world, msgs []approvalMsg, rep
 	if rep.FloorApprove, err = burst(ctx, cfg, fake, slacktest.EnvelopeInteractive, clicks); err != nil {
 		return fmt.Errorf("floor, approvals: %w", err)
 	}
-	rep.FloorToolCPU = selfCPU() - toolCPU
-	for i, f := range floors {
-		u, err := f.usage()
-		if err != nil {
-			return err
-		}
-		rep.FloorPeakRSS = append(rep.FloorPeakRSS, u.hwm)
-		rep.FloorCPU = append(rep.FloorCPU, u.cpu-idle[i].cpu)
-	}
-	for _, f := range floors {
-		if err := f.stop(10 * time.Second); err != nil {
-			return fmt.Errorf("%s: %w\n%s", f.name, err, f.logs.String())
-		}
-	}
-	floors = nil
 	return nil
 }
 
