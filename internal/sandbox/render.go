@@ -163,18 +163,7 @@ func (s Surface) element(el obj, blockID string, dispatch bool) string {
 	}
 	switch typ {
 	case "button":
-		class := "bk-btn"
-		if st := str(el, "style"); st != "" {
-			class += " bk-btn-" + attr(st)
-		}
-		extra := ` data-value="` + attr(str(el, "value")) + `"`
-		if c := child(el, "confirm"); c != nil {
-			extra += ` data-confirm="` + attr(s.confirm(c)) + `"`
-		}
-		if u := str(el, "url"); u != "" {
-			extra += ` data-url="` + attr(u) + `"`
-		}
-		return `<button type="button" class="` + class + `"` + common + extra + `>` + s.text(child(el, "text")) + `</button>`
+		return s.button(el, common)
 	case "static_select", "external_select":
 		return s.selectElement(el, typ, common)
 	case "multi_external_select":
@@ -182,56 +171,87 @@ func (s Surface) element(el obj, blockID string, dispatch bool) string {
 	case "multi_static_select":
 		return strings.Replace(s.selectElement(el, "static_select", common), "<select ", "<select multiple ", 1)
 	case "radio_buttons", "checkboxes":
-		kind := "radio"
-		if typ == "checkboxes" {
-			kind = "checkbox"
-		}
-		initial := map[string]bool{}
-		if o := child(el, "initial_option"); o != nil {
-			initial[str(o, "value")] = true
-		}
-		for _, o := range list(el, "initial_options") {
-			initial[str(o, "value")] = true
-		}
-		var b strings.Builder
-		b.WriteString(`<div class="bk-choices" role="radiogroup"` + common + `>`)
-		for _, o := range list(el, "options") {
-			checked := ""
-			if initial[str(o, "value")] {
-				checked = " checked"
-			}
-			b.WriteString(`<label class="bk-choice"><input type="` + kind + `" name="` + attr(blockID+"/"+str(el, "action_id")) +
-				`" value="` + attr(str(o, "value")) + `"` + checked + `><span><span class="bk-choice-text">` + s.text(child(o, "text")) + `</span>`)
-			if d := child(o, "description"); d != nil {
-				b.WriteString(`<span class="bk-choice-desc">` + s.text(d) + `</span>`)
-			}
-			b.WriteString(`</span></label>`)
-		}
-		return b.String() + `</div>`
+		return s.choices(el, typ, blockID, common)
 	case "datetimepicker":
-		v := ""
-		if n, ok := el["initial_date_time"].(float64); ok && n > 0 {
-			v = time.Unix(int64(n), 0).In(s.zone()).Format("2006-01-02T15:04")
-		}
-		return `<input class="bk-datetime" type="datetime-local" value="` + v + `"` + common + ` data-zone="` + attr(s.zone().String()) + `">` +
-			`<span class="bk-zone">` + attr(s.zone().String()) + `</span>`
+		return s.dateTime(el, common)
 	case "datepicker":
 		return `<input class="bk-date" type="date" value="` + attr(str(el, "initial_date")) + `"` + common + `>`
 	case "timepicker":
 		return `<input class="bk-time" type="time" value="` + attr(str(el, "initial_time")) + `"` + common + `>`
 	case "plain_text_input":
-		ph := attr(str(child(el, "placeholder"), "text"))
-		v := attr(str(el, "initial_value"))
-		if multi, _ := el["multiline"].(bool); multi {
-			return `<textarea class="bk-text-input" placeholder="` + ph + `"` + common + `>` + v + `</textarea>`
-		}
-		return `<input class="bk-text-input" type="text" placeholder="` + ph + `" value="` + v + `"` + common + `>`
+		return textInput(el, common)
 	case "overflow":
 		return s.selectElement(el, typ, common)
 	case "image":
 		return `<img class="bk-acc-img" src="` + attr(str(el, "image_url")) + `" alt="` + attr(str(el, "alt_text")) + `">`
 	}
 	return `<span class="` + Unsupported + `">` + Unsupported + ` element: ` + attr(typ) + `</span>`
+}
+
+// button renders a button, with its confirm dialog and link, if any.
+func (s Surface) button(el obj, common string) string {
+	class := "bk-btn"
+	if st := str(el, "style"); st != "" {
+		class += " bk-btn-" + attr(st)
+	}
+	extra := ` data-value="` + attr(str(el, "value")) + `"`
+	if c := child(el, "confirm"); c != nil {
+		extra += ` data-confirm="` + attr(s.confirm(c)) + `"`
+	}
+	if u := str(el, "url"); u != "" {
+		extra += ` data-url="` + attr(u) + `"`
+	}
+	return `<button type="button" class="` + class + `"` + common + extra + `>` + s.text(child(el, "text")) + `</button>`
+}
+
+// choices renders radio buttons or checkboxes, the initial ones checked.
+func (s Surface) choices(el obj, typ, blockID, common string) string {
+	kind := "radio"
+	if typ == "checkboxes" {
+		kind = "checkbox"
+	}
+	initial := map[string]bool{}
+	if o := child(el, "initial_option"); o != nil {
+		initial[str(o, "value")] = true
+	}
+	for _, o := range list(el, "initial_options") {
+		initial[str(o, "value")] = true
+	}
+	var b strings.Builder
+	b.WriteString(`<div class="bk-choices" role="radiogroup"` + common + `>`)
+	for _, o := range list(el, "options") {
+		checked := ""
+		if initial[str(o, "value")] {
+			checked = " checked"
+		}
+		b.WriteString(`<label class="bk-choice"><input type="` + kind + `" name="` + attr(blockID+"/"+str(el, "action_id")) +
+			`" value="` + attr(str(o, "value")) + `"` + checked + `><span><span class="bk-choice-text">` + s.text(child(o, "text")) + `</span>`)
+		if d := child(o, "description"); d != nil {
+			b.WriteString(`<span class="bk-choice-desc">` + s.text(d) + `</span>`)
+		}
+		b.WriteString(`</span></label>`)
+	}
+	return b.String() + `</div>`
+}
+
+// dateTime renders a datetimepicker in the surface's time zone.
+func (s Surface) dateTime(el obj, common string) string {
+	v := ""
+	if n, ok := el["initial_date_time"].(float64); ok && n > 0 {
+		v = time.Unix(int64(n), 0).In(s.zone()).Format("2006-01-02T15:04")
+	}
+	return `<input class="bk-datetime" type="datetime-local" value="` + v + `"` + common + ` data-zone="` + attr(s.zone().String()) + `">` +
+		`<span class="bk-zone">` + attr(s.zone().String()) + `</span>`
+}
+
+// textInput renders a plain_text_input, one line or several.
+func textInput(el obj, common string) string {
+	ph := attr(str(child(el, "placeholder"), "text"))
+	v := attr(str(el, "initial_value"))
+	if multi, _ := el["multiline"].(bool); multi {
+		return `<textarea class="bk-text-input" placeholder="` + ph + `"` + common + `>` + v + `</textarea>`
+	}
+	return `<input class="bk-text-input" type="text" placeholder="` + ph + `" value="` + v + `"` + common + `>`
 }
 
 // selectElement renders a static select (a <select>), an overflow menu, or

@@ -117,27 +117,52 @@ func Start(ctx context.Context, o Options) (*Sandbox, error) {
 		return nil, fmt.Errorf("SANDBOX_ADDR %s: %w", o.Addr, err)
 	}
 	sb := &Sandbox{opts: o, knobs: &faults{}, logs: newRingLog(400, o.Logs), botDone: make(chan struct{})}
-	fail := func(err error) (*Sandbox, error) {
+	if err := sb.startEmulators(); err == nil {
+		err = sb.startBot(ctx)
+	}
+	if err != nil {
 		ln.Close()
 		sb.Close()
 		return nil, err
 	}
+	sb.URL = "http://" + ln.Addr().String()
+	sb.srv = &http.Server{Handler: sb.routes(), ReadHeaderTimeout: 10 * time.Second}
+	sb.wg.Add(1)
+	go func() {
+		defer sb.wg.Done()
+		if err := sb.srv.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
+			fmt.Fprintln(sb.logs, "sandbox: page server:", err)
+		}
+	}()
+	return sb, nil
+}
+
+// startEmulators starts the Slack and GaussDB emulators with their seed
+// people, channels and estate.
+func (sb *Sandbox) startEmulators() error {
+	var err error
 	if sb.Slack, err = slacktest.NewServer(slacktest.Options{BotToken: botToken, AppToken: appToken}); err != nil {
-		return fail(err)
+		return err
 	}
 	if err := seedSlack(sb.Slack); err != nil {
-		return fail(err)
+		return err
 	}
-	if sb.GaussDB, err = gaussdbtest.NewServer(gaussdbtest.Options{JobPolls: o.RestorePolls}); err != nil {
-		return fail(err)
+	if sb.GaussDB, err = gaussdbtest.NewServer(gaussdbtest.Options{JobPolls: sb.opts.RestorePolls}); err != nil {
+		return err
 	}
-	sb.GaussDB.SetBackupJobPolls(o.BackupPolls)
+	sb.GaussDB.SetBackupJobPolls(sb.opts.BackupPolls)
 	sb.Estate = seedGaussDB(sb.GaussDB, time.Now())
 	sb.dir = directory{}
+	return nil
+}
 
+// startBot runs the bot against the emulators (and the loop that keeps
+// the estate's windows fresh) until Close, and waits until it is
+// connected to the Slack emulator.
+func (sb *Sandbox) startBot(ctx context.Context) error {
 	env, err := sb.botEnv()
 	if err != nil {
-		return fail(err)
+		return err
 	}
 	bctx, cancel := context.WithCancel(context.WithoutCancel(ctx))
 	sb.cancel = cancel
@@ -158,23 +183,13 @@ func Start(ctx context.Context, o Options) (*Sandbox, error) {
 	go func() { connected <- sb.Slack.WaitConnected(wctx, 1) }()
 	select {
 	case <-sb.botDone:
-		return fail(fmt.Errorf("the bot stopped at start: %w", sb.botErr))
+		return fmt.Errorf("the bot stopped at start: %w", sb.botErr)
 	case err := <-connected:
 		if err != nil {
-			return fail(fmt.Errorf("the bot did not connect to the Slack emulator: %w", err))
+			return fmt.Errorf("the bot did not connect to the Slack emulator: %w", err)
 		}
 	}
-
-	sb.URL = "http://" + ln.Addr().String()
-	sb.srv = &http.Server{Handler: sb.routes(), ReadHeaderTimeout: 10 * time.Second}
-	sb.wg.Add(1)
-	go func() {
-		defer sb.wg.Done()
-		if err := sb.srv.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
-			fmt.Fprintln(sb.logs, "sandbox: page server:", err)
-		}
-	}()
-	return sb, nil
+	return nil
 }
 
 // botEnv is the bot's whole environment: the emulators' URLs and keys, the
