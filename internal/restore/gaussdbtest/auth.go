@@ -23,9 +23,27 @@ const sdkDateLayout = "20060102T150405Z"
 // key and compares the Authorization headers in constant time.
 func (s *Server) verify(r *http.Request, body []byte) error {
 	auth := r.Header.Get("Authorization")
+	signed, err := s.checkAuthorization(r, auth)
+	if err != nil {
+		return err
+	}
+	want, err := signer.Sign(rebuild(r, signed, body), s.opts.AK, s.opts.SK)
+	if err != nil {
+		return fmt.Errorf("sign: %w", err)
+	}
+	if !hmac.Equal([]byte(want["Authorization"]), []byte(auth)) {
+		return errors.New("signature mismatch")
+	}
+	return nil
+}
+
+// checkAuthorization checks what can be checked without the signature
+// (scheme, access key, date skew, project, the headers that must be
+// signed) and returns the signed headers' names.
+func (s *Server) checkAuthorization(r *http.Request, auth string) ([]string, error) {
 	alg, rest, _ := strings.Cut(auth, " ")
 	if alg != "SDK-HMAC-SHA256" {
-		return fmt.Errorf("authorization scheme %q", alg)
+		return nil, fmt.Errorf("authorization scheme %q", alg)
 	}
 	fields := map[string]string{}
 	for _, part := range strings.Split(rest, ",") {
@@ -33,26 +51,30 @@ func (s *Server) verify(r *http.Request, body []byte) error {
 		fields[k] = v
 	}
 	if fields["Access"] != s.opts.AK {
-		return errors.New("unknown access key")
+		return nil, errors.New("unknown access key")
 	}
 	date, err := time.Parse(sdkDateLayout, r.Header.Get("X-Sdk-Date"))
 	if err != nil {
-		return fmt.Errorf("x-sdk-date: %w", err)
+		return nil, fmt.Errorf("x-sdk-date: %w", err)
 	}
 	// The real clock, not Options.Now: the client signs with the real one.
 	if skew := time.Since(date); skew > s.opts.MaxSkew || skew < -s.opts.MaxSkew {
-		return fmt.Errorf("x-sdk-date skew %s", skew)
+		return nil, fmt.Errorf("x-sdk-date skew %s", skew)
 	}
 	if got := r.Header.Get("X-Project-Id"); got != s.opts.ProjectID {
-		return fmt.Errorf("x-project-id %q", got)
+		return nil, fmt.Errorf("x-project-id %q", got)
 	}
 	signed := strings.Split(fields["SignedHeaders"], ";")
 	for _, must := range []string{"x-sdk-date", "x-project-id"} {
 		if !slices.Contains(signed, must) {
-			return fmt.Errorf("%s is not signed", must)
+			return nil, fmt.Errorf("%s is not signed", must)
 		}
 	}
+	return signed, nil
+}
 
+// rebuild is the SDK request the client signed, from what arrived.
+func rebuild(r *http.Request, signed []string, body []byte) *request.DefaultHttpRequest {
 	b := request.NewHttpRequestBuilder().
 		WithEndpoint("http://" + r.Host).
 		WithMethod(r.Method).
@@ -79,12 +101,5 @@ func (s *Server) verify(r *http.Request, body []byte) error {
 	if len(body) > 0 {
 		b.WithBody("", string(body))
 	}
-	want, err := signer.Sign(b.Build(), s.opts.AK, s.opts.SK)
-	if err != nil {
-		return fmt.Errorf("sign: %w", err)
-	}
-	if !hmac.Equal([]byte(want["Authorization"]), []byte(auth)) {
-		return errors.New("signature mismatch")
-	}
-	return nil
+	return b.Build()
 }

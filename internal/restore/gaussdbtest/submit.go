@@ -82,30 +82,9 @@ func (s *Server) wait(r *http.Request, d time.Duration) {
 // startRestore checks a restore body like the real API and starts the job;
 // the caller holds s.mu.
 func (s *Server) startRestore(raw []byte) (string, *apiErr) {
-	param := func(format string, args ...any) *apiErr {
-		return &apiErr{http.StatusBadRequest, codeParam, "Parameter error: " + fmt.Sprintf(format, args...)}
-	}
-	var b restoreBody
-	dec := json.NewDecoder(bytes.NewReader(raw))
-	dec.DisallowUnknownFields()
-	if err := dec.Decode(&b); err != nil {
-		return "", param("invalid request body: %v", err)
-	}
-	switch {
-	case b.Source == nil || *b.Source == "":
-		return "", param("source_instance_id is required")
-	case b.Target == nil || *b.Target == "":
-		return "", param("target_instance_id is required")
-	case b.Type == nil || (*b.Type != restore.TypeBackup && *b.Type != restore.TypeTimestamp):
-		return "", param("type must be backup or timestamp")
-	case *b.Type == restore.TypeBackup && (b.BackupID == nil || *b.BackupID == ""):
-		return "", param("backup_id is required when type is backup")
-	case *b.Type == restore.TypeBackup && b.RestoreTime != nil:
-		return "", param("restore_time must not be set when type is backup")
-	case *b.Type == restore.TypeTimestamp && (b.RestoreTime == nil || *b.RestoreTime <= 0):
-		return "", param("restore_time is required when type is timestamp")
-	case *b.Type == restore.TypeTimestamp && b.BackupID != nil:
-		return "", param("backup_id must not be set when type is timestamp")
+	b, aerr := decodeRestore(raw)
+	if aerr != nil {
+		return "", aerr
 	}
 	source, target := s.instance(*b.Source), s.instance(*b.Target)
 	if source == nil {
@@ -114,23 +93,8 @@ func (s *Server) startRestore(raw []byte) (string, *apiErr) {
 	if target == nil {
 		return "", &apiErr{s.opts.NotFoundStatus, codeInstanceNotFound, "The DB instance does not exist: " + *b.Target}
 	}
-	if *b.Type == restore.TypeBackup {
-		bk := s.backup(*b.BackupID)
-		switch {
-		case bk == nil || bk.InstanceID != source.ID:
-			return "", &apiErr{http.StatusNotFound, codeBackupNotFound, "The backup does not exist: " + *b.BackupID}
-		case bk.Status != "COMPLETED" && bk.Status != "AVAILABLE":
-			return "", &apiErr{http.StatusBadRequest, codeBackupUnusable, "The backup is not available: " + bk.Status}
-		}
-	} else {
-		t := time.UnixMilli(*b.RestoreTime)
-		inside := false
-		for _, w := range s.windows[source.ID] {
-			inside = inside || w.Contains(t)
-		}
-		if !inside {
-			return "", &apiErr{http.StatusBadRequest, codeTimeOutside, "The restoration time is not in the restorable time range."}
-		}
+	if aerr := s.checkRestorePoint(b, source); aerr != nil {
+		return "", aerr
 	}
 	if target.Status != "ACTIVE" {
 		return "", &apiErr{http.StatusConflict, codeBusy, fmt.Sprintf("The instance status %s does not allow this operation.", target.Status)}
@@ -147,6 +111,72 @@ func (s *Server) startRestore(raw []byte) (string, *apiErr) {
 		}
 	})
 	return j.id, nil
+}
+
+// decodeRestore decodes a restore body strictly and checks its fields
+// against each other, as the real API's parameter checks do.
+func decodeRestore(raw []byte) (restoreBody, *apiErr) {
+	param := func(format string, args ...any) (restoreBody, *apiErr) {
+		return restoreBody{}, paramErr(format, args...)
+	}
+	var b restoreBody
+	dec := json.NewDecoder(bytes.NewReader(raw))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(&b); err != nil {
+		return param("invalid request body: %v", err)
+	}
+	switch {
+	case b.Source == nil || *b.Source == "":
+		return param("source_instance_id is required")
+	case b.Target == nil || *b.Target == "":
+		return param("target_instance_id is required")
+	case b.Type == nil || (*b.Type != restore.TypeBackup && *b.Type != restore.TypeTimestamp):
+		return param("type must be backup or timestamp")
+	case *b.Type == restore.TypeBackup && (b.BackupID == nil || *b.BackupID == ""):
+		return param("backup_id is required when type is backup")
+	case *b.Type == restore.TypeBackup && b.RestoreTime != nil:
+		return param("restore_time must not be set when type is backup")
+	case *b.Type == restore.TypeTimestamp && (b.RestoreTime == nil || *b.RestoreTime <= 0):
+		return param("restore_time is required when type is timestamp")
+	case *b.Type == restore.TypeTimestamp && b.BackupID != nil:
+		return param("backup_id must not be set when type is timestamp")
+	}
+	return b, nil
+}
+
+// checkRestorePoint checks that the backup, or the point in time, can be
+// restored from source; the caller holds s.mu.
+func (s *Server) checkRestorePoint(b restoreBody, source *Instance) *apiErr {
+	if *b.Type == restore.TypeBackup {
+		bk := s.backup(*b.BackupID)
+		switch {
+		case bk == nil || bk.InstanceID != source.ID:
+			return &apiErr{http.StatusNotFound, codeBackupNotFound, "The backup does not exist: " + *b.BackupID}
+		case bk.Status != "COMPLETED" && bk.Status != "AVAILABLE":
+			return &apiErr{http.StatusBadRequest, codeBackupUnusable, "The backup is not available: " + bk.Status}
+		}
+		return nil
+	}
+	if s.restorable(source.ID, time.UnixMilli(*b.RestoreTime)) {
+		return nil
+	}
+	return &apiErr{http.StatusBadRequest, codeTimeOutside, "The restoration time is not in the restorable time range."}
+}
+
+// restorable reports whether t is inside one of the instance's restorable
+// windows; the caller holds s.mu.
+func (s *Server) restorable(id string, t time.Time) bool {
+	for _, w := range s.windows[id] {
+		if w.Contains(t) {
+			return true
+		}
+	}
+	return false
+}
+
+// paramErr is the API's answer to a malformed request body.
+func paramErr(format string, args ...any) *apiErr {
+	return &apiErr{http.StatusBadRequest, codeParam, "Parameter error: " + fmt.Sprintf(format, args...)}
 }
 
 // backupBody is CreateGaussMySqlBackup's request.

@@ -231,60 +231,23 @@ func decodeTableCall(instanceID string, raw []byte) restore.TableCall {
 // startTableRestore checks a body like the real API and starts the job;
 // the caller holds s.mu. The new tables appear when the job completes.
 func (s *Server) startTableRestore(id string, raw []byte) (string, *apiErr) {
-	param := func(format string, args ...any) *apiErr {
-		return &apiErr{http.StatusBadRequest, codeParam, "Parameter error: " + fmt.Sprintf(format, args...)}
-	}
-	var b tableRestoreBody
-	dec := json.NewDecoder(bytes.NewReader(raw))
-	dec.DisallowUnknownFields()
-	if err := dec.Decode(&b); err != nil {
-		return "", param("invalid request body: %v", err)
-	}
-	ms := int64(0)
-	if b.RestoreTime != nil {
-		ms, _ = strconv.ParseInt(*b.RestoreTime, 10, 64)
-	}
-	switch {
-	case ms <= 0:
-		return "", param("restore_time must be UNIX milliseconds as a string")
-	case b.LastTableInfo != nil && *b.LastTableInfo != "true" && *b.LastTableInfo != "false":
-		return "", param("last_table_info must be true or false")
-	case b.RestoreTables == nil || len(*b.RestoreTables) == 0:
-		return "", param("restore_tables is required")
+	b, at, aerr := decodeTableRestore(raw)
+	if aerr != nil {
+		return "", aerr
 	}
 	in := s.instance(id)
 	if in == nil {
 		return "", &apiErr{s.opts.NotFoundStatus, codeInstanceNotFound, "The DB instance does not exist: " + id}
 	}
-	at := time.UnixMilli(ms)
-	inside := false
-	for _, w := range s.windows[id] {
-		inside = inside || w.Contains(at)
-	}
-	if !inside {
+	if !s.restorable(id, at) {
 		return "", &apiErr{http.StatusBadRequest, codeTimeOutside, "The restoration time is not in the restorable time range."}
 	}
 	if in.Status != "ACTIVE" {
 		return "", &apiErr{http.StatusConflict, codeBusy, fmt.Sprintf("The instance status %s does not allow this operation.", in.Status)}
 	}
-	latest := b.LastTableInfo != nil && *b.LastTableInfo == "true"
-	var created []Table
-	for _, d := range *b.RestoreTables {
-		if d.Database == "" || len(d.Tables) == 0 {
-			return "", param("each database needs a name and tables")
-		}
-		for _, t := range d.Tables {
-			if t.OldName == "" || t.NewName == "" {
-				return "", param("old_name and new_name are required")
-			}
-			if !s.hasTable(id, d.Database, t.OldName, func(x Table) bool { return (latest && x.Dropped.IsZero()) || (!latest && x.existsAt(at)) }) {
-				return "", param("table %s.%s does not exist at the restoration time", d.Database, t.OldName)
-			}
-			if s.hasTable(id, d.Database, t.NewName, func(x Table) bool { return x.Dropped.IsZero() }) {
-				return "", param("table %s.%s already exists", d.Database, t.NewName)
-			}
-			created = append(created, Table{Database: d.Database, Name: t.NewName})
-		}
+	created, aerr := s.newTables(id, b, at)
+	if aerr != nil {
+		return "", aerr
 	}
 	// The instance stays ACTIVE (assumed): nothing existing is touched.
 	j := s.newJob("RestoreTable", in, s.jobFail, func(failed bool) {
@@ -298,6 +261,56 @@ func (s *Server) startTableRestore(id string, raw []byte) (string, *apiErr) {
 		}
 	})
 	return j.id, nil
+}
+
+// decodeTableRestore decodes a table restore body strictly, checks its
+// fields and returns it with its restoration time.
+func decodeTableRestore(raw []byte) (tableRestoreBody, time.Time, *apiErr) {
+	var b tableRestoreBody
+	dec := json.NewDecoder(bytes.NewReader(raw))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(&b); err != nil {
+		return b, time.Time{}, paramErr("invalid request body: %v", err)
+	}
+	ms := int64(0)
+	if b.RestoreTime != nil {
+		ms, _ = strconv.ParseInt(*b.RestoreTime, 10, 64)
+	}
+	switch {
+	case ms <= 0:
+		return b, time.Time{}, paramErr("restore_time must be UNIX milliseconds as a string")
+	case b.LastTableInfo != nil && *b.LastTableInfo != "true" && *b.LastTableInfo != "false":
+		return b, time.Time{}, paramErr("last_table_info must be true or false")
+	case b.RestoreTables == nil || len(*b.RestoreTables) == 0:
+		return b, time.Time{}, paramErr("restore_tables is required")
+	}
+	return b, time.UnixMilli(ms), nil
+}
+
+// newTables checks every old name exists at the restoration time (or now,
+// with last_table_info) and no new name exists, and returns the tables the
+// job will create; the caller holds s.mu.
+func (s *Server) newTables(id string, b tableRestoreBody, at time.Time) ([]Table, *apiErr) {
+	latest := b.LastTableInfo != nil && *b.LastTableInfo == "true"
+	var created []Table
+	for _, d := range *b.RestoreTables {
+		if d.Database == "" || len(d.Tables) == 0 {
+			return nil, paramErr("each database needs a name and tables")
+		}
+		for _, t := range d.Tables {
+			if t.OldName == "" || t.NewName == "" {
+				return nil, paramErr("old_name and new_name are required")
+			}
+			if !s.hasTable(id, d.Database, t.OldName, func(x Table) bool { return (latest && x.Dropped.IsZero()) || (!latest && x.existsAt(at)) }) {
+				return nil, paramErr("table %s.%s does not exist at the restoration time", d.Database, t.OldName)
+			}
+			if s.hasTable(id, d.Database, t.NewName, func(x Table) bool { return x.Dropped.IsZero() }) {
+				return nil, paramErr("table %s.%s already exists", d.Database, t.NewName)
+			}
+			created = append(created, Table{Database: d.Database, Name: t.NewName})
+		}
+	}
+	return created, nil
 }
 
 // hasTable reports whether a table of that name passes keep; the caller
