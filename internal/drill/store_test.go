@@ -159,10 +159,10 @@ func TestSummarize(t *testing.T) {
 		trend  string
 	}{
 		{"none", nil, 0, ""},
-		{"too few for a trend", []drill.Run{run("passed", 10 * m), run("passed", 20 * m)}, 15 * m, ""},
-		{"rising", []drill.Run{run("passed", 30 * m), run("passed", 30 * m), run("passed", 20 * m), run("passed", 20 * m)}, 25 * m, "rising 50%"},
-		{"falling", []drill.Run{run("passed", 10 * m), run("passed", 10 * m), run("failed", 20 * m), run("passed", 20 * m)}, 15 * m, "falling 50%"},
-		{"steady, failures without ACTIVE skipped", []drill.Run{run("passed", 20 * m), run("failed", 0), run("passed", 21 * m), run("passed", 20 * m), run("passed", 19 * m)}, 20 * m, "steady"},
+		{"too few for a trend", []drill.Run{run("passed", 10*m), run("passed", 20*m)}, 15 * m, ""},
+		{"rising", []drill.Run{run("passed", 30*m), run("passed", 30*m), run("passed", 20*m), run("passed", 20*m)}, 25 * m, "rising 50%"},
+		{"falling", []drill.Run{run("passed", 10*m), run("passed", 10*m), run("failed", 20*m), run("passed", 20*m)}, 15 * m, "falling 50%"},
+		{"steady, failures without ACTIVE skipped", []drill.Run{run("passed", 20*m), run("failed", 0), run("passed", 21*m), run("passed", 20*m), run("passed", 19*m)}, 20 * m, "steady"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
