@@ -9,7 +9,6 @@ import (
 	"github.com/rs/zerolog"
 
 	"github.com/dbrestore/db-restore/internal/approvals"
-	"github.com/dbrestore/db-restore/internal/msgtext"
 	"github.com/dbrestore/db-restore/internal/restore"
 )
 
@@ -30,8 +29,7 @@ import (
 func (e *Executor) Execute(ctx context.Context, req approvals.Request) {
 	log := e.log.With().Str("request_id", req.ID).Str("param_hash", req.ParamHash).Logger()
 	stop := e.holdLease(ctx, log, req.ID)
-	e.say.Refresh(ctx, req)
-	e.say.Thread(ctx, req, fmt.Sprintf(":gear: Approved by %s. Re-checking the backup and the restore window, then submitting.", msgtext.Mentions(approverIDs(req))))
+	e.say.Report(ctx, req, Approved{})
 	if req.Params.Hash() != req.ParamHash {
 		// The stored parameters are not the ones that were approved.
 		e.notCalled(ctx, log, req, "the stored parameters do not match the approved ones; nothing was restored")
@@ -40,8 +38,7 @@ func (e *Executor) Execute(ctx context.Context, req approvals.Request) {
 	}
 	if !req.Rule.SafetyBackup || e.opt.DryRun {
 		if req.Rule.SafetyBackup { // a dry run takes no backup: it says what it would take
-			e.say.Thread(ctx, req, fmt.Sprintf(":test_tube: Dry run: no safety backup is taken. It would be a manual backup `%s` of %s, and the restore would be called only once it completed.",
-				msgtext.Esc(safetyBackupName(req)), msgtext.Instance(req.Params.TargetName, req.Params.TargetID)))
+			e.say.Report(ctx, req, SafetyBackupSkipped{Name: safetyBackupName(req)})
 		}
 		e.submit(ctx, log, req)
 		stop()
@@ -61,8 +58,7 @@ func (e *Executor) Execute(ctx context.Context, req approvals.Request) {
 		if _, err := e.store.Note(ctx, req.ID, "safety backup "+backupID+" completed", ""); err != nil {
 			log.Warn().Err(err).Msg("could not record the safety backup in the audit trail")
 		}
-		e.say.Thread(ctx, req, fmt.Sprintf(":shield: Safety backup `%s` is complete. To put %s back as it was before this restore:\n`%s`",
-			msgtext.Esc(backupID), msgtext.Instance(req.Params.TargetName, req.Params.TargetID), msgtext.Esc(undoCommand(req, backupID))))
+		e.say.Report(ctx, req, SafetyBackupTaken{BackupID: backupID, Undo: UndoCommand(req, backupID)})
 		e.submit(ctx, log, req)
 	})
 }
@@ -81,7 +77,7 @@ func (e *Executor) submit(ctx context.Context, log zerolog.Logger, req approvals
 			return
 		}
 		e.m.RestoreCall("dry_run")
-		e.finish(ctx, log, req, approvals.StateDryRun, dryRunDetail(plan))
+		e.finish(ctx, log, req, DryRun{Call: dryRunDetail(plan)})
 		return
 	}
 	// The last look before the call: lease, freezes, still executing, and
@@ -111,16 +107,17 @@ func (e *Executor) call(ctx context.Context, log zerolog.Logger, req approvals.R
 	case errors.As(err, &rejected):
 		log.Warn().Err(err).Msg("restore refused by GaussDB")
 		e.m.RestoreCall("rejected")
-		e.finish(ctx, log, req, approvals.StateFailed, fmt.Sprintf("GaussDB refused the restore: %s %s (HTTP %d)", rejected.Code, rejected.Message, rejected.Status))
+		e.finish(ctx, log, req, Refused{Status: rejected.Status, Code: rejected.Code, Message: rejected.Message,
+			Detail: fmt.Sprintf("GaussDB refused the restore: %s %s (HTTP %d)", rejected.Code, rejected.Message, rejected.Status)})
 	case restore.IsUnknownOutcome(err):
 		log.Error().Err(err).Msg("restore outcome unknown")
 		e.m.RestoreCall("unknown")
-		e.finish(ctx, log, req, approvals.StateUnknown, "the restore call did not give a clear answer ("+err.Error()+"); it was NOT retried")
+		e.finish(ctx, log, req, OutcomeUnknown{Detail: "the restore call did not give a clear answer (" + err.Error() + "); it was NOT retried"})
 	default:
 		// The client proved the request never left the process.
 		log.Error().Err(err).Msg("restore call not sent")
 		e.m.RestoreCall("not_sent")
-		e.finish(ctx, log, req, approvals.StateFailed, "the restore call could not be sent, so nothing was restored: "+err.Error())
+		e.finish(ctx, log, req, NotSent{Detail: "the restore call could not be sent, so nothing was restored: " + err.Error()})
 	}
 }
 
@@ -195,14 +192,6 @@ func planOf(p approvals.Params) restore.Plan {
 		plan.Tables = append(plan.Tables, toRestoreRename(t))
 	}
 	return plan
-}
-
-func approverIDs(r approvals.Request) []string {
-	ids := make([]string, 0, len(r.Approvals))
-	for _, ap := range r.Approvals {
-		ids = append(ids, ap.User)
-	}
-	return ids
 }
 
 // plainReason is the part of an error people should read.

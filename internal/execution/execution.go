@@ -19,41 +19,6 @@ import (
 	"github.com/dbrestore/db-restore/internal/restore"
 )
 
-// Reporter tells people about a request. Text is Slack mrkdwn composed
-// here, with every cloud- or user-provided string escaped (msgtext.Esc).
-// Implementations log and swallow their own failures: a lost message never
-// changes what happens to the restore.
-type Reporter interface {
-	// Refresh redraws the request's approval message for its current state.
-	Refresh(ctx context.Context, r approvals.Request)
-	// Thread posts in the approval message's thread.
-	Thread(ctx context.Context, r approvals.Request, text string)
-	// Announce posts one line in the request's incident channel, if any.
-	Announce(ctx context.Context, r approvals.Request, text string)
-	// DM writes to one person.
-	DM(ctx context.Context, user, text string)
-}
-
-// ProgressReporter is the part of a Reporter that shows a running job's
-// progress. A Reporter that has it is told after every poll of a running
-// job and once when the job ends; it decides how often people see it (the
-// Slack side updates one thread message in place, at most every 15 s).
-// It is a separate interface so that reporters without a progress display
-// (tests, other front ends) need not implement it.
-type ProgressReporter interface {
-	Progress(ctx context.Context, r approvals.Request, p Progress)
-}
-
-// Progress is a restore job's state after one poll.
-type Progress struct {
-	JobID   string
-	Status  string        // the job's status, e.g. "Running"
-	Process string        // the job's `process`, e.g. "60%"; "" when not reported
-	Elapsed time.Duration // since the restore was submitted
-	Ended   bool          // the job ended: the last report for this request
-	OK      bool          // with Ended: the job completed (else it failed)
-}
-
 // Rechecker checks again, just before the restore call, what may have
 // changed since the approval (the backup, the window, the target).
 type Rechecker interface {

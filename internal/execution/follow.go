@@ -9,7 +9,6 @@ import (
 	"golang.org/x/sync/errgroup"
 
 	"github.com/dbrestore/db-restore/internal/approvals"
-	"github.com/dbrestore/db-restore/internal/msgtext"
 	"github.com/dbrestore/db-restore/internal/restore"
 )
 
@@ -118,7 +117,7 @@ func (e *Executor) pollJob(ctx context.Context, r approvals.Request, w *jobWatch
 		e.jobEnded(ctx, r, job, false)
 		return
 	}
-	e.progress(ctx, r, Progress{JobID: r.JobID, Status: job.Status, Process: job.Progress, Elapsed: e.elapsed(r)})
+	e.say.Report(ctx, r, Progress{JobID: r.JobID, Status: job.Status, Process: job.Progress, Elapsed: e.elapsed(r)})
 	if job.Progress != "" && job.Progress != w.lastProgress {
 		if _, err := e.store.Note(ctx, r.ID, fmt.Sprintf("job %s %s", job.Status, job.Progress), ""); err == nil {
 			w.lastProgress = job.Progress
@@ -128,10 +127,7 @@ func (e *Executor) pollJob(ctx context.Context, r approvals.Request, w *jobWatch
 		first, err := e.store.Note(ctx, r.ID, "still running after "+running.Round(time.Minute).String(), "timeout_warned")
 		if err == nil && first {
 			log.Warn().Dur("running", running).Msg("restore job is taking longer than RESTORE_JOB_TIMEOUT")
-			text := fmt.Sprintf(":hourglass: Restore job `%s` is still running after %s (more than RESTORE_JOB_TIMEOUT, %s). The bot keeps following it; check the instance in the GaussDB console.",
-				msgtext.Esc(r.JobID), running.Round(time.Minute), e.opt.JobTimeout)
-			e.say.Thread(ctx, r, text)
-			e.say.Announce(ctx, r, fmt.Sprintf(":hourglass: Restore `%s` is still running after %s: %s", r.ID, running.Round(time.Minute), msgtext.What(r)))
+			e.say.Report(ctx, r, JobOverdue{JobID: r.JobID, Running: running, Limit: e.opt.JobTimeout})
 		}
 	}
 }
@@ -163,33 +159,18 @@ func (e *Executor) jobEnded(ctx context.Context, r approvals.Request, job restor
 		return
 	}
 	_ = e.store.ReleaseLease(ctx, "follow:"+r.ID)
-	e.progress(ctx, r, Progress{JobID: r.JobID, Status: job.Status, Process: job.Progress, Elapsed: e.elapsed(r), Ended: true, OK: ok})
+	e.say.Report(ctx, r, Progress{JobID: r.JobID, Status: job.Status, Process: job.Progress, Elapsed: e.elapsed(r), Ended: true, OK: ok})
 	rec = SamePlace(rec, r)
 	e.m.Transition(string(rec.State))
 	e.m.JobEnded(string(rec.State), e.now().Sub(r.SubmittedAt))
-	e.say.Refresh(ctx, rec)
 	if ok {
 		log.Info().Str("took", took).Msg("restore completed")
 		e.recordDuration(ctx, log, rec)
-		e.say.Thread(ctx, rec, fmt.Sprintf(":white_check_mark: Restore completed (job `%s`, %s after submission).%s", msgtext.Esc(r.JobID), took, e.compareEstimate(rec)))
-		if rec.Params.Type == approvals.TypeTables {
-			e.reportTables(ctx, rec)
-		}
-		e.say.Announce(ctx, rec, fmt.Sprintf(":white_check_mark: Restore `%s` completed in %s: %s", rec.ID, took, msgtext.What(rec)))
-		e.say.DM(ctx, rec.Requester, fmt.Sprintf(":white_check_mark: Your restore `%s` completed in %s: %s", rec.ID, took, msgtext.What(rec)))
+		e.say.Report(ctx, rec, Completed{JobID: r.JobID, Took: e.now().Sub(r.SubmittedAt), Timed: !r.SubmittedAt.IsZero(), At: e.now()})
 		return
 	}
 	log.Warn().Str("fail_reason", job.FailReason).Msg("restore job failed")
-	e.say.Thread(ctx, rec, ":x: *Restore job failed:* "+msgtext.Esc(rec.Detail))
-	e.say.Announce(ctx, rec, fmt.Sprintf(":x: Restore `%s` failed: %s", rec.ID, msgtext.What(rec)))
-	e.say.DM(ctx, rec.Requester, fmt.Sprintf(":x: Your restore `%s` failed: %s", rec.ID, msgtext.Esc(rec.Detail)))
-}
-
-// progress tells a ProgressReporter, if the Reporter is one.
-func (e *Executor) progress(ctx context.Context, r approvals.Request, p Progress) {
-	if pr, ok := e.say.(ProgressReporter); ok {
-		pr.Progress(ctx, r, p)
-	}
+	e.say.Report(ctx, rec, JobFailed{JobID: r.JobID, Status: job.Status, Reason: job.FailReason})
 }
 
 // elapsed is how long the request's job has run.

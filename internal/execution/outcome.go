@@ -3,20 +3,18 @@ package execution
 import (
 	"context"
 	"errors"
-	"fmt"
 	"strings"
 	"time"
 
 	"github.com/rs/zerolog"
 
 	"github.com/dbrestore/db-restore/internal/approvals"
-	"github.com/dbrestore/db-restore/internal/msgtext"
 )
 
 // notCalled ends the request as failed before any restore call was made.
 func (e *Executor) notCalled(ctx context.Context, log zerolog.Logger, req approvals.Request, detail string) {
 	e.m.RestoreCall("not_called")
-	e.finish(ctx, log, req, approvals.StateFailed, detail)
+	e.finish(ctx, log, req, NotCalled{Why: detail})
 }
 
 // NotDurable tells everyone that the approval which reached the threshold
@@ -25,12 +23,7 @@ func (e *Executor) notCalled(ctx context.Context, log zerolog.Logger, req approv
 func (e *Executor) NotDurable(ctx context.Context, req approvals.Request) {
 	e.m.RestoreCall("not_called")
 	e.m.Transition(string(approvals.StateFailed))
-	e.say.Refresh(ctx, req)
-	e.say.Thread(ctx, req, ":x: *Restore not called:* the approval store (Redis) could not confirm the approval durably, "+
-		"so nothing was restored. Please file a new request and approve it again.")
-	e.say.Announce(ctx, req, fmt.Sprintf(":x: Restore `%s` not called: the store could not confirm the approval durably: %s", req.ID, msgtext.What(req)))
-	e.say.DM(ctx, req.Requester, fmt.Sprintf(":x: Your restore request `%s` was approved, but the approval store could not confirm it durably, "+
-		"so the restore was *not* called. Please re-request it.", req.ID))
+	e.say.Report(ctx, req, NotDurable{})
 }
 
 // stopped reports a request the check before a call ended ("stopped: <why>,
@@ -39,11 +32,7 @@ func (e *Executor) NotDurable(ctx context.Context, req approvals.Request) {
 func (e *Executor) stopped(ctx context.Context, rec approvals.Request) {
 	e.m.RestoreCall("not_called")
 	e.m.Transition(string(rec.State))
-	e.say.Refresh(ctx, rec)
-	why := msgtext.Esc(strings.TrimPrefix(rec.Detail, "stopped: "))
-	e.say.Thread(ctx, rec, ":octagonal_sign: *Stopped:* "+why+". Nothing was restored.")
-	e.say.Announce(ctx, rec, fmt.Sprintf(":octagonal_sign: Restore `%s` stopped: %s: %s", rec.ID, why, msgtext.What(rec)))
-	e.say.DM(ctx, rec.Requester, fmt.Sprintf(":octagonal_sign: Your restore `%s` was stopped: %s.", rec.ID, why))
+	e.say.Report(ctx, rec, Stopped{Why: strings.TrimPrefix(rec.Detail, "stopped: ")})
 }
 
 // submitted records the job ID and tells everyone. The record is retried:
@@ -75,12 +64,8 @@ func (e *Executor) submitted(ctx context.Context, log zerolog.Logger, req approv
 		rec = req
 	}
 	rec = SamePlace(rec, req)
-	job := msgtext.Esc(jobID)
 	e.m.Transition(string(approvals.StateSubmitted))
-	e.say.Refresh(ctx, rec)
-	e.say.Thread(ctx, rec, fmt.Sprintf(":rocket: Restore submitted to GaussDB. Job ID: `%s`", job))
-	e.say.Announce(ctx, rec, fmt.Sprintf(":rocket: Restore `%s` approved by %s and submitted, job `%s`: %s", rec.ID, msgtext.Mentions(approverIDs(rec)), job, msgtext.What(rec)))
-	e.say.DM(ctx, rec.Requester, fmt.Sprintf(":rocket: Your restore `%s` was approved by %s and submitted (job `%s`): %s", rec.ID, msgtext.Mentions(approverIDs(rec)), job, msgtext.What(rec)))
+	e.say.Report(ctx, rec, Submitted{JobID: jobID})
 }
 
 // lateAnswer records the restore call's answer that came after the request
@@ -104,17 +89,7 @@ func (e *Executor) lateAnswer(ctx context.Context, log zerolog.Logger, req appro
 	log.Warn().Str("job_id", jobID).Str("state", string(rec.State)).Msg("late answer to the restore call recorded")
 	rec = SamePlace(rec, req)
 	e.m.Transition(string(rec.State))
-	e.say.Refresh(ctx, rec)
-	if jobID == "" {
-		e.say.Thread(ctx, rec, ":x: *Late answer:* after this request was reported as outcome unknown, "+msgtext.Esc(refused)+". Nothing was restored.")
-		e.say.Announce(ctx, rec, fmt.Sprintf(":x: Restore `%s`: late answer, nothing was restored: %s", rec.ID, msgtext.What(rec)))
-		e.say.DM(ctx, rec.Requester, fmt.Sprintf(":x: Your restore `%s` (reported as outcome unknown) got a late answer: %s.", rec.ID, msgtext.Esc(refused)))
-		return
-	}
-	job := msgtext.Esc(jobID)
-	e.say.Thread(ctx, rec, fmt.Sprintf(":rocket: *Late answer:* GaussDB accepted the restore after all, job `%s`, after this request was reported as outcome unknown. The job is recorded and followed; nothing was re-submitted.", job))
-	e.say.Announce(ctx, rec, fmt.Sprintf(":rocket: Restore `%s`: late answer from GaussDB, job `%s` is running: %s", rec.ID, job, msgtext.What(rec)))
-	e.say.DM(ctx, rec.Requester, fmt.Sprintf(":rocket: Your restore `%s` (reported as outcome unknown) was accepted by GaussDB after all (job `%s`): %s", rec.ID, job, msgtext.What(rec)))
+	e.say.Report(ctx, rec, LateAnswer{JobID: jobID, Refused: refused})
 }
 
 // answerAfterReconcile handles the restore call's answer arriving after
@@ -131,26 +106,17 @@ func (e *Executor) answerAfterReconcile(ctx context.Context, log zerolog.Logger,
 		}
 		return
 	}
-	answer := "job `" + msgtext.Esc(jobID) + "`"
-	if jobID == "" {
-		answer = "a refusal"
-	}
 	log.Error().Msg("late answer contradicts the job attached from the job list")
 	if _, err := e.store.Note(ctx, req.ID, "late answer contradicts reconciliation: GaussDB answered "+firstOf(jobID, "a refusal")+", the job list gave "+firstOf(now.JobID, "no job"), ""); err != nil {
 		log.Warn().Err(err).Msg("could not note the contradicting late answer in the audit trail")
 	}
-	target := msgtext.Instance(req.Params.TargetName, req.Params.TargetID)
-	if now.JobID == "" {
-		e.say.Thread(ctx, SamePlace(now, req), fmt.Sprintf(":warning: *Late answer:* GaussDB answered the restore call with %s after this request had ended (%s); the bot does not follow it. Nothing was re-submitted; check %s in the GaussDB console.",
-			answer, msgtext.Esc(string(now.State)), target))
-		return
-	}
-	e.say.Thread(ctx, SamePlace(now, req), fmt.Sprintf(":warning: *Late answer:* GaussDB answered the restore call with %s, but this request follows job `%s`, found in the job list. Nothing was re-submitted; check both jobs on %s in the GaussDB console.",
-		answer, msgtext.Esc(now.JobID), target))
+	e.say.Report(ctx, SamePlace(now, req), Contradiction{JobID: jobID, Attached: now.JobID, State: now.State})
 }
 
-// finish ends an executing request in a final state and tells everyone.
-func (e *Executor) finish(ctx context.Context, log zerolog.Logger, req approvals.Request, to approvals.State, detail string) {
+// finish ends an executing request in a final state (the one ev stands
+// for: DryRun, OutcomeUnknown, or failed for the rest) and tells everyone.
+func (e *Executor) finish(ctx context.Context, log zerolog.Logger, req approvals.Request, ev Event) {
+	to, detail := outcomeOf(ev)
 	var (
 		rec approvals.Request
 		err error
@@ -181,29 +147,23 @@ func (e *Executor) finish(ctx context.Context, log zerolog.Logger, req approvals
 	}
 	rec = SamePlace(rec, req)
 	e.m.Transition(string(to))
-	e.say.Refresh(ctx, rec)
-	var text string
-	switch to {
-	case approvals.StateDryRun:
-		text = ":test_tube: Dry run: the restore call was *not* made. It would have been:\n```" + msgtext.Esc(detail) + "```"
-	case approvals.StateUnknown:
-		text = ":grey_question: *Outcome unknown:* " + msgtext.Esc(detail) + ".\nCheck the target instance in the GaussDB console (status RESTORING?) and its recent jobs before anyone tries again. The bot also looks for the job in GaussDB's job list and says here what it finds."
-	default:
-		text = ":x: *Restore failed:* " + msgtext.Esc(detail)
-	}
-	e.say.Thread(ctx, rec, text)
-	e.say.Announce(ctx, rec, fmt.Sprintf("%s Restore `%s` %s: %s", stateEmoji(to), rec.ID, msgtext.StateWords(to), msgtext.What(rec)))
-	e.say.DM(ctx, rec.Requester, fmt.Sprintf("%s Your restore `%s` is %s: %s", stateEmoji(to), rec.ID, msgtext.StateWords(to), msgtext.Esc(rec.Detail)))
+	e.say.Report(ctx, rec, ev)
 }
 
-func stateEmoji(s approvals.State) string {
-	switch s {
-	case approvals.StateDryRun:
-		return ":test_tube:"
-	case approvals.StateUnknown:
-		return ":grey_question:"
-	case approvals.StateCompleted:
-		return ":white_check_mark:"
+// outcomeOf is the final state an ending event leads to, and the detail
+// the store records for it.
+func outcomeOf(ev Event) (approvals.State, string) {
+	switch ev := ev.(type) {
+	case DryRun:
+		return approvals.StateDryRun, ev.Call
+	case OutcomeUnknown:
+		return approvals.StateUnknown, ev.Detail
+	case NotCalled:
+		return approvals.StateFailed, ev.Why
+	case Refused:
+		return approvals.StateFailed, ev.Detail
+	case NotSent:
+		return approvals.StateFailed, ev.Detail
 	}
-	return ":x:"
+	return approvals.StateFailed, "internal error: no outcome for this event"
 }

@@ -8,7 +8,6 @@ import (
 	"time"
 
 	"github.com/dbrestore/db-restore/internal/approvals"
-	"github.com/dbrestore/db-restore/internal/msgtext"
 	"github.com/dbrestore/db-restore/internal/restore"
 )
 
@@ -63,7 +62,6 @@ func (e *Executor) reconcile(ctx context.Context, r approvals.Request) {
 		log.Warn().Err(err).Msg("could not read GaussDB's job list")
 		return
 	}
-	target := msgtext.Instance(r.Params.TargetName, r.Params.TargetID)
 	var refusal *approvals.Refusal
 	instance := r.Params.TargetID
 	if instance == "" || r.Params.Type == approvals.TypeTables { // tables come back into the source
@@ -71,7 +69,7 @@ func (e *Executor) reconcile(ctx context.Context, r approvals.Request) {
 	}
 	if j, ok := restoreJobFor(jobs, instance, r.Params.Type == approvals.TypeTables, called); ok {
 		detail := fmt.Sprintf("reconciled: GaussDB's job list shows restore job %s (%s, %s) on the target, created %s after the call; attached and followed, nothing re-submitted",
-			j.ID, j.Name, j.Status, msgtext.Stamp(j.Created))
+			j.ID, j.Name, j.Status, stamp(j.Created))
 		rec, err := e.store.AttachJob(ctx, r.ID, j.ID, detail)
 		switch {
 		case errors.As(err, &refusal):
@@ -81,13 +79,8 @@ func (e *Executor) reconcile(ctx context.Context, r approvals.Request) {
 			return
 		}
 		log.Info().Str("job_id", j.ID).Msg("unknown outcome reconciled: restore job found and attached")
-		job := msgtext.Esc(j.ID)
 		e.m.Transition(string(rec.State))
-		e.say.Refresh(ctx, rec)
-		e.say.Thread(ctx, rec, fmt.Sprintf(":mag: GaussDB's job list shows restore job `%s` (%s) on %s, created at %s, after the call: the restore did start. The job is attached to this request and followed; nothing was re-submitted.",
-			job, msgtext.Esc(j.Status), target, msgtext.Stamp(j.Created)))
-		e.say.Announce(ctx, rec, fmt.Sprintf(":mag: Restore `%s` (outcome was unknown): job `%s` found in GaussDB and followed: %s", rec.ID, job, msgtext.What(rec)))
-		e.say.DM(ctx, rec.Requester, fmt.Sprintf(":mag: Your restore `%s` did start after all (job `%s`); the bot follows it: %s", rec.ID, job, msgtext.What(rec)))
+		e.say.Report(ctx, rec, Reconciled{JobID: j.ID, Status: j.Status, Created: j.Created})
 		return
 	}
 	if now.Sub(called) < e.opt.ReconcileAfter {
@@ -103,11 +96,7 @@ func (e *Executor) reconcile(ctx context.Context, r approvals.Request) {
 		return
 	}
 	log.Info().Msg("unknown outcome reconciled: no restore job found")
-	e.say.Refresh(ctx, rec)
-	e.say.Thread(ctx, rec, fmt.Sprintf(":mag: No restore job was found on %s in GaussDB's job list within %s of the call (at %s): the restore did not start. A new request is safe; nothing was re-submitted.",
-		target, e.opt.ReconcileAfter, msgtext.Stamp(called)))
-	e.say.Announce(ctx, rec, fmt.Sprintf(":mag: Restore `%s` (outcome was unknown): no restore job found in GaussDB, a new request is safe: %s", rec.ID, msgtext.What(rec)))
-	e.say.DM(ctx, rec.Requester, fmt.Sprintf(":mag: Your restore `%s` did not start (no restore job found in GaussDB); a new request is safe.", rec.ID))
+	e.say.Report(ctx, rec, ReconcileGaveUp{Within: e.opt.ReconcileAfter, Called: called})
 }
 
 // restoreJobFor picks the restore job on instance created at or after the
@@ -131,3 +120,6 @@ func restoreJobFor(jobs []restore.Job, instance string, tables bool, called time
 	}
 	return found, ok
 }
+
+// stamp is an instant in UTC to the minute, for the audit trail.
+func stamp(t time.Time) string { return t.UTC().Format("2006-01-02 15:04 UTC") }

@@ -9,7 +9,6 @@ import (
 	"github.com/rs/zerolog"
 
 	"github.com/dbrestore/db-restore/internal/approvals"
-	"github.com/dbrestore/db-restore/internal/msgtext"
 	"github.com/dbrestore/db-restore/internal/restore"
 )
 
@@ -30,8 +29,7 @@ func (e *Executor) safetyBackup(ctx context.Context, log zerolog.Logger, req app
 		return "", fmt.Errorf("start the safety backup: %w", err)
 	}
 	log.Info().Str("backup_id", backupID).Str("job_id", jobID).Msg("safety backup started")
-	e.say.Thread(ctx, req, fmt.Sprintf(":shield: Taking a safety backup `%s` of %s before restoring (job `%s`). The restore is called only once it is complete.",
-		msgtext.Esc(backupID), msgtext.Instance(req.Params.TargetName, target), msgtext.Esc(jobID)))
+	e.say.Report(ctx, req, SafetyBackupStarted{BackupID: backupID, JobID: jobID})
 
 	// Waiting gives up when the bot is asked to stop: the backup goes on in
 	// GaussDB, but this request ends as failed, not called, rather than
@@ -80,8 +78,6 @@ func safetyBackupName(req approvals.Request) string { return "db-restore-" + req
 
 // UndoCommand is the request that puts the target back as the safety
 // backup saw it (shown in the thread and in the requester's App Home).
-func UndoCommand(req approvals.Request, backupID string) string { return undoCommand(req, backupID) }
-
-func undoCommand(req approvals.Request, backupID string) string {
+func UndoCommand(req approvals.Request, backupID string) string {
 	return fmt.Sprintf("/db-restore source=%s backup=%s reason=\"undo restore %s\"", req.Params.TargetID, backupID, req.ID)
 }

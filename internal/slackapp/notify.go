@@ -2,24 +2,57 @@ package slackapp
 
 import (
 	"context"
+	"fmt"
 
 	"github.com/slack-go/slack"
 
 	"github.com/dbrestore/db-restore/internal/approvals"
+	"github.com/dbrestore/db-restore/internal/execution"
 )
 
-// reporter is how execution tells people about a request: the approval
-// message, its thread, the incident channel and direct messages.
+// reporter is how execution tells people about a request: each event is
+// rendered once (render_events.go) and fanned out by deliver.
 type reporter struct{ a *App }
 
-func (r reporter) Refresh(ctx context.Context, req approvals.Request) { r.a.refresh(ctx, req) }
-func (r reporter) Thread(ctx context.Context, req approvals.Request, t string) {
-	r.a.thread(ctx, req, t)
+var _ execution.Reporter = reporter{}
+
+// Report implements execution.Reporter.
+func (r reporter) Report(ctx context.Context, req approvals.Request, ev execution.Event) {
+	r.a.report(ctx, req, ev)
 }
-func (r reporter) Announce(ctx context.Context, req approvals.Request, t string) {
-	r.a.announce(ctx, req, t)
+
+// report renders ev and delivers it; a running job's progress has its own
+// message, updated in place (progress.go).
+func (a *App) report(ctx context.Context, r approvals.Request, ev execution.Event) {
+	if p, ok := ev.(execution.Progress); ok {
+		a.progress(ctx, r, p)
+		return
+	}
+	d, ok := render(r, ev)
+	if !ok {
+		a.log.Error().Str("request_id", r.ID).Str("event", fmt.Sprintf("%T", ev)).Msg("no words for this event; nobody was told")
+		return
+	}
+	a.deliver(ctx, r, d)
 }
-func (r reporter) DM(ctx context.Context, user, text string) { r.a.dm(ctx, user, text) }
+
+// deliver is the one fan-out of what a request's change says: the approval
+// message (and with it the Home tabs), the thread, the incident and notify
+// channels, and the requester's direct messages, in that order.
+func (a *App) deliver(ctx context.Context, r approvals.Request, d delivery) {
+	if d.Refresh {
+		a.refresh(ctx, r)
+	}
+	for _, t := range d.Thread {
+		a.thread(ctx, r, t)
+	}
+	if d.Announce != "" {
+		a.announce(ctx, r, d.Announce)
+	}
+	if d.DM != "" {
+		a.dm(ctx, r.Requester, d.DM)
+	}
+}
 
 // refresh redraws the approval message for the request's current state.
 // Every change of a request passes through here, so it also marks the

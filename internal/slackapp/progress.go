@@ -18,13 +18,6 @@ import (
 // replica that takes over following the job goes on updating the same
 // message at the same pace.
 
-var _ execution.ProgressReporter = reporter{}
-
-// Progress implements execution.ProgressReporter.
-func (r reporter) Progress(ctx context.Context, req approvals.Request, p execution.Progress) {
-	r.a.progress(ctx, req, p)
-}
-
 // progressMessages remembers, per request, the progress message this
 // replica posted, in case recording it in Redis failed.
 type progressMessages struct {

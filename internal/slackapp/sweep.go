@@ -60,8 +60,8 @@ func (a *App) remind(ctx context.Context, r approvals.Request) {
 func (a *App) expired(ctx context.Context, r approvals.Request) {
 	a.log.Info().Str("request_id", r.ID).Msg("request expired")
 	a.m.Transition(string(approvals.StateExpired))
-	a.refresh(ctx, r)
-	a.thread(ctx, r, fmt.Sprintf(":alarm_clock: Expired at %s without enough approvals. Nothing will be restored; the requester can ask again.", stamp(r.ExpiresAt)))
-	a.announce(ctx, r, fmt.Sprintf(":alarm_clock: Restore `%s` expired unapproved: %s", r.ID, whatLine(r)))
-	a.dm(ctx, r.Requester, fmt.Sprintf(":alarm_clock: Your restore request `%s` expired without enough approvals: %s", r.ID, whatLine(r)))
+	a.deliver(ctx, r, delivery{Refresh: true,
+		Thread:   []string{fmt.Sprintf(":alarm_clock: Expired at %s without enough approvals. Nothing will be restored; the requester can ask again.", stamp(r.ExpiresAt))},
+		Announce: fmt.Sprintf(":alarm_clock: Restore `%s` expired unapproved: %s", r.ID, whatLine(r)),
+		DM:       fmt.Sprintf(":alarm_clock: Your restore request `%s` expired without enough approvals: %s", r.ID, whatLine(r))})
 }
