@@ -1,9 +1,11 @@
 // Package execution is a restore's life after the threshold click: the
-// safety backup, the one restore call, following the job to its end, and
-// reporting submissions a dead replica left behind. It knows no Slack types:
-// it tells people what happens through a Reporter, which the Slack side
-// implements, so every guarantee about the restore call reads here in one
-// place and other front ends (App Home, table restores, sandboxes) reuse it.
+// safety backup, the one restore call, following the job to its end,
+// reconciling unknown outcomes with GaussDB's job list, and reporting
+// submissions a dead replica left behind. It knows no Slack and writes no
+// sentences for people: it reports typed events carrying data (events.go)
+// to a Reporter, and the Slack side renders them, so every guarantee about
+// the restore call reads here in one place and any other surface can
+// report the same events its own way.
 package execution
 
 import (

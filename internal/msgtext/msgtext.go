@@ -1,8 +1,8 @@
 // Package msgtext writes the short pieces of Slack mrkdwn text the bot's
 // messages share: escaping, instance labels, mentions, one-line summaries of
-// a request and the words for its states. It knows no Slack types, so the
-// packages that compose messages without talking to Slack (execution) and
-// the one that does (slackapp) say things the same way.
+// a request and the words for its states. Only the Slack adapter (slackapp)
+// uses it: the engine packages (execution) report events carrying data and
+// never write mrkdwn (a test in slackapp reads them to make sure).
 package msgtext
 
 import (

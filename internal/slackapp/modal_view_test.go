@@ -125,8 +125,18 @@ func checkGoldenView(t *testing.T, file string, view any) {
 	if problems := slacktest.CheckView(got); len(problems) > 0 {
 		t.Errorf("Slack would refuse the view: %q", problems)
 	}
+	checkGoldenFile(t, file, got)
+}
+
+// checkGoldenFile compares got with the file under testdata (rewritten
+// with -update).
+func checkGoldenFile(t *testing.T, file string, got []byte) {
+	t.Helper()
 	path := filepath.Join("testdata", file)
 	if *update {
+		if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+			t.Fatal(err)
+		}
 		if err := os.WriteFile(path, got, 0o644); err != nil {
 			t.Fatal(err)
 		}
@@ -137,7 +147,7 @@ func checkGoldenView(t *testing.T, file string, view any) {
 		t.Fatalf("%v (run go test -update to create it)", err)
 	}
 	if !bytes.Equal(got, want) {
-		t.Errorf("view differs from %s (go test -update rewrites it):\ngot:\n%s", path, got)
+		t.Errorf("%s differs (go test -update rewrites it):\ngot:\n%s", path, got)
 	}
 }
 

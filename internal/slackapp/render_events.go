@@ -188,7 +188,9 @@ func renderInterrupted(r approvals.Request, ev execution.Interrupted) delivery {
 }
 
 // targetLabel names the request's target instance.
-func targetLabel(r approvals.Request) string { return instanceLabel(r.Params.TargetName, r.Params.TargetID) }
+func targetLabel(r approvals.Request) string {
+	return instanceLabel(r.Params.TargetName, r.Params.TargetID)
+}
 
 func approverIDs(r approvals.Request) []string {
 	ids := make([]string, 0, len(r.Approvals))
