@@ -43,6 +43,9 @@ type Plan struct {
 	// Tables are the renames of a table restore (Type TypeTables), sorted
 	// by database and old name; Target is then the source itself.
 	Tables []TableRename
+	// New is the instance a restore to a new instance creates (Type
+	// TypeNewInstance); Target is then empty until it exists.
+	New *NewInstance
 }
 
 // TableCall is the exact body of the table restore call for this plan.

@@ -41,6 +41,7 @@ func (s *Server) routes() http.Handler {
 	mux.HandleFunc("GET /v3.1/{project}/instances/{id}/backups/restore/tables", s.tableList(true))
 	mux.HandleFunc("GET /v3/{project}/instances/{id}/backups/restore/tables", s.tableList(false))
 	mux.HandleFunc("POST /v3/{project}/instances/{id}/backups/restore/tables", s.restoreTables)
+	s.newInstanceRoutes(mux)
 	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
 		writeErr(w, http.StatusNotFound, codeNoAPI, "The API does not exist or has not been published in the environment")
 	})

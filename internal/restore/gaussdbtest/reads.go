@@ -32,6 +32,7 @@ type instanceJSON struct {
 	Updated   string        `json:"updated"`
 	TimeZone  string        `json:"time_zone"`
 	Tags      []tagJSON     `json:"tags"`
+	netJSON                 // network, zone, flavor (newinstance_json.go)
 }
 
 func (s *Server) instanceJSON(in *Instance, detail bool) instanceJSON {
@@ -47,6 +48,7 @@ func (s *Server) instanceJSON(in *Instance, detail bool) instanceJSON {
 	if detail {
 		j.ProjectID, j.NodeCount = s.opts.ProjectID, 2
 	}
+	s.addNet(&j, in, detail)
 	return j
 }
 

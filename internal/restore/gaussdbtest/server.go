@@ -58,6 +58,9 @@ type Instance struct {
 	Version             string
 	LowerCaseTableNames string
 	Tags                map[string]string
+	// Network, size and connection (newinstance.go fills defaults): what a
+	// restore to a new instance copies, and where the instance answers.
+	Net Net
 }
 
 // Response scripts the answer to a restore POST. Status 0 means "answer as
@@ -118,6 +121,8 @@ type Server struct {
 	tables      map[string][]Table // instance ID -> tables, with their lives
 	tableBehave func(restore.TableCall) Response
 	tableCalls  []*TableRestoreCall
+
+	fresh freshState // create, delete, quotas, flavors (newinstance.go)
 }
 
 // New starts a fake on a loopback port; it stops when the test ends.
@@ -153,6 +158,7 @@ func (s *Server) AddInstance(in Instance) Instance {
 		in.LowerCaseTableNames = "1"
 	}
 	in.Tags = copyTags(in.Tags)
+	in.Net = in.Net.withDefaults()
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	for i, old := range s.instances {
