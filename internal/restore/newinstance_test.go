@@ -20,7 +20,9 @@ import (
 // rules is a fixed new-instance rule.
 type rules restore.NewInstanceRule
 
-func (r rules) NewInstanceRule(restore.Instance) restore.NewInstanceRule { return restore.NewInstanceRule(r) }
+func (r rules) NewInstanceRule(restore.Instance) restore.NewInstanceRule {
+	return restore.NewInstanceRule(r)
+}
 
 var allowAll = rules{Allowed: true, Keep: restore.DefaultKeep, MaxKeep: restore.DefaultMaxKeep, Rule: "default"}
 
@@ -146,7 +148,9 @@ func TestNewInstanceRefusals(t *testing.T) {
 		problem string
 	}{
 		{"policy forbids", rules{Allowed: false, Rule: "orders"}, nil,
-			func(w *freshWorld) restore.NewSpec { return restore.NewSpec{Source: "orders-prod", BackupID: w.backup.ID} },
+			func(w *freshWorld) restore.NewSpec {
+				return restore.NewSpec{Source: "orders-prod", BackupID: w.backup.ID}
+			},
 			"target", `rule "orders" does not allow`},
 		{"keep over the rule's maximum", allowAll, nil,
 			func(w *freshWorld) restore.NewSpec {
@@ -157,7 +161,9 @@ func TestNewInstanceRefusals(t *testing.T) {
 				return restore.NewSpec{Source: "orders-prod", BackupID: w.backup.ID, Keep: 30 * time.Minute}
 			}, "keep", "shorter than"},
 		{"backup not completed", allowAll, func(w *freshWorld) { w.srv.SetBackupStatus(w.backup.ID, "BUILDING") },
-			func(w *freshWorld) restore.NewSpec { return restore.NewSpec{Source: "orders-prod", BackupID: w.backup.ID} },
+			func(w *freshWorld) restore.NewSpec {
+				return restore.NewSpec{Source: "orders-prod", BackupID: w.backup.ID}
+			},
 			"backup", "is BUILDING"},
 		{"time outside the window", allowAll, nil,
 			func(w *freshWorld) restore.NewSpec {
@@ -172,14 +178,20 @@ func TestNewInstanceRefusals(t *testing.T) {
 				return restore.NewSpec{Source: "orders-prod", BackupID: w.backup.ID, Name: "9lives"}
 			}, "name", "does not start with a letter"},
 		{"quota used up", allowAll, func(w *freshWorld) { w.srv.SetInstanceQuota(1) },
-			func(w *freshWorld) restore.NewSpec { return restore.NewSpec{Source: "orders-prod", BackupID: w.backup.ID} },
+			func(w *freshWorld) restore.NewSpec {
+				return restore.NewSpec{Source: "orders-prod", BackupID: w.backup.ID}
+			},
 			"target", "quota is used up (1 of 1)"},
 		{"flavor sold out in the zone", allowAll,
 			func(w *freshWorld) { w.srv.SetFlavorStatus("gaussdb.mysql.2xlarge.x86.8", "cn-north-4b", "sellout") },
-			func(w *freshWorld) restore.NewSpec { return restore.NewSpec{Source: "orders-prod", BackupID: w.backup.ID} },
+			func(w *freshWorld) restore.NewSpec {
+				return restore.NewSpec{Source: "orders-prod", BackupID: w.backup.ID}
+			},
 			"target", "not on sale in zone cn-north-4b (sellout)"},
 		{"flavor withdrawn", allowAll, func(w *freshWorld) { w.srv.WithdrawFlavor("gaussdb.mysql.2xlarge.x86.8") },
-			func(w *freshWorld) restore.NewSpec { return restore.NewSpec{Source: "orders-prod", BackupID: w.backup.ID} },
+			func(w *freshWorld) restore.NewSpec {
+				return restore.NewSpec{Source: "orders-prod", BackupID: w.backup.ID}
+			},
 			"target", "no longer sold"},
 	}
 	for _, tt := range tests {
