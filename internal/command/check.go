@@ -64,6 +64,13 @@ func (r Request) String() string {
 	}
 	add("source", r.Source, false)
 	add("target", r.Target, false)
+	if r.NewInstance {
+		add("target", "new", false)
+		add("name", r.Name, false)
+		if r.Keep != 0 {
+			add("keep", formatKeep(r.Keep), false)
+		}
+	}
 	add("backup", r.BackupID, false)
 	add("time", r.Time, false)
 	add("tables", strings.Join(r.Tables, ","), false)

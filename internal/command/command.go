@@ -10,10 +10,12 @@ package command
 import (
 	"fmt"
 	"strings"
+	"time"
 )
 
 // Command is one parsed /db-restore invocation. It is one of Help, Open,
-// Request, List, Status, Cancel, Policy, Freeze, Reviews or Review.
+// Request, List, Status, Cancel, Policy, Freeze, Reviews, Review or
+// Instances.
 type Command interface{ isCommand() }
 
 // Help asks for the usage text.
@@ -41,7 +43,16 @@ type Request struct {
 	// have been checked; whether they existed at Time is the caller's to ask.
 	Tables []string
 	Suffix string // optional word in the new table names (tables= only)
+	// NewInstance is target=new: restore into an instance created for the
+	// request, which lives for Keep (0: the rule's default) and is then
+	// deleted. Target is empty; Name, when set, names the new instance.
+	NewInstance bool
+	Name        string
+	Keep        time.Duration
 }
+
+// Instances lists the live instances the bot created for restores.
+type Instances struct{}
 
 // List asks for the user's recent requests, one page at a time.
 type List struct{ Page int } // 1-based
@@ -72,16 +83,17 @@ type Review struct {
 	Note string // what the reviewer found; set exactly when Done
 }
 
-func (Help) isCommand()    {}
-func (Open) isCommand()    {}
-func (Request) isCommand() {}
-func (List) isCommand()    {}
-func (Status) isCommand()  {}
-func (Cancel) isCommand()  {}
-func (Policy) isCommand()  {}
-func (Freeze) isCommand()  {}
-func (Reviews) isCommand() {}
-func (Review) isCommand()  {}
+func (Help) isCommand()      {}
+func (Open) isCommand()      {}
+func (Request) isCommand()   {}
+func (List) isCommand()      {}
+func (Status) isCommand()    {}
+func (Cancel) isCommand()    {}
+func (Policy) isCommand()    {}
+func (Freeze) isCommand()    {}
+func (Reviews) isCommand()   {}
+func (Review) isCommand()    {}
+func (Instances) isCommand() {}
 
 // Limits on free text, in characters (runes). Forms that collect the same
 // fields should use the same limits.
@@ -109,6 +121,7 @@ const Usage = "*Usage of /db-restore*\n" +
 	"• `/db-restore` with no text opens a form.\n" +
 	"• `/db-restore source=SOURCE [target=TARGET] backup=BACKUP_ID reason=\"why\"` restores a backup.\n" +
 	"• `/db-restore source=SOURCE [target=TARGET] time=TIME reason=\"why\"` restores to a point in time.\n" +
+	"• `/db-restore source=SOURCE target=new backup=BACKUP_ID|time=TIME reason=\"why\" [name=NEW_NAME] [keep=24h]` restores into a new pay-per-use instance (a copy of the source's size and network, billed per hour) that is deleted after keep (e.g. `36h`, `3d`); `/db-restore instances` lists the live ones.\n" +
 	"• `/db-restore source=SOURCE tables=\"db.table,db2.*\" time=TIME reason=\"why\" [suffix=\"restored\"]` restores only those tables, as of TIME, into SOURCE under new names (`TABLE_SUFFIX_yyyymmddhhmm`); nothing existing is changed.\n" +
 	"   Optional with any: `ticket=\"CHG-123\"`, `break_glass=\"why approval cannot wait\"`.\n" +
 	"• `/db-restore list [PAGE]` shows your recent requests.\n" +

@@ -23,7 +23,8 @@ func FuzzParse(f *testing.F) {
 		"source=s\nbackup=b\treason=\"two\nlines\"", `reason = "x"`, `=x`, `"quoted"`, "source=\xff",
 		`source=s tables="shop.orders, shop.*" time=1795685400000 reason=r suffix=_before`,
 		`source=s tables=a.b,a.b time=1795685400000 reason=r`, `source=s tables="a.b" target=t time=1 reason=r`,
-		`source=s tables="a" time=1 reason=r`, `source=s suffix=x time=1 reason=r`, `source=s tables=",,a.b$-é," time=1 reason=r`,
+		`source=s tables="a" time=1 reason=r`, `source=s target=new backup=b reason=r name=look keep=1d12h`,
+		`source=s target=NEW time=1795685400000 reason=r keep=90m`, `source=s name=x backup=b reason=r`, "instances", `source=s suffix=x time=1 reason=r`, `source=s tables=",,a.b$-é," time=1 reason=r`,
 	} {
 		f.Add(seed)
 	}
@@ -103,6 +104,13 @@ func checkRequest(t *testing.T, text string, r Request) {
 	}
 	if r.Source == "" || r.Reason == "" {
 		t.Errorf("Parse(%q) = %#v: missing source or reason", text, r)
+	}
+	if r.NewInstance && (r.Target != "" || len(r.Tables) > 0 || r.Keep != 0 && (r.Keep < MinKeep || r.Keep > MaxKeep)) ||
+		!r.NewInstance && (r.Name != "" || r.Keep != 0) {
+		t.Errorf("Parse(%q) = %#v: target=new goes without target and tables, name= and keep= only with it, keep in range", text, r)
+	}
+	if r.Name != "" {
+		checkID(t, text, r.Name)
 	}
 	for _, id := range []string{r.Source, r.Target, r.BackupID} {
 		if id != "" {

@@ -8,10 +8,10 @@ import (
 )
 
 // requestFields lists the fields of a restore request, for messages.
-const requestFields = "source=, target=, backup=, time=, tables=, suffix=, reason=, ticket=, break_glass="
+const requestFields = "source=, target=, backup=, time=, tables=, suffix=, name=, keep=, reason=, ticket=, break_glass="
 
 // verbs lists the other commands, for messages.
-const verbs = "help, list [PAGE], status ID, cancel ID, policy INSTANCE, freeze on \"why\", freeze off, reviews, review ID, review ID done \"note\""
+const verbs = "help, instances, list [PAGE], status ID, cancel ID, policy INSTANCE, freeze on \"why\", freeze off, reviews, review ID, review ID done \"note\""
 
 // maxPage bounds list pages; nobody pages further by hand.
 const maxPage = 1000
@@ -69,6 +69,11 @@ func parseVerb(text, verb string, first token, args []token) (Command, error) {
 		return Policy{Instance: inst}, nil
 	case "freeze":
 		return parseFreeze(text, args)
+	case "instances":
+		if len(args) > 0 {
+			return nil, usageErr("instances takes nothing after it")
+		}
+		return Instances{}, nil
 	case "reviews":
 		if len(args) > 0 {
 			return nil, usageErr("reviews takes nothing after it; to see one request write review ID")
@@ -219,6 +224,7 @@ func parseRequest(text string, toks []token) (Command, error) {
 	var (
 		req        Request
 		tablesText string
+		keepText   string
 	)
 	seen := make(map[string]bool, len(toks))
 	for i, tk := range toks {
@@ -229,6 +235,9 @@ func parseRequest(text string, toks []token) (Command, error) {
 		dst := req.field(key)
 		if key == "tables" {
 			dst = &tablesText
+		}
+		if key == "keep" {
+			dst = &keepText
 		}
 		switch {
 		case key == "":
@@ -244,6 +253,9 @@ func parseRequest(text string, toks []token) (Command, error) {
 			return nil, err
 		}
 		*dst = v
+	}
+	if strings.EqualFold(req.Target, "new") || seen["name"] || seen["keep"] {
+		return checkNewInstanceRequest(req, seen, keepText)
 	}
 	if seen["tables"] || seen["suffix"] {
 		req.Tables, _ = splitTables(tablesText) // checked by checkValue
@@ -290,6 +302,10 @@ func (r *Request) field(key string) *string {
 		return new(string) // a list: parseRequest reads it into Tables
 	case "suffix":
 		return &r.Suffix
+	case "name":
+		return &r.Name
+	case "keep":
+		return new(string) // a duration: parseRequest reads it into Keep
 	}
 	return nil
 }
@@ -340,6 +356,11 @@ func checkValue(key string, tk token) (string, error) {
 		return v, err
 	case "suffix":
 		return v, checkSuffix(v)
+	case "name":
+		return v, checkWord("name=", v)
+	case "keep":
+		_, err := parseKeep(v)
+		return v, err
 	default: // reason, break_glass
 		return v, checkText(key+"=", v, MaxReasonLen, true)
 	}
@@ -363,6 +384,10 @@ func example(key string) string {
 		return "tables=\"shop.orders,shop.payments\""
 	case "suffix":
 		return "suffix=\"before_bug\""
+	case "name":
+		return "name=orders-look"
+	case "keep":
+		return "keep=36h"
 	}
 	return "reason=\"recover rows deleted by job 4412\""
 }

@@ -104,7 +104,7 @@ func TestParseRefusals(t *testing.T) {
 		want []string // substrings of the message
 	}{
 		{"unknown field", `source=s tgt=x backup=b reason=r`,
-			[]string{`unknown field "tgt"`, "use source=, target=, backup=, time=, tables=, suffix=, reason=, ticket=, break_glass="}},
+			[]string{`unknown field "tgt"`, "use source=, target=, backup=, time=, tables=, suffix=, name=, keep=, reason=, ticket=, break_glass="}},
 		{"duplicate field", `source=a source=b backup=b reason=r`, []string{"source= is given twice"}},
 		{"duplicate field, other case", `source=a SOURCE=b backup=b reason=r`, []string{"source= is given twice"}},
 		{"missing value", `source= backup=b reason=r`, []string{"missing value for source=", "source=orders-prod"}},

@@ -23,6 +23,7 @@ func FuzzParse(f *testing.F) {
 		"default:\n  <<: {approvers: [U1A]}\n", "default: {frozen: {reason: x}}\n---\nx: 1\n",
 		"rules: [{name: a, match: {ids: [" + idOrders + "]}, required_approvals: 9}]",
 		"default: {approvers: [U1A], required_approvals: 0x10, safety_backup: ~}",
+		"default: {approvers: [U1A], new_instance: {approvers: [S0X], keep: 1d12h, max_keep: 7d, allowed: true}}",
 		"a: [1,\n b: {c: 'd\n", "\t- x", "? [a]\n: b", "default: !!binary aGk=",
 	} {
 		f.Add(seed)

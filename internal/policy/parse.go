@@ -16,7 +16,7 @@ import (
 
 var (
 	topKeys     = []string{"default", "rules", "drills"}
-	ruleKeys    = []string{"name", "match", "approvers", "required_approvals", "requesters", "allow_overwrite_original", "safety_backup", "approval_channel", "incident_channel", "frozen", "table_restore", "max_backup_age"}
+	ruleKeys    = []string{"name", "match", "approvers", "required_approvals", "requesters", "allow_overwrite_original", "safety_backup", "approval_channel", "incident_channel", "frozen", "table_restore", "max_backup_age", "new_instance"}
 	defaultKeys = ruleKeys[2:] // all but name and match
 	matchKeys   = []string{"ids", "name", "tags"}
 	ruleName    = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$`)
@@ -136,6 +136,7 @@ func (p *parser) rule(n *yaml.Node, field string, isDefault bool) parsed {
 	}
 	p.checkApprovers(n, field, r)
 	p.checkTableRestore(r, field)
+	p.checkNewInstance(r, field)
 	return r
 }
 
@@ -169,6 +170,8 @@ func (p *parser) ruleKey(r *Rule, key, f string, v *yaml.Node) {
 		r.TableRestore = p.tableRestore(v, f)
 	case "max_backup_age":
 		r.MaxBackupAge = p.duration(v, f, time.Minute, 0, "the age past which the newest completed backup is stale, such as 26h")
+	case "new_instance":
+		r.NewInstance = p.newInstance(v, f)
 	}
 }
 

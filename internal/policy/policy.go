@@ -53,6 +53,8 @@ type Rule struct {
 	// MaxBackupAge, when set, is how old the newest COMPLETED backup of a
 	// covered instance may be before the bot announces it as stale.
 	MaxBackupAge time.Duration
+	// NewInstance is what restores to a new instance need (new_instance:).
+	NewInstance NewInstance
 }
 
 // Matchers are the ways a rule can cover an instance. An instance is covered
@@ -137,6 +139,7 @@ func (r Rule) Summary() string {
 	case len(r.TableRestore.Approvers) > 0 || r.TableRestore.RequiredApprovals > 0:
 		fmt.Fprintf(&b, "; table restores need %d of %s", t.Required(), orNone(t.Approvers))
 	}
+	b.WriteString(r.newInstanceSummary())
 	return b.String()
 }
 
@@ -156,6 +159,7 @@ func (r Rule) clone() Rule {
 	r.Approvers = slices.Clone(r.Approvers)
 	r.Requesters = slices.Clone(r.Requesters)
 	r.TableRestore.Approvers = slices.Clone(r.TableRestore.Approvers)
+	r.NewInstance.Approvers = slices.Clone(r.NewInstance.Approvers)
 	if r.SafetyBackup != nil {
 		v := *r.SafetyBackup
 		r.SafetyBackup = &v

@@ -190,7 +190,7 @@ func (s *Server) startCreate(c *CreateCall) (*Instance, *job, *apiErr) {
 	if refusal := checkCreateBody(b); refusal != nil {
 		return nil, nil, refusal
 	}
-	if refusal := s.checkRestorePoint(b.RestorePoint); refusal != nil {
+	if refusal := s.checkNewRestorePoint(b.RestorePoint); refusal != nil {
 		return nil, nil, refusal
 	}
 	if refusal := s.checkCapacity(b); refusal != nil {
@@ -212,10 +212,6 @@ func (s *Server) startCreate(c *CreateCall) (*Instance, *job, *apiErr) {
 		}
 	})
 	return in, j, nil
-}
-
-func paramErr(format string, args ...any) *apiErr {
-	return &apiErr{http.StatusBadRequest, codeParam, "Parameter error: " + fmt.Sprintf(format, args...)}
 }
 
 // checkCreateBody checks the fields that need no state.
@@ -264,8 +260,9 @@ func backupWindowOK(w string) bool {
 	return ok && errA == nil && errB == nil && a.Minute() == 0 && b.Minute() == 0 && (a.Hour()+1)%24 == b.Hour()
 }
 
-// checkRestorePoint checks the backup or time to restore; the caller holds s.mu.
-func (s *Server) checkRestorePoint(rp *model.MysqlRestorePoint) *apiErr {
+// checkNewRestorePoint checks the restore_point of a create; the caller
+// holds s.mu.
+func (s *Server) checkNewRestorePoint(rp *model.MysqlRestorePoint) *apiErr {
 	if rp == nil {
 		return nil
 	}
@@ -273,7 +270,7 @@ func (s *Server) checkRestorePoint(rp *model.MysqlRestorePoint) *apiErr {
 	if source == nil {
 		return &apiErr{s.opts.NotFoundStatus, codeInstanceNotFound, "The DB instance does not exist: " + rp.SourceInstanceId}
 	}
-	typ := "backup"
+	typ := restore.TypeBackup // the API's default when type is absent
 	if rp.Type != nil {
 		typ = *rp.Type
 	}
@@ -284,24 +281,8 @@ func (s *Server) checkRestorePoint(rp *model.MysqlRestorePoint) *apiErr {
 		return paramErr("restore_point: restore_time and no backup_id when type is timestamp")
 	case typ != restore.TypeBackup && typ != restore.TypeTimestamp:
 		return paramErr("restore_point.type must be backup or timestamp")
-	case typ == restore.TypeBackup:
-		bk := s.backup(*rp.BackupId)
-		if bk == nil || bk.InstanceID != source.ID {
-			return &apiErr{http.StatusNotFound, codeBackupNotFound, "The backup does not exist: " + *rp.BackupId}
-		}
-		if bk.Status != "COMPLETED" && bk.Status != "AVAILABLE" {
-			return &apiErr{http.StatusBadRequest, codeBackupUnusable, "The backup is not available: " + bk.Status}
-		}
-	default:
-		t := time.UnixMilli(*rp.RestoreTime)
-		for _, w := range s.windows[source.ID] {
-			if w.Contains(t) {
-				return nil
-			}
-		}
-		return &apiErr{http.StatusBadRequest, codeTimeOutside, "The restoration time is not in the restorable time range."}
 	}
-	return nil
+	return s.checkRestorePoint(restoreBody{Type: &typ, BackupID: rp.BackupId, RestoreTime: rp.RestoreTime}, source)
 }
 
 // checkCapacity checks the quota and the flavor; the caller holds s.mu.
