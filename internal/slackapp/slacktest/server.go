@@ -101,6 +101,7 @@ type Server struct {
 	calls      []Call
 	inject     map[string][]injected
 	holds      map[string]chan struct{} // Web API methods held until released
+	waiting    map[string]int           // calls waiting on a hold, by method
 	users      map[string]User
 	groups     map[string][]string
 	dms        map[string]string // user IDs (comma-joined) -> D/G channel
@@ -151,6 +152,7 @@ func NewServer(o Options) (*Server, error) {
 		changed:   make(chan struct{}),
 		inject:    map[string][]injected{},
 		holds:     map[string]chan struct{}{},
+		waiting:   map[string]int{},
 		users:     map[string]User{},
 		groups:    map[string][]string{},
 		dms:       map[string]string{},

@@ -149,6 +149,9 @@ func (s *Server) handleAPI(w http.ResponseWriter, r *http.Request) {
 	req, err := parseAPIRequest(r)
 	s.mu.Lock()
 	hold := s.holds[name]
+	if hold != nil {
+		s.waiting[name]++
+	}
 	s.mu.Unlock()
 	if hold != nil {
 		select {
@@ -156,6 +159,9 @@ func (s *Server) handleAPI(w http.ResponseWriter, r *http.Request) {
 		case <-r.Context().Done():
 		case <-s.done:
 		}
+		s.mu.Lock()
+		s.waiting[name]--
+		s.mu.Unlock()
 	}
 
 	s.mu.Lock()
@@ -269,6 +275,13 @@ func (s *Server) RateLimitNext(method string, retryAfterSeconds int) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.inject[method] = append(s.inject[method], injected{retryAfter: max(0, retryAfterSeconds)})
+}
+
+// Held is how many calls of method are waiting on a Hold right now.
+func (s *Server) Held(method string) int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.waiting[method]
 }
 
 // Calls returns the recorded calls of method, or of every method when method
