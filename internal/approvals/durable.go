@@ -9,6 +9,8 @@ import (
 	"time"
 
 	"github.com/redis/go-redis/v9"
+
+	"github.com/dbrestore/db-restore/internal/redisconn"
 )
 
 // NotDurableDetail is the detail of a request whose approval reached the
@@ -59,21 +61,62 @@ func WithDurability(d Durability) Option {
 // request's keys, on one dedicated connection, and when wait(result) says
 // the write will be acted on, confirms it there (see Durability). A write
 // that is not confirmed returns its result with an error wrapping
-// ErrNotDurable. Without Durability it is run.
-func (s *Store) runDurable(ctx context.Context, sc *redis.Script, id string, wait func(result) bool, args ...any) (result, error) {
+// ErrNotDurable. Without Durability it is run. A reply lost to a broken
+// connection is asked for again on a new one, with the same operation
+// token (see runKeysOn), and the confirmation is made there.
+func (s *Store) runDurable(ctx context.Context, sc *redisconn.Script, id string, wait func(result) bool, args ...any) (result, error) {
 	if s.durability == nil {
 		return s.run(ctx, sc, id, args...)
 	}
-	conn, err := s.primaryConn(ctx, s.prefix+"req:"+id)
-	if err != nil {
-		return result{}, err
+	token := randomToken()
+	var res result
+	err := s.durably(ctx, s.prefix+"req:"+id, func(c redisconn.Processor) (bool, error) {
+		var err error
+		res, err = s.evalOp(ctx, c, sc, s.requestKeys(id), id, token, args...)
+		return err == nil && wait(res), err
+	})
+	return res, err
+}
+
+// durably runs fn on a dedicated connection to the primary that owns key
+// and, when fn says its writes will be acted on or told to people,
+// confirms them there (see Durability; an unconfirmed write gives an error
+// wrapping ErrNotDurable). fn whose reply was lost (redisconn.Retryable)
+// runs again on a new connection: it must be idempotent (an operation
+// token). Without Durability fn runs on the store's client, retried alike,
+// and nothing is confirmed.
+func (s *Store) durably(ctx context.Context, key string, fn func(c redisconn.Processor) (bool, error)) error {
+	var err error
+	for attempt := range scriptAttempts {
+		if attempt > 0 && !pause(ctx, time.Duration(attempt)*100*time.Millisecond) {
+			break
+		}
+		if s.durability == nil {
+			if _, err = fn(s.rdb); !redisconn.Retryable(ctx, err) {
+				return err
+			}
+			continue
+		}
+		var conn *redis.Conn
+		if conn, err = s.primaryConn(ctx, key); err != nil {
+			if redisconn.Retryable(ctx, err) {
+				continue
+			}
+			return err
+		}
+		var act bool
+		act, err = fn(conn)
+		if redisconn.Retryable(ctx, err) {
+			_ = conn.Close()
+			continue
+		}
+		if err == nil && act {
+			err = s.confirm(ctx, conn)
+		}
+		_ = conn.Close()
+		return err
 	}
-	defer conn.Close()
-	res, err := s.runOn(ctx, conn, sc, id, args...)
-	if err != nil || !wait(res) {
-		return res, err
-	}
-	return res, s.confirm(ctx, conn)
+	return err
 }
 
 // primaryConn is a dedicated connection to the primary that owns key. In a
@@ -142,27 +185,6 @@ func first(v []any) any {
 		return nil
 	}
 	return v[0]
-}
-
-// DurableWrite runs fn on a dedicated connection to the primary that owns
-// request id's keys and then confirms every write fn made there (see
-// Durability); a write that is not confirmed gives an error wrapping
-// ErrNotDurable. Without Durability, fn runs on the store's client and
-// nothing is confirmed. Other transitions that precede a mutating call use
-// it; its writes must touch only the request's keys (one hash slot).
-func (s *Store) DurableWrite(ctx context.Context, id string, fn func(ctx context.Context, c redis.Scripter) error) error {
-	if s.durability == nil {
-		return fn(ctx, s.rdb)
-	}
-	conn, err := s.primaryConn(ctx, s.prefix+"req:"+id)
-	if err != nil {
-		return err
-	}
-	defer conn.Close()
-	if err := fn(ctx, conn); err != nil {
-		return err
-	}
-	return s.confirm(ctx, conn)
 }
 
 // String says what the store waits for, for logs.

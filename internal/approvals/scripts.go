@@ -5,6 +5,8 @@ import (
 	"fmt"
 
 	"github.com/redis/go-redis/v9"
+
+	"github.com/dbrestore/db-restore/internal/redisconn"
 )
 
 //go:embed lua/*.lua
@@ -12,18 +14,24 @@ var luaFS embed.FS
 
 // scripts holds one Lua script per transition. Each runs atomically in
 // Redis (EVALSHA, falling back to EVAL after a SCRIPT FLUSH or failover).
+// The per-request scripts and freeze are never re-sent by go-redis itself
+// (see redisconn.Script): the store retries a lost reply with the same
+// operation token (see runKeysOn). The others are idempotent (a lease
+// renewal, a policy heartbeat) or harmless twice (a rate take counted
+// twice only slows), so go-redis's own retries are kept for them.
 type scripts struct {
-	create, message, approve, deny, cancel *redis.Script
-	expire, finish, reap, remind           *redis.Script
-	renew, freeze, note, review, progress  *redis.Script
-	leaseRenew, leaseRelease, rate         *redis.Script
-	policyClaim, policyRelease             *redis.Script
-	precall, reconcile, withdraw           *redis.Script
+	create, message, approve, deny, cancel *redisconn.Script
+	expire, finish, reap, remind           *redisconn.Script
+	freeze, note, review, progress         *redisconn.Script
+	precall, reconcile, withdraw           *redisconn.Script
+
+	renew, leaseRenew, leaseRelease, rate *redis.Script
+	policyClaim, policyRelease            *redis.Script
 }
 
 func loadScripts() scripts {
 	lib := mustRead("lib")
-	perRequest := func(name string) *redis.Script { return redis.NewScript(lib + mustRead(name)) }
+	perRequest := func(name string) *redisconn.Script { return redisconn.NewScript(lib + mustRead(name)) }
 	return scripts{
 		create:  perRequest("create"),
 		message: perRequest("message"),
@@ -35,7 +43,7 @@ func loadScripts() scripts {
 		reap:    perRequest("reap"),
 		remind:  perRequest("remind"),
 		renew:   redis.NewScript(mustRead("renew")),
-		freeze:  redis.NewScript(mustRead("freeze")),
+		freeze:  redisconn.NewScript(mustRead("freeze")),
 		note:    perRequest("note"),
 		review:  perRequest("review"),
 		// progress is kept apart from note: it rewrites two fields on

@@ -13,6 +13,8 @@ import (
 	"time"
 
 	"github.com/redis/go-redis/v9"
+
+	"github.com/dbrestore/db-restore/internal/redisconn"
 )
 
 // DefaultLeaseTTL is how long the restore lease lives without renewal. The
@@ -251,24 +253,55 @@ type result struct {
 	fields        map[string]string
 }
 
-func (s *Store) run(ctx context.Context, sc *redis.Script, id string, args ...any) (result, error) {
+func (s *Store) run(ctx context.Context, sc *redisconn.Script, id string, args ...any) (result, error) {
 	return s.runKeysOn(ctx, s.rdb, sc, s.requestKeys(id), id, args...)
-}
-
-// runOn is run through c: the store's client, or one connection.
-func (s *Store) runOn(ctx context.Context, c redis.Scripter, sc *redis.Script, id string, args ...any) (result, error) {
-	return s.runKeysOn(ctx, c, sc, s.requestKeys(id), id, args...)
 }
 
 // runKeys is run with the keys given: requestKeys(id), plus any the script
 // takes after them.
-func (s *Store) runKeys(ctx context.Context, sc *redis.Script, keys []string, id string, args ...any) (result, error) {
+func (s *Store) runKeys(ctx context.Context, sc *redisconn.Script, keys []string, id string, args ...any) (result, error) {
 	return s.runKeysOn(ctx, s.rdb, sc, keys, id, args...)
 }
 
-// runKeysOn is runKeys through c.
-func (s *Store) runKeysOn(ctx context.Context, c redis.Scripter, sc *redis.Script, keys []string, id string, args ...any) (result, error) {
-	argv := append([]any{id, s.offsetMS()}, args...)
+// scriptAttempts bounds how often a script whose reply was lost is sent
+// again (with the same operation token, so it acts once).
+const scriptAttempts = 3
+
+// runKeysOn is runKeys through c, with one operation token for every
+// attempt: a reply lost to a timeout or a dropped connection is asked for
+// again, and the script, finding its token, answers what its first run
+// did instead of acting twice or refusing its own effect.
+func (s *Store) runKeysOn(ctx context.Context, c redisconn.Processor, sc *redisconn.Script, keys []string, id string, args ...any) (result, error) {
+	token := randomToken()
+	var res result
+	var err error
+	for attempt := range scriptAttempts {
+		if attempt > 0 && !pause(ctx, time.Duration(attempt)*100*time.Millisecond) {
+			break
+		}
+		res, err = s.evalOp(ctx, c, sc, keys, id, token, args...)
+		if !redisconn.Retryable(ctx, err) {
+			break
+		}
+	}
+	return res, err
+}
+
+// pause waits d, or less when ctx ends (false).
+func pause(ctx context.Context, d time.Duration) bool {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-ctx.Done():
+		return false
+	case <-t.C:
+		return true
+	}
+}
+
+// evalOp runs a per-request script once, as operation token.
+func (s *Store) evalOp(ctx context.Context, c redisconn.Processor, sc *redisconn.Script, keys []string, id, token string, args ...any) (result, error) {
+	argv := append([]any{id, s.offsetMS() + ":" + token}, args...)
 	v, err := sc.Run(ctx, c, keys, argv...).Slice()
 	if err != nil {
 		return result{}, err
@@ -291,7 +324,7 @@ func (s *Store) runKeysOn(ctx context.Context, c redis.Scripter, sc *redis.Scrip
 
 // transition runs a per-request script and turns its reply into the
 // request as it now stands, or a *Refusal.
-func (s *Store) transition(ctx context.Context, op string, sc *redis.Script, rawID string, args ...any) (Request, result, error) {
+func (s *Store) transition(ctx context.Context, op string, sc *redisconn.Script, rawID string, args ...any) (Request, result, error) {
 	return s.transitionDurable(ctx, op, sc, rawID, nil, args...)
 }
 
@@ -299,7 +332,7 @@ func (s *Store) transition(ctx context.Context, op string, sc *redis.Script, raw
 // and says so for the script's result, the write is confirmed by the
 // replicas (see Durability). An unconfirmed write returns the request as it
 // stands on the primary with an error wrapping ErrNotDurable.
-func (s *Store) transitionDurable(ctx context.Context, op string, sc *redis.Script, rawID string, wait func(result) bool, args ...any) (Request, result, error) {
+func (s *Store) transitionDurable(ctx context.Context, op string, sc *redisconn.Script, rawID string, wait func(result) bool, args ...any) (Request, result, error) {
 	id, ok := NormalizeID(rawID)
 	if !ok {
 		return Request{}, result{}, &Refusal{Reason: ReasonNotFound}

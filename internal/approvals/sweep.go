@@ -7,6 +7,8 @@ import (
 	"time"
 
 	"github.com/redis/go-redis/v9"
+
+	"github.com/dbrestore/db-restore/internal/redisconn"
 )
 
 // ReapDetail is the detail of a request closed by ReapExecuting after its
@@ -78,7 +80,7 @@ func (s *Store) due(ctx context.Context, index string, t time.Time, limit int) (
 
 // sweep runs a per-request script over ids and returns the requests it
 // changed; the script answers "skip" for the others.
-func (s *Store) sweep(ctx context.Context, op string, sc *redis.Script, ids []string, args ...any) ([]Request, error) {
+func (s *Store) sweep(ctx context.Context, op string, sc *redisconn.Script, ids []string, args ...any) ([]Request, error) {
 	var changed []Request
 	for _, id := range ids {
 		res, err := s.run(ctx, sc, id, args...)

@@ -6,13 +6,17 @@ package limits
 
 import (
 	"context"
+	"crypto/rand"
 	_ "embed"
+	"encoding/hex"
 	"fmt"
 	"strconv"
 	"sync"
 	"time"
 
 	"github.com/redis/go-redis/v9"
+
+	"github.com/dbrestore/db-restore/internal/redisconn"
 )
 
 // Window is the rate limit's period: the limit is so many commands per
@@ -26,7 +30,9 @@ const OnceTTL = time.Hour
 //go:embed admit.lua
 var admitLua string
 
-var admitScript = redis.NewScript(admitLua)
+// admitScript is never re-sent by go-redis itself: Admit retries a lost
+// reply with the same token (see redisconn.Script).
+var admitScript = redisconn.NewScript(admitLua)
 
 // Verdict is what Admit decided about one envelope.
 type Verdict struct {
@@ -107,8 +113,19 @@ func (g *Gate) Admit(ctx context.Context, key, user string, counted bool) (Verdi
 		c = "1"
 	}
 	keys := []string{g.prefix + "once:" + key, g.prefix + "rate:" + user}
-	v, err := admitScript.Run(ctx, g.rdb, keys,
-		OnceTTL.Milliseconds(), g.perMinute, Window.Milliseconds(), c).Slice()
+	token := newToken()
+	var v []any
+	var err error
+	for attempt := range admitAttempts {
+		if attempt > 0 {
+			time.Sleep(time.Duration(attempt) * 100 * time.Millisecond)
+		}
+		v, err = admitScript.Run(ctx, g.rdb, keys,
+			OnceTTL.Milliseconds(), g.perMinute, Window.Milliseconds(), c, token).Slice()
+		if !redisconn.Retryable(ctx, err) {
+			break
+		}
+	}
 	if err != nil {
 		return Verdict{}, fmt.Errorf("admit envelope %s: %w", key, err)
 	}
@@ -126,6 +143,15 @@ func (g *Gate) Admit(ctx context.Context, key, user string, counted bool) (Verdi
 		return Verdict{Limited: true, RetryAfter: time.Duration(ms) * time.Millisecond}, nil
 	}
 	return Verdict{}, fmt.Errorf("admit envelope %s: unexpected status %q", key, status)
+}
+
+// admitAttempts bounds how often Admit asks again after a lost reply.
+const admitAttempts = 3
+
+func newToken() string {
+	b := make([]byte, 12)
+	_, _ = rand.Read(b) // never fails on supported platforms
+	return hex.EncodeToString(b)
 }
 
 // Seconds is how a retry time is said to people: whole seconds, at least 1.

@@ -20,10 +20,17 @@
 --   KEYS[14] user:<requester> zset: the requester's ids by created ms; only
 --            create is given it (the requester is known there)
 -- ARGV[1] is the id and ARGV[2] a clock offset in ms (0 in production; tests
--- move time with it). The time is Redis's own (TIME) plus that offset, so
+-- move time with it), optionally followed by ':' and an operation token.
+-- The time is Redis's own (TIME) plus that offset, so
 -- every replica judges expiry by one clock; it is formatted as an integer
 -- string once and then only compared through tonumber, so no precision is
 -- lost. Every reply is {status, extra, HGETALL of the request}.
+--
+-- The operation token makes a script idempotent for its caller: a run that
+-- changed the request ('ok' or 'stopped') records op:<token> = its status
+-- and extra in the request's hash, and a second run with the same token
+-- (the caller's retry after a lost reply) changes nothing and answers what
+-- the first run answered, with the request as it now stands.
 local K = {
   req = KEYS[1], audit = KEYS[2], active = KEYS[3], expiry = KEYS[4],
   remind = KEYS[5], executing = KEYS[6], submitted = KEYS[7],
@@ -35,10 +42,25 @@ local function clock(offset)
   local ms = tonumber(t[1]) * 1000 + math.ceil(tonumber(t[2]) / 1000) + tonumber(offset)
   return string.format('%.0f', ms)
 end
-local id, now = ARGV[1], clock(ARGV[2])
+local offset, op = string.match(ARGV[2], '^([^:]*):?(.*)$')
+local id, now = ARGV[1], clock(offset)
 
 local function reply(status, extra)
+  if op ~= '' and (status == 'ok' or status == 'stopped') and redis.call('EXISTS', K.req) == 1 then
+    redis.call('HSET', K.req, 'op:' .. op, status .. ':' .. (extra or ''))
+  end
   return {status, extra or '', redis.call('HGETALL', K.req)}
+end
+
+if op ~= '' then
+  local done = redis.call('HGET', K.req, 'op:' .. op)
+  if done then
+    -- Written again so that a WAIT after this reply covers the first
+    -- run's writes (WAIT waits for the connection's last write).
+    redis.call('HSET', K.req, 'op:' .. op, done)
+    local status, extra = string.match(done, '^([^:]*):(.*)$')
+    return {status, extra, redis.call('HGETALL', K.req)}
+  end
 end
 
 local function missing()
