@@ -112,9 +112,15 @@ func (s *Store) Deny(ctx context.Context, id, actor, note string) (Request, erro
 	if actor == "" {
 		return Request{}, errors.New("deny request: actor is empty")
 	}
-	req, _, err := s.transition(ctx, "deny", s.sc.deny, id, actor, note)
+	req, _, err := s.transitionDurable(ctx, "deny", s.sc.deny, id, changed, actor, note)
 	return req, err
 }
+
+// changed says a transition's result changed the request: a decision
+// people are told of, so it is confirmed by the replicas first (a failover
+// must not bring a denied request back). Unconfirmed, Deny and Cancel
+// return the request as decided with an error wrapping ErrNotDurable.
+func changed(r result) bool { return r.status == "ok" }
 
 // Cancel ends a pending request at its requester's wish; anyone else is
 // refused with ReasonNotRequester.
@@ -122,7 +128,7 @@ func (s *Store) Cancel(ctx context.Context, id, actor string) (Request, error) {
 	if actor == "" {
 		return Request{}, errors.New("cancel request: actor is empty")
 	}
-	req, _, err := s.transition(ctx, "cancel", s.sc.cancel, id, actor)
+	req, _, err := s.transitionDurable(ctx, "cancel", s.sc.cancel, id, changed, actor)
 	return req, err
 }
 

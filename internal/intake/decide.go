@@ -33,6 +33,9 @@ type Decision struct {
 	Request approvals.Request // as it stands after the click
 	Rule    string            // the rule in force now, by name
 	Denied  bool
+	// Unconfirmed: the denial is made on the Redis primary but its
+	// replicas did not confirm it; a failover could undo it (say so).
+	Unconfirmed bool
 	approvals.ApproveResult
 }
 
@@ -68,11 +71,12 @@ func (s *Service) Decide(ctx context.Context, c Click) (Decision, error) {
 	}
 	if !c.Approve {
 		req, err := s.o.Store.Deny(ctx, c.RequestID, c.User, "")
-		if err != nil {
+		unconfirmed := errors.Is(err, approvals.ErrNotDurable)
+		if err != nil && !unconfirmed {
 			return Decision{}, StoreErr(err)
 		}
 		s.o.Metrics.Transition(string(req.State))
-		return Decision{Request: req, Rule: rule.Name, Denied: true}, nil
+		return Decision{Request: req, Rule: rule.Name, Denied: true, Unconfirmed: unconfirmed}, nil
 	}
 	res, err := s.approve(ctx, c.User, c.SeenHash, req, rule, asOf)
 	d := Decision{Request: res.Request, Rule: rule.Name, ApproveResult: res}

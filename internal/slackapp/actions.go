@@ -89,7 +89,11 @@ func (a *App) onDecision(ctx context.Context, d decision) {
 		log.Info().Msg("request denied")
 		a.m.Decision(kind, "done")
 		a.refresh(ctx, req)
-		a.thread(ctx, req, fmt.Sprintf(":no_entry: Denied by <@%s>. Nothing will be restored.", d.user))
+		warn := ""
+		if res.Unconfirmed {
+			warn = unconfirmedWarning
+		}
+		a.thread(ctx, req, fmt.Sprintf(":no_entry: Denied by <@%s>. Nothing will be restored.", d.user)+warn)
 		a.announce(ctx, req, fmt.Sprintf(":no_entry: <@%s> denied restore `%s`: %s", d.user, req.ID, whatLine(req)))
 		a.dm(ctx, req.Requester, fmt.Sprintf(":no_entry: <@%s> denied your restore request `%s`: %s", d.user, req.ID, whatLine(req)))
 	case !res.Executing:

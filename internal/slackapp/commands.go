@@ -197,6 +197,7 @@ func (a *App) onStatus(ctx context.Context, u user, id string) {
 
 func (a *App) onCancel(ctx context.Context, u user, id string) {
 	req, err := a.store.Cancel(ctx, id, u.id)
+	warn, err := unconfirmed(err)
 	if err != nil {
 		a.m.Decision("cancel", "refused")
 		a.tell(ctx, u, explain(a.log, storeErr(err)))
@@ -206,6 +207,6 @@ func (a *App) onCancel(ctx context.Context, u user, id string) {
 	a.m.Transition(string(req.State))
 	a.log.Info().Str("request_id", req.ID).Str("user_id", u.id).Msg("request cancelled")
 	a.refresh(ctx, req)
-	a.tell(ctx, u, fmt.Sprintf(":wastebasket: Request `%s` is cancelled.", req.ID))
+	a.tell(ctx, u, fmt.Sprintf(":wastebasket: Request `%s` is cancelled.", req.ID)+warn)
 	a.announce(ctx, req, fmt.Sprintf(":wastebasket: <@%s> cancelled restore `%s`: %s", u.id, req.ID, whatLine(req)))
 }

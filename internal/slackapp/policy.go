@@ -65,14 +65,15 @@ func (a *App) onFreeze(ctx context.Context, u user, c command.Freeze) {
 		err = a.store.ClearFreeze(ctx, u.id)
 		text = fmt.Sprintf(":sunny: <@%s> lifted the restore freeze. Requests and approvals are accepted again.", u.id)
 	}
+	warn, err := unconfirmed(err)
 	if err != nil {
 		a.tell(ctx, u, explain(a.log, storeErr(err)))
 		return
 	}
 	a.log.Info().Str("user_id", u.id).Bool("frozen", c.On).Msg("restore freeze changed")
 	a.homes.everyone(a.opt.Admins) // every Home tab shows the freeze
-	a.announce(ctx, approvals.Request{Rule: approvals.Rule{IncidentChannel: a.opt.IncidentChannel}}, text)
-	a.tell(ctx, u, text)
+	a.announce(ctx, approvals.Request{Rule: approvals.Rule{IncidentChannel: a.opt.IncidentChannel}}, text+warn)
+	a.tell(ctx, u, text+warn)
 }
 
 // onPolicy shows the rule in force for an instance and why it matched.
