@@ -204,7 +204,7 @@ func TestUnknownOutcomeReconciledFromTheJobList(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			h := newHarness(t)
-			h.env["RESTORE_RECONCILE_AFTER"] = "1s"
+			h.env["RESTORE_RECONCILE_AFTER"], h.env["RESTORE_CALL_TIMEOUT"] = "1s", "1s"
 			h.gauss.SetRestoreBehaviour(func(restore.Call) gaussdbtest.Response { return tt.response })
 			h.start()
 			h.slash(requester, h.backupCommand(tt.name))

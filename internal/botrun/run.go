@@ -129,7 +129,7 @@ func RunWith(ctx context.Context, args []string, getenv func(string) string, std
 		Approvers: cfg.Approvers, Requesters: cfg.Requesters, Policy: pol,
 		Admins: cfg.Admins, BreakGlass: cfg.BreakGlass,
 		ApprovalChannel: cfg.ApprovalChannel, IncidentChannel: cfg.IncidentChannel,
-		RequestTTL: cfg.RequestTTL, DryRun: cfg.DryRun,
+		RequestTTL: cfg.RequestTTL, DryRun: cfg.DryRun, RestoreTimeout: cfg.RestoreCallTimeout,
 		JobPollInterval: cfg.JobPollInterval, JobTimeout: cfg.JobTimeout, RemindAfter: cfg.RemindAfter,
 		ReconcileAfter: cfg.ReconcileAfter, ReconcileEvery: h.ReconcileEvery, Now: h.Now, SweepInterval: h.SweepInterval, Metrics: m,
 		Gate:    limits.NewGate(conn.Client, cfg.RedisKeyPrefix, cfg.CommandsPerMinute, h.Now),

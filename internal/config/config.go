@@ -51,6 +51,9 @@ type Config struct {
 	JobTimeout      time.Duration // RESTORE_JOB_TIMEOUT
 	RemindAfter     time.Duration // RESTORE_REMIND_AFTER
 	ReconcileAfter  time.Duration // RESTORE_RECONCILE_AFTER: how long to look for the job of an unknown outcome
+	// RestoreCallTimeout is RESTORE_CALL_TIMEOUT: the bound on the one
+	// restore call; RESTORE_RECONCILE_AFTER may not be shorter.
+	RestoreCallTimeout time.Duration
 	MaxTables       int           // RESTORE_MAX_TABLES: tables per table restore
 
 	MaxOpenPerUser    int // RESTORE_MAX_OPEN_PER_USER; 0 = no limit
@@ -157,6 +160,13 @@ func Load(getenv func(string) string) (Config, error) {
 	c.JobTimeout = p.duration(getenv, "RESTORE_JOB_TIMEOUT", 6*time.Hour, time.Second, 7*24*time.Hour)
 	c.RemindAfter = p.duration(getenv, "RESTORE_REMIND_AFTER", 10*time.Minute, time.Second, 7*24*time.Hour)
 	c.ReconcileAfter = p.duration(getenv, "RESTORE_RECONCILE_AFTER", 10*time.Minute, time.Second, 7*24*time.Hour)
+	c.RestoreCallTimeout = p.duration(getenv, "RESTORE_CALL_TIMEOUT", 60*time.Second, time.Second, 10*time.Minute)
+	if c.ReconcileAfter < c.RestoreCallTimeout && !p.has("RESTORE_RECONCILE_AFTER") && !p.has("RESTORE_CALL_TIMEOUT") {
+		// "No job found" must not be said while the call could still
+		// answer, or be in flight at GaussDB.
+		p.add("RESTORE_RECONCILE_AFTER", fmt.Sprintf("(%s) must be at least RESTORE_CALL_TIMEOUT (%s), the restore call's own timeout: the job of an unknown outcome is looked for at least as long as the call may take",
+			c.ReconcileAfter, c.RestoreCallTimeout))
+	}
 	c.MaxOpenPerUser = p.integer(getenv, "RESTORE_MAX_OPEN_PER_USER", 3, 0, 1000, "open requests per requester (0: no limit)")
 	c.CommandsPerMinute = p.integer(getenv, "RESTORE_USER_COMMANDS_PER_MINUTE", 20, 0, 10000, "commands per user a minute (0: no limit)")
 	c.MaxTables = p.tableCount(getenv, "RESTORE_MAX_TABLES", 100, 1, 1000)

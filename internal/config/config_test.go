@@ -59,6 +59,9 @@ func TestLoadProblems(t *testing.T) {
 		{"channel name", map[string]string{"RESTORE_APPROVAL_CHANNEL": "#dba"}, []string{"RESTORE_APPROVAL_CHANNEL"}},
 		{"bad ttl", map[string]string{"RESTORE_REQUEST_TTL": "30"}, []string{"RESTORE_REQUEST_TTL"}},
 		{"bad reconcile window", map[string]string{"RESTORE_RECONCILE_AFTER": "10"}, []string{"RESTORE_RECONCILE_AFTER"}},
+		{"reconcile window shorter than the call", map[string]string{"RESTORE_RECONCILE_AFTER": "30s"}, []string{"RESTORE_RECONCILE_AFTER"}},
+		{"call timeout longer than the reconcile window", map[string]string{"RESTORE_RECONCILE_AFTER": "2m", "RESTORE_CALL_TIMEOUT": "3m"}, []string{"RESTORE_RECONCILE_AFTER"}},
+		{"bad call timeout", map[string]string{"RESTORE_CALL_TIMEOUT": "forever"}, []string{"RESTORE_CALL_TIMEOUT"}},
 		{"bad dry run", map[string]string{"RESTORE_DRY_RUN": "maybe"}, []string{"RESTORE_DRY_RUN"}},
 		{"no project", map[string]string{"HUAWEICLOUD_SDK_PROJECT_ID": ""}, []string{"HUAWEICLOUD_SDK_PROJECT_ID"}},
 		{"no region nor endpoint", map[string]string{"HUAWEICLOUD_REGION": ""}, []string{"HUAWEICLOUD_REGION"}},
@@ -137,5 +140,23 @@ func TestSecretsNeverInError(t *testing.T) {
 		if strings.Contains(err.Error(), secret) {
 			t.Errorf("error %q contains a secret", err)
 		}
+	}
+}
+
+// TestReconcileWindowNamesTheCallTimeout: a reconcile window shorter than
+// the restore call's timeout is refused naming both, with their values.
+func TestReconcileWindowNamesTheCallTimeout(t *testing.T) {
+	m := valid()
+	m["RESTORE_RECONCILE_AFTER"], m["RESTORE_CALL_TIMEOUT"] = "20s", "45s"
+	_, err := Load(env(m))
+	for _, want := range []string{"RESTORE_RECONCILE_AFTER (20s)", "RESTORE_CALL_TIMEOUT (45s)"} {
+		if err == nil || !strings.Contains(err.Error(), want) {
+			t.Errorf("error %v does not say %q", err, want)
+		}
+	}
+	m["RESTORE_RECONCILE_AFTER"] = "45s"
+	c, err := Load(env(m))
+	if err != nil || c.RestoreCallTimeout != 45*time.Second {
+		t.Errorf("equal window and timeout = %v, %v; want accepted, call timeout 45s", c.RestoreCallTimeout, err)
 	}
 }

@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"net"
 	"net/url"
+	"regexp"
 	"strconv"
 	"strings"
 
@@ -131,6 +132,12 @@ func split(raw string) (parts, error) {
 	// from there into an error message).
 	if at := strings.LastIndex(rest, "@"); at >= 0 {
 		userinfo := rest[:at]
+		if queryPassword.MatchString(userinfo) {
+			// The "@" is in a query password (or the user info holds a
+			// query): which is meant cannot be told, and either reading
+			// would spill part of a password into the host list.
+			return p, errors.New(`an unencoded "@" after a password option: percent-encode "@" in passwords as %40`)
+		}
 		rest = rest[at+1:]
 		user, pass, hasPass := strings.Cut(userinfo, ":")
 		var err error
@@ -318,44 +325,49 @@ func cleanErr(err error) error {
 
 // Redact returns the URL with its password (and any sentinel_password)
 // replaced by "xxxxx", fit for logs and error messages. Text that does not
-// parse as a URL is replaced entirely.
+// parse as a URL is replaced entirely. Where an unencoded "@" makes the
+// URL read two ways (a user-info password, or a query password holding
+// the "@"), everything either reading would take for a password is hidden.
 func Redact(raw string) string {
 	scheme, rest, ok := strings.Cut(strings.TrimSpace(raw), "://")
 	if !ok {
 		return "(unparseable URL)"
 	}
-	userinfo := ""
-	if at := strings.LastIndex(rest, "@"); at >= 0 {
-		user, _, hasPass := strings.Cut(rest[:at], ":")
-		if hasPass {
-			user += ":xxxxx"
+	hide := make([]bool, len(rest))
+	mark := func(from, to int) {
+		for i := from; i < to; i++ {
+			hide[i] = true
 		}
-		userinfo = user + "@"
-		rest = rest[at+1:]
 	}
-	rest, frag, hasFrag := strings.Cut(rest, "#")
-	rest, rawQuery, hasQuery := strings.Cut(rest, "?")
-	authority, path, hasPath := strings.Cut(rest, "/")
-	out := scheme + "://" + userinfo + authority
-	if hasPath {
-		out += "/" + path
+	// The user info ends at the last "@", as split reads it.
+	if at := strings.LastIndex(rest, "@"); at >= 0 {
+		if colon := strings.Index(rest[:at], ":"); colon >= 0 {
+			mark(colon+1, at)
+		}
 	}
-	if hasQuery {
-		out += "?" + redactQuery(rawQuery)
+	// A query option named like a password hides its value, up to the next
+	// option or the fragment, whatever it holds ("@" included).
+	for _, m := range queryPassword.FindAllStringIndex(rest, -1) {
+		end := len(rest)
+		if n := strings.IndexAny(rest[m[1]:], "&#"); n >= 0 {
+			end = m[1] + n
+		}
+		mark(m[1], end)
 	}
-	if hasFrag {
-		out += "#" + frag
+	var b strings.Builder
+	b.WriteString(scheme + "://")
+	for i := 0; i < len(rest); i++ {
+		if !hide[i] {
+			b.WriteByte(rest[i])
+			continue
+		}
+		b.WriteString("xxxxx")
+		for i+1 < len(rest) && hide[i+1] {
+			i++
+		}
 	}
-	return out
+	return b.String()
 }
 
-func redactQuery(rawQuery string) string {
-	pairs := strings.Split(rawQuery, "&")
-	for i, pair := range pairs {
-		name, _, _ := strings.Cut(pair, "=")
-		if strings.Contains(strings.ToLower(name), "password") {
-			pairs[i] = name + "=xxxxx"
-		}
-	}
-	return strings.Join(pairs, "&")
-}
+// queryPassword finds a query option named like a password, up to its "=".
+var queryPassword = regexp.MustCompile(`(?i)[?&][^=&#?]*password=`)

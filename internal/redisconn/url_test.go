@@ -143,6 +143,13 @@ func TestRedact(t *testing.T) {
 		{"rediss://bot:s3/cr?et@h/1?dial_timeout=1", "rediss://bot:xxxxx@h/1?dial_timeout=1"},
 		{"redis+sentinel://s1,s2/m?sentinel_password=sp&db=1", "redis+sentinel://s1,s2/m?sentinel_password=xxxxx&db=1"},
 		{"redis://bot@h", "redis://bot@h"},
+		// An unencoded "@" in a query password reads two ways; whatever
+		// either reading takes for a password is hidden (the host's port
+		// too, when the first ":" could start a user-info password).
+		{"redis+sentinel://s1:26379,s2/m?sentinel_password=se@cret&db=1", "redis+sentinel://s1:xxxxx&db=1"},
+		{"redis+sentinel://s1,s2/m?sentinel_password=se@cret&db=1", "redis+sentinel://s1,s2/m?sentinel_password=xxxxx&db=1"},
+		{"redis+sentinel://s1/m?db=1&sentinel_password=se@cr@et#x", "redis+sentinel://s1/m?db=1&sentinel_password=xxxxx#x"},
+		{"redis://:pw?password=zz@h/0", "redis://:xxxxx"},
 		{"garbage", "(unparseable URL)"},
 	}
 	for _, tt := range tests {
@@ -173,4 +180,19 @@ func FuzzParseURL(f *testing.F) {
 			}
 		}
 	})
+}
+
+// TestUnencodedAtInAQueryPassword: the parser refuses a URL whose "@"
+// follows a password option, without showing any of it.
+func TestUnencodedAtInAQueryPassword(t *testing.T) {
+	raw := "redis+sentinel://s1,s2/m?sentinel_password=se@cr,et:1"
+	_, err := ParseURL(raw)
+	if err == nil || !strings.Contains(err.Error(), "%40") {
+		t.Fatalf("ParseURL(%q) = %v; want a refusal asking for %%40", raw, err)
+	}
+	for _, part := range []string{"se", "cr", "et"} {
+		if strings.Contains(err.Error(), part+",") || strings.Contains(err.Error(), "@"+part) {
+			t.Errorf("the error %q shows part of the password", err)
+		}
+	}
 }
