@@ -7,7 +7,7 @@ import (
 	"time"
 
 	"github.com/dbrestore/db-restore/internal/approvals"
-	"github.com/dbrestore/db-restore/internal/redistopo"
+	"github.com/dbrestore/db-restore/internal/redistest"
 )
 
 // TestDecisionsAreConfirmedByTheReplicas: a deny, a cancel and a freeze are
@@ -17,7 +17,7 @@ import (
 // are confirmed.
 func TestDecisionsAreConfirmedByTheReplicas(t *testing.T) {
 	ctx := context.Background()
-	d := redistopo.StartSentinel(t)
+	d := redistest.StartSentinel(t)
 	rdb := clientOf(t, d.URL())
 	clk := newClock()
 	s := approvals.NewStore(rdb, "{decide}:", clk.Now,

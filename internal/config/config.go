@@ -51,10 +51,11 @@ type Config struct {
 	JobTimeout      time.Duration // RESTORE_JOB_TIMEOUT
 	RemindAfter     time.Duration // RESTORE_REMIND_AFTER
 	ReconcileAfter  time.Duration // RESTORE_RECONCILE_AFTER: how long to look for the job of an unknown outcome
+	MaxTables       int           // RESTORE_MAX_TABLES: tables per table restore
+
 	// RestoreCallTimeout is RESTORE_CALL_TIMEOUT: the bound on the one
 	// restore call; RESTORE_RECONCILE_AFTER may not be shorter.
 	RestoreCallTimeout time.Duration
-	MaxTables       int           // RESTORE_MAX_TABLES: tables per table restore
 
 	MaxOpenPerUser    int // RESTORE_MAX_OPEN_PER_USER; 0 = no limit
 	CommandsPerMinute int // RESTORE_USER_COMMANDS_PER_MINUTE; 0 = no limit
