@@ -42,7 +42,7 @@ type Node struct {
 	Dir  string
 
 	cmd    *exec.Cmd
-	log    *tail
+	out    *head // what it writes to stdout and stderr
 	once   sync.Once
 	exited chan struct{}
 }
@@ -94,10 +94,10 @@ func launchOnce(o Options) (*Node, error) {
 		return nil, err
 	}
 	s := &Node{Addr: net.JoinHostPort("127.0.0.1", strconv.Itoa(port)), Port: port, Dir: o.Dir,
-		log: &tail{max: 64 << 10}, exited: make(chan struct{})}
+		out: &head{max: 64 << 10}, exited: make(chan struct{})}
 	s.cmd = exec.Command(o.Bin, args...)
 	s.cmd.Dir = o.Dir
-	s.cmd.Stdout, s.cmd.Stderr = s.log, s.log
+	s.cmd.Stdout, s.cmd.Stderr = s.out, s.out
 	if err := s.start(); err != nil {
 		return nil, fmt.Errorf("start %s: %w", o.Bin, err)
 	}
@@ -108,10 +108,16 @@ func launchOnce(o Options) (*Node, error) {
 	return s, nil
 }
 
-// serverArgs is the command line for o on port: a config file in o.Dir, or
-// the config itself as --name value arguments.
+// serverArgs is the command line for o on port: a config file in o.Dir
+// (the log beside it), or the config itself as --name value arguments (the
+// log, warnings only, on stdout).
 func serverArgs(o Options, port int) ([]string, error) {
-	lines := []string{"port " + strconv.Itoa(port), "bind 127.0.0.1", "daemonize no", `logfile ""`}
+	lines := []string{"port " + strconv.Itoa(port), "bind 127.0.0.1", "daemonize no"}
+	if o.Dir != "" {
+		lines = append(lines, "logfile "+filepath.Join(o.Dir, "redis.log"))
+	} else {
+		lines = append(lines, `logfile ""`, "loglevel warning")
+	}
 	if !o.Sentinel {
 		lines = append(lines, `save ""`, "appendonly no", "repl-diskless-sync-delay 0")
 	}
@@ -196,8 +202,15 @@ func (s *Node) Kill() {
 	})
 }
 
-// Log is the end of what the server wrote (its log goes to stdout).
-func (s *Node) Log() string { return s.log.String() }
+// Log is what the server logged: its redis.log in Dir, or the start of
+// what it wrote to stdout.
+func (s *Node) Log() string {
+	if s.Dir != "" {
+		b, _ := os.ReadFile(filepath.Join(s.Dir, "redis.log"))
+		return s.out.String() + string(b)
+	}
+	return s.out.String()
+}
 
 // FreePort returns a loopback port that was free a moment ago.
 func FreePort() (int, error) {
@@ -209,25 +222,25 @@ func FreePort() (int, error) {
 	return l.Addr().(*net.TCPAddr).Port, nil
 }
 
-// tail keeps the last max bytes written to it.
-type tail struct {
+// head keeps the first max bytes written to it: why a server did not
+// start comes first.
+type head struct {
 	mu  sync.Mutex
 	max int
 	b   bytes.Buffer
 }
 
-func (t *tail) Write(p []byte) (int, error) {
-	t.mu.Lock()
-	defer t.mu.Unlock()
-	t.b.Write(p)
-	if over := t.b.Len() - t.max; over > 0 {
-		t.b.Next(over)
+func (h *head) Write(p []byte) (int, error) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	if room := h.max - h.b.Len(); room > 0 {
+		h.b.Write(p[:min(len(p), room)])
 	}
 	return len(p), nil
 }
 
-func (t *tail) String() string {
-	t.mu.Lock()
-	defer t.mu.Unlock()
-	return t.b.String()
+func (h *head) String() string {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	return h.b.String()
 }

@@ -60,3 +60,15 @@ func TestThrowaway(t *testing.T) {
 		t.Errorf("the throwaway Redis does not run Lua scripts: %v", err)
 	}
 }
+
+// TestLaunchSaysWhyItFailed: a server that exits at start is reported
+// with what it said, from the command line or from its log file.
+func TestLaunchSaysWhyItFailed(t *testing.T) {
+	bin := binary(t, "redis-server")
+	for _, dir := range []string{"", t.TempDir()} {
+		_, err := Launch(Options{Bin: bin, Dir: dir, Conf: []string{"no-such-directive yes"}})
+		if err == nil || !strings.Contains(err.Error(), "no-such-directive") {
+			t.Errorf("dir %q: Launch with a bad directive = %v; want the server's complaint naming it", dir, err)
+		}
+	}
+}
