@@ -14,6 +14,7 @@ import (
 	"encoding/hex"
 	"fmt"
 	"os"
+	"strings"
 	"testing"
 	"time"
 
@@ -140,4 +141,24 @@ func randomHex(n int) string {
 		panic(fmt.Sprintf("mysqltest: crypto/rand: %v", err))
 	}
 	return hex.EncodeToString(b)
+}
+
+// AddUser creates a user who may read the database, dropped when the test
+// ends (replaced if it exists): what a fake cloud does with the root
+// password of a create call. It
+// may be called from any goroutine, so it returns its error.
+func (d *DB) AddUser(tb testing.TB, user, password string) error {
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	if strings.ContainsAny(user+password, `'\`) {
+		return fmt.Errorf("mysqltest: user and password must not hold quotes or backslashes")
+	}
+	if _, err := d.root.ExecContext(ctx, fmt.Sprintf("CREATE OR REPLACE USER '%s'@'%%' IDENTIFIED BY '%s'", user, password)); err != nil {
+		return fmt.Errorf("mysqltest: create user: %w", err)
+	}
+	tb.Cleanup(func() { _, _ = d.root.Exec(fmt.Sprintf("DROP USER IF EXISTS '%s'@'%%'", user)) })
+	if _, err := d.root.ExecContext(ctx, fmt.Sprintf("GRANT SELECT ON %s.* TO '%s'@'%%'", d.Name, user)); err != nil {
+		return fmt.Errorf("mysqltest: grant: %w", err)
+	}
+	return nil
 }
