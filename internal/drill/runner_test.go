@@ -161,7 +161,7 @@ func TestRunnerFailuresDeleteTheInstance(t *testing.T) {
 			d := drillDef("orders-daily", policy.Schedule{Every: 24 * time.Hour})
 			tt.setup(w, &d)
 			w.drills = []policy.Drill{d}
-					r, _ := w.newRep("a", time.Minute)
+			r, _ := w.newRep("a", time.Minute)
 			tick(r)
 			run := ended(t, w, 1)[0].Run
 			if run.Passed() || !strings.Contains(run.Reason, tt.reason) {
