@@ -34,6 +34,7 @@ type freshState struct {
 	addr       struct{ ip, port string }    // where new instances answer
 	creates    []*CreateCall
 	deletes    []string
+	building   map[string]*job // instance ID -> the job that builds it
 }
 
 // CreateCall is one POST /v3/{project}/instances as received. Body holds
@@ -211,7 +212,20 @@ func (s *Server) startCreate(c *CreateCall) (*Instance, *job, *apiErr) {
 			}
 		}
 	})
+	if s.fresh.building == nil {
+		s.fresh.building = map[string]*job{}
+	}
+	s.fresh.building[id] = j
 	return in, j, nil
+}
+
+// advanceBuild: reading an instance in BUILD counts as a poll of the job
+// that builds it, so it turns ACTIVE (or FAILED) after Options.JobPolls
+// reads, as a real one does with time. The caller holds s.mu.
+func (s *Server) advanceBuild(in *Instance) {
+	if j, ok := s.fresh.building[in.ID]; ok && in.Status == "BUILD" {
+		j.poll(s.opts.Now())
+	}
 }
 
 // checkCreateBody checks the fields that need no state.

@@ -131,6 +131,7 @@ func (s *Server) showInstance(w http.ResponseWriter, r *http.Request) {
 		s.notFound(w, r.PathValue("id"))
 		return
 	}
+	s.advanceBuild(in) // a new instance builds as it is read (newinstance.go)
 	writeJSON(w, http.StatusOK, map[string]any{"instance": s.instanceJSON(in, true)})
 }
 
