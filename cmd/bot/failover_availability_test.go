@@ -1,8 +1,8 @@
 package main
 
 import (
+	"fmt"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -14,73 +14,105 @@ import (
 
 // The topologies deploy/README.md recommends keep approvals working after
 // one Redis node dies: a primary with two replicas under Sentinel, and a
-// Cluster with two replicas per primary. After the primary is killed
-// (SIGKILL by PID) one replica is promoted and the other follows it, so
-// the new primary again has a replica to confirm an approval (WAIT). An
-// approval that reaches its threshold right after the promotion is
-// confirmed and restored exactly once. (With one replica the new primary
-// has none, and the approval is not called: TestClusterFailoverRecoversInSeconds.)
+// Cluster with two replicas per primary. When the primary is killed
+// (SIGKILL by PID) one replica is promoted and the other follows it, so the
+// new primary again has a replica to confirm an approval (WAIT); when a
+// replica is killed the other still confirms. An approval that reaches its
+// threshold right after the failure is confirmed and restored exactly once.
+// With one replica the same approval ends "not called" (see
+// TestClusterFailoverRecoversInSeconds): the new primary, or the primary
+// whose replica died, has none.
 
 // availableLimit is how soon after the kill the approval must have been
 // acted on (the restore call made).
 const availableLimit = 10 * time.Second
 
-func TestSentinelTwoReplicasApproveAfterFailover(t *testing.T) {
-	d := redistest.StartSentinelReplicas(t, 2)
-	approveAcrossFailover(t, d.URL(), func() *redistest.Node { return d.Primary }, 2, func() time.Time { return d.Failover(t) })
+// failure is one node's death in a deployment, as a test causes it.
+type failure struct {
+	primary  *redistest.Node // holds the request: its replicas must have it first
+	replicas int             // how many replicas primary has
+	kill     func()          // the death (SIGKILL by PID)
+	// promoted, when set, waits until a replica is promoted and returns
+	// when that was seen.
+	promoted func() time.Time
+	// clickEarly approves right after the kill, before the promotion.
+	clickEarly bool
+}
+
+func TestSentinelTwoReplicasApproveThroughOneFailure(t *testing.T) {
+	for _, tt := range []struct {
+		name string
+		of   func(*redistest.Sentinel) failure
+	}{
+		{"primary killed, approved after the promotion", func(d *redistest.Sentinel) failure {
+			return failure{primary: d.Primary, replicas: 2, kill: d.Primary.Kill, promoted: func() time.Time { return d.Failover(t) }}
+		}},
+		{"primary killed, approved during the failover", func(d *redistest.Sentinel) failure {
+			return failure{primary: d.Primary, replicas: 2, kill: d.Primary.Kill, promoted: func() time.Time { return d.Failover(t) }, clickEarly: true}
+		}},
+		{"a replica killed", func(d *redistest.Sentinel) failure {
+			return failure{primary: d.Primary, replicas: 2, kill: d.Replicas[0].Kill}
+		}},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			d := redistest.StartSentinelReplicas(t, 2)
+			approveThroughFailure(t, d.URL(), func(*harness) failure { return tt.of(d) })
+		})
+	}
 }
 
 func TestClusterTwoReplicasApproveAfterFailover(t *testing.T) {
 	c := redistest.StartClusterReplicas(t, 2)
-	var owner int
-	approveAcrossFailover(t, c.URL(), func() *redistest.Node { return c.Primaries[owner] }, 2, func() time.Time {
-		return c.Failover(t, owner)
-	}, func(h *harness) { owner = c.Owner(t, h.prefix+"req:x") })
+	approveThroughFailure(t, c.URL(), func(h *harness) failure {
+		owner := c.Owner(t, h.prefix+"req:x")
+		p := c.Primaries[owner]
+		return failure{primary: p, replicas: 2, kill: p.Kill, promoted: func() time.Time { return c.Failover(t, owner) }}
+	})
 }
 
-// approveAcrossFailover runs the bot on the deployment at url, posts a
-// request for approval, makes sure the primary's replicas hold it, kills
-// the primary (failover: it returns when the promotion was seen), then
-// approves the request at once and checks that GaussDB saw exactly one
-// restore call, for that request's target, within availableLimit of the
-// kill. setup, when given, runs once the harness exists.
-func approveAcrossFailover(t *testing.T, url string, primary func() *redistest.Node, replicas int,
-	failover func() time.Time, setup ...func(*harness)) {
+// approveThroughFailure runs the bot on the deployment at url, posts a
+// request for approval, makes sure the primary's replicas hold it, causes
+// the failure (failureOf, given the harness, says which), approves the
+// request and checks that GaussDB saw exactly one restore call, the
+// request's, within availableLimit of the kill.
+func approveThroughFailure(t *testing.T, url string, failureOf func(*harness) failure) {
 	h, _ := topoHarness(t, url)
 	// Long enough for the surviving replica to follow the new primary: the
 	// click's WAIT then returns as soon as that replica has the write.
 	h.env["REDIS_WAIT_TIMEOUT"] = "5s"
-	for _, f := range setup {
-		f(h)
-	}
-	var mu sync.Mutex
-	var firstPOST time.Time
+	f := failureOf(h)
+	firstPOST := make(chan time.Time, 1)
 	posts := countPOSTs(h, func() gaussdbtest.Response {
-		mu.Lock()
-		defer mu.Unlock()
-		if firstPOST.IsZero() {
-			firstPOST = time.Now()
+		select {
+		case firstPOST <- time.Now():
+		default:
 		}
 		return gaussdbtest.Response{}
 	})
 	h.start()
-	h.slash(requester, h.backupCommand("approved across a failover"))
+	h.slash(requester, h.backupCommand("approved through a failure"))
 	msg := h.approvalMessage(1)
 	value := approveValue(t, h, msg)
-	if got := primary().Do(t, "WAIT", replicas, 5000).(int64); got < int64(replicas) {
-		t.Fatalf("the request reached %d of %d replicas before the kill", got, replicas)
+	if got := f.primary.Do(t, "WAIT", f.replicas, 5000).(int64); got < int64(f.replicas) {
+		t.Fatalf("the request reached %d of %d replicas before the kill", got, f.replicas)
 	}
 
 	killed := time.Now()
-	promoted := failover()
+	f.kill()
+	var promoted time.Time
+	if f.promoted != nil && !f.clickEarly {
+		promoted = f.promoted()
+	}
 	clicks := approveUntilActed(t, h, msg, killed.Add(availableLimit))
-	jobAt := time.Now()
-	mu.Lock()
-	called := firstPOST
-	mu.Unlock()
-	t.Logf("%d click(s); promotion seen %s after the kill; restore called %s after the kill (%s after the promotion); job ID in the thread %s after the kill",
-		clicks, promoted.Sub(killed).Round(time.Millisecond), called.Sub(killed).Round(time.Millisecond),
-		called.Sub(promoted).Round(time.Millisecond), jobAt.Sub(killed).Round(time.Millisecond))
+	if f.promoted != nil && f.clickEarly {
+		promoted = f.promoted() // seen after the approval: settled for the next click
+	}
+	called := <-firstPOST
+	seen := "no promotion needed"
+	if !promoted.IsZero() {
+		seen = fmt.Sprintf("promotion seen %s after the kill", promoted.Sub(killed).Round(time.Millisecond))
+	}
+	t.Logf("%d click(s); restore called %s after the kill; %s", clicks, called.Sub(killed).Round(time.Millisecond), seen)
 	if took := called.Sub(killed); took > availableLimit {
 		t.Errorf("restore called %s after the kill; want within %s", took, availableLimit)
 	}
