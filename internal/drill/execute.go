@@ -47,7 +47,8 @@ func (r *Runner) cover(ctx context.Context, d policy.Drill, run *Run) error {
 	default:
 		for _, in := range all {
 			if d.Covers(in) && !isDrillInstance(in) {
-				run.Targets = append(run.Targets, TargetRun{SourceID: in.ID, SourceName: in.Name})
+				run.Targets = append(run.Targets, TargetRun{SourceID: in.ID, SourceName: in.Name, SourceTags: in.Tags,
+					RequestID: RequestID(run.ID, in.ID)})
 			}
 		}
 		if len(run.Targets) == 0 {
@@ -141,8 +142,8 @@ func (r *Runner) save(ctx context.Context, run *Run) error {
 
 // call plans the restore, checks the guard and makes the one create call.
 func (r *Runner) call(ctx context.Context, d policy.Drill, run *Run, t *TargetRun) error {
-	src := restore.Instance{ID: t.SourceID, Name: t.SourceName}
-	p, err := r.o.Creator.Plan(ctx, d, src, run.ID, r.o.Now())
+	src := restore.Instance{ID: t.SourceID, Name: t.SourceName, Tags: t.SourceTags}
+	p, err := r.o.Creator.Plan(ctx, d, src, t.RequestID, r.o.Now())
 	if err != nil {
 		if ctx.Err() != nil {
 			return context.Cause(ctx)
@@ -158,36 +159,42 @@ func (r *Runner) call(ctx context.Context, d policy.Drill, run *Run, t *TargetRu
 		t.Reason = "not called: " + err.Error()
 		return r.save(ctx, run)
 	}
-	pw, err := r.o.NewPassword()
-	if err != nil {
-		t.Reason = "not called: no password could be generated"
-		return r.save(ctx, run)
-	}
 	t.Called, t.CalledAt = true, r.o.Now()
 	if err := r.save(ctx, run); err != nil { // not recorded: not called
 		return err
 	}
-	r.remember(run, t, pw)
-	id, err := r.o.Creator.Create(context.WithoutCancel(ctx), p, pw)
+	created, pw, err := r.o.Creator.Create(context.WithoutCancel(ctx), d, p)
+	r.settle(ctx, run, t, created, pw, err)
+	return r.save(context.WithoutCancel(ctx), run)
+}
+
+// settle records a create call's answer.
+func (r *Runner) settle(ctx context.Context, run *Run, t *TargetRun, created Created, pw restore.Password, err error) {
+	ctx = context.WithoutCancel(ctx)
+	if !pw.Empty() {
+		r.remember(run, t, pw)
+	}
+	t.NewID, t.JobID = created.InstanceID, created.JobID
 	switch {
 	case errors.Is(err, ErrRejected):
 		t.Called = false
 		t.Reason = "GaussDB refused the create call: " + err.Error()
-	case err != nil:
-		if id, _ = r.o.Creator.Find(context.WithoutCancel(ctx), t.NewName, run.ID); id == "" {
+	case errors.Is(err, ErrNotSent):
+		t.Called = false
+		t.Reason = "not called: " + err.Error()
+	case err != nil && t.NewID == "":
+		if t.NewID, _ = r.o.Creator.Find(ctx, t.NewName, t.RequestID); t.NewID == "" {
 			t.Reason = "outcome unknown (" + err.Error() + "); no instance named " + t.NewName + " found yet: the bot keeps looking and deletes it if it appears"
-			_ = r.o.Store.Keep(context.WithoutCancel(ctx), Kept{RunID: run.ID, Name: t.NewName, Drill: d.Name}, r.o.Now())
+			_ = r.o.Store.Keep(ctx, Kept{RunID: run.ID, RequestID: t.RequestID, Name: t.NewName, Drill: run.Drill}, r.o.Now())
 		}
 	}
-	t.NewID = id
-	return r.save(context.WithoutCancel(ctx), run)
 }
 
 // findAfterRestart handles a run interrupted between recording the call
 // and recording its answer: the instance is looked for by name and tag,
 // never created again.
 func (r *Runner) findAfterRestart(ctx context.Context, run *Run, t *TargetRun) {
-	id, err := r.o.Creator.Find(ctx, t.NewName, run.ID)
+	id, err := r.o.Creator.Find(ctx, t.NewName, t.RequestID)
 	if id != "" {
 		t.NewID = id
 		return
@@ -197,14 +204,14 @@ func (r *Runner) findAfterRestart(ctx context.Context, run *Run, t *TargetRun) {
 		why = "the search failed: " + err.Error()
 	}
 	t.Reason = "the bot restarted during the create call; looked for " + t.NewName + ", " + why + ": the bot keeps looking and deletes it if it appears"
-	_ = r.o.Store.Keep(ctx, Kept{RunID: run.ID, Name: t.NewName, Drill: run.Drill}, r.o.Now())
+	_ = r.o.Store.Keep(ctx, Kept{RunID: run.ID, RequestID: t.RequestID, Name: t.NewName, Drill: run.Drill}, r.o.Now())
 }
 
 // waitAndCheck follows the new instance to ACTIVE and runs the checks, all
 // within max_duration of the call.
 func (r *Runner) waitAndCheck(ctx context.Context, d policy.Drill, run *Run, t *TargetRun) error {
 	deadline := t.CalledAt.Add(d.MaxDuration)
-	addr, err := r.waitActive(ctx, t.NewID, deadline, d.MaxDuration)
+	addr, err := r.waitActive(ctx, t.NewID, t.JobID, deadline, d.MaxDuration)
 	if err != nil {
 		if context.Cause(ctx) != nil {
 			return context.Cause(ctx)
@@ -225,7 +232,7 @@ func (r *Runner) waitAndCheck(ctx context.Context, d policy.Drill, run *Run, t *
 		return r.save(ctx, run)
 	}
 	cctx, cancel := WithRunDeadline(ctx, r.wallDeadline(deadline))
-	t.Checks = RunChecks(cctx, Target{Addr: addr, User: r.o.User, Password: pw}, d.Checks)
+	t.Checks = RunChecks(cctx, Target{Addr: addr, User: r.o.User, Password: pw.Reveal()}, d.Checks)
 	cancel()
 	if context.Cause(ctx) != nil {
 		return context.Cause(ctx)
@@ -244,9 +251,9 @@ func (r *Runner) wallDeadline(at time.Time) time.Time {
 }
 
 // waitActive polls the instance until ACTIVE, failed, or past deadline.
-func (r *Runner) waitActive(ctx context.Context, id string, deadline time.Time, maxDur time.Duration) (string, error) {
+func (r *Runner) waitActive(ctx context.Context, id, job string, deadline time.Time, maxDur time.Duration) (string, error) {
 	for {
-		status, addr, err := r.o.Keeper.Status(ctx, id)
+		status, addr, err := r.o.Keeper.Status(ctx, id, job)
 		switch {
 		case err == nil && status == "ACTIVE" && addr != "":
 			return addr, nil

@@ -27,6 +27,7 @@ type fakeCloud struct {
 	sources     []restore.Instance
 	live        map[string]*fakeInstance // by ID
 	creates     int
+	passwords   []string // revealed, to check none is shown
 	deletes     []string
 	activeAfter int    // polls before ACTIVE
 	addr        string // where new instances answer; db.Addr when empty
@@ -59,8 +60,8 @@ func (f *fakeCloud) ListInstances(context.Context) ([]restore.Instance, error) {
 	return out, nil
 }
 
-func (f *fakeCloud) Plan(_ context.Context, d policy.Drill, src restore.Instance, runID string, at time.Time) (drill.Planned, error) {
-	p := drill.Planned{SourceID: src.ID, Name: src.Name + "-drill-" + at.UTC().Format("200601021504"), Detail: runID}
+func (f *fakeCloud) Plan(_ context.Context, d policy.Drill, src restore.Instance, requestID string, at time.Time) (drill.Planned, error) {
+	p := drill.Planned{SourceID: src.ID, RequestID: requestID, Name: src.Name + "-drill-" + at.UTC().Format("200601021504")}
 	if d.From == policy.FromPointInTime {
 		p.Instant, p.Age = at.Add(-d.Ago), d.Ago
 	} else {
@@ -69,42 +70,48 @@ func (f *fakeCloud) Plan(_ context.Context, d policy.Drill, src restore.Instance
 	return p, nil
 }
 
-func (f *fakeCloud) Create(_ context.Context, p drill.Planned, pw string) (string, error) {
+func (f *fakeCloud) Create(_ context.Context, _ policy.Drill, p drill.Planned) (drill.Created, restore.Password, error) {
+	password, err := restore.NewPassword()
+	if err != nil {
+		return drill.Created{}, restore.Password{}, err
+	}
+	pw := password.Reveal()
 	if ch := f.blockCreate; ch != nil {
 		<-ch
 	}
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	f.creates++
+	f.passwords = append(f.passwords, pw)
 	if err := f.rejectNext; err != nil {
 		f.rejectNext = nil
-		return "", fmt.Errorf("%w: DBS.200001 %v", drill.ErrRejected, err)
+		return drill.Created{}, restore.Password{}, fmt.Errorf("%w: DBS.200001 %v", drill.ErrRejected, err)
 	}
 	if err := f.db.AddUser(f.t, f.user, pw); err != nil {
-		return "", fmt.Errorf("%w: %v", drill.ErrRejected, err)
+		return drill.Created{}, restore.Password{}, fmt.Errorf("%w: %v", drill.ErrRejected, err)
 	}
 	id := fmt.Sprintf("%032xin07", 1000+f.creates)
-	f.live[id] = &fakeInstance{id: id, name: p.Name, run: p.Detail.(string)}
+	f.live[id] = &fakeInstance{id: id, name: p.Name, run: p.RequestID}
 	if f.lostNext {
 		f.lostNext = false
-		return "", errors.New("timeout awaiting response")
+		return drill.Created{}, password, errors.New("timeout awaiting response")
 	}
-	return id, nil
+	return drill.Created{InstanceID: id, JobID: "job-" + id}, password, nil
 }
 
 // Find and Delete, like the real ones, go only by the run's tag.
-func (f *fakeCloud) Find(_ context.Context, name, runID string) (string, error) {
+func (f *fakeCloud) Find(_ context.Context, name, requestID string) (string, error) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	for _, in := range f.live {
-		if in.name == name && in.run == runID {
+		if in.name == name && in.run == requestID {
 			return in.id, nil
 		}
 	}
 	return "", nil
 }
 
-func (f *fakeCloud) Status(_ context.Context, id string) (string, string, error) {
+func (f *fakeCloud) Status(_ context.Context, id, _ string) (string, string, error) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	in, ok := f.live[id]
@@ -120,15 +127,15 @@ func (f *fakeCloud) Status(_ context.Context, id string) (string, string, error)
 	return "ACTIVE", f.db.Addr, nil
 }
 
-func (f *fakeCloud) Delete(_ context.Context, id, runID string) error {
+func (f *fakeCloud) Delete(_ context.Context, id, requestID string) error {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	in, ok := f.live[id]
 	switch {
 	case !ok:
 		return fmt.Errorf("instance %s: not found", id)
-	case in.run != runID:
-		return fmt.Errorf("instance %s is tagged with run %q, not %q: refused", id, in.run, runID)
+	case in.run != requestID:
+		return fmt.Errorf("instance %s is tagged with request %q, not %q: refused", id, in.run, requestID)
 	}
 	delete(f.live, id)
 	f.deletes = append(f.deletes, id)

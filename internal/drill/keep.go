@@ -11,17 +11,19 @@ import (
 	"github.com/rs/zerolog"
 
 	"github.com/dbrestore/db-restore/internal/policy"
+	"github.com/dbrestore/db-restore/internal/restore"
 )
 
 // Kept is a drill instance still to delete: kept after its checks (keep:),
 // whose deletion failed, or whose create call's outcome was unknown (ID
 // empty: looked for by name and tag until it appears or lookFor passes).
 type Kept struct {
-	RunID string    `json:"run_id"`
-	Drill string    `json:"drill"`
-	Name  string    `json:"name"`
-	ID    string    `json:"id,omitempty"`
-	Since time.Time `json:"since"`
+	RunID     string    `json:"run_id"`
+	RequestID string    `json:"request_id"`
+	Drill     string    `json:"drill"`
+	Name      string    `json:"name"`
+	ID        string    `json:"id,omitempty"`
+	Since     time.Time `json:"since"`
 }
 
 // lookFor is how long an instance of unknown outcome is looked for.
@@ -114,7 +116,7 @@ func (s *Store) FirstSeen(ctx context.Context, drill string, now time.Time) (tim
 // checks; a failed deletion is kept to be retried, and said so.
 func (r *Runner) dispose(ctx context.Context, d policy.Drill, run *Run, t *TargetRun, log zerolog.Logger) {
 	ctx = context.WithoutCancel(ctx) // a shutdown must not leave an instance behind half-deleted
-	k := Kept{RunID: run.ID, Drill: d.Name, Name: t.NewName, ID: t.NewID}
+	k := Kept{RunID: run.ID, RequestID: t.RequestID, Drill: d.Name, Name: t.NewName, ID: t.NewID}
 	if d.Keep > 0 && !t.ChecksDoneAt.IsZero() {
 		until := t.ChecksDoneAt.Add(d.Keep)
 		if err := r.o.Store.Keep(ctx, k, until); err == nil {
@@ -122,7 +124,7 @@ func (r *Runner) dispose(ctx context.Context, d policy.Drill, run *Run, t *Targe
 			return
 		}
 	}
-	if err := r.o.Keeper.Delete(ctx, t.NewID, run.ID); err != nil {
+	if err := r.o.Keeper.Delete(ctx, t.NewID, t.RequestID); err != nil {
 		log.Error().Err(err).Str("instance_id", t.NewID).Msg("Drill instance not deleted.")
 		t.DeleteNote = "NOT deleted: " + err.Error() + "; the bot retries"
 		_ = r.o.Store.Keep(ctx, k, r.o.Now())
@@ -145,14 +147,14 @@ func (r *Runner) sweepKept(ctx context.Context) {
 		}
 		log := r.o.Log.With().Str("drill", k.Drill).Str("drill_run", k.RunID).Str("instance", k.Name).Logger()
 		if k.ID == "" {
-			if k.ID, _ = r.o.Creator.Find(ctx, k.Name, k.RunID); k.ID == "" {
+			if k.ID, _ = r.o.Creator.Find(ctx, k.Name, k.RequestID); k.ID == "" {
 				if now.Sub(k.Since) < lookFor {
 					_ = r.o.Store.Keep(ctx, k, now.Add(r.o.Tick*4))
 				}
 				continue
 			}
 		}
-		if err := r.o.Keeper.Delete(ctx, k.ID, k.RunID); err != nil {
+		if err := r.o.Keeper.Delete(ctx, k.ID, k.RequestID); err != nil {
 			log.Error().Err(err).Msg("Drill instance not deleted; retrying later.")
 			_ = r.o.Store.Keep(ctx, k, now.Add(r.o.Tick*4))
 			continue
@@ -161,13 +163,13 @@ func (r *Runner) sweepKept(ctx context.Context) {
 	}
 }
 
-func (r *Runner) remember(run *Run, t *TargetRun, pw string) {
+func (r *Runner) remember(run *Run, t *TargetRun, pw restore.Password) {
 	r.mu.Lock()
 	r.pw[run.ID+"/"+t.SourceID] = pw
 	r.mu.Unlock()
 }
 
-func (r *Runner) password(run *Run, t *TargetRun) (string, bool) {
+func (r *Runner) password(run *Run, t *TargetRun) (restore.Password, bool) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	pw, ok := r.pw[run.ID+"/"+t.SourceID]

@@ -23,11 +23,12 @@ func deadReplica(t *testing.T, w *world, d policy.Drill, withInstance, withID bo
 		t.Fatalf("dead replica: Claim = %v, %v", c, err)
 	}
 	src := w.cloud.sources[0]
-	tr := drill.TargetRun{SourceID: src.ID, SourceName: src.Name, NewName: src.Name + "-drill-x", Called: true, CalledAt: w.clock.Now()}
+	tr := drill.TargetRun{SourceID: src.ID, SourceName: src.Name, RequestID: drill.RequestID(run.ID, src.ID), NewName: src.Name + "-drill-x", Called: true, CalledAt: w.clock.Now()}
 	var id string
 	if withInstance {
 		var err error
-		id, err = w.cloud.Create(ctx, drill.Planned{Name: tr.NewName, Detail: run.ID}, "Dead-Pw-1")
+		c, _, err := w.cloud.Create(ctx, d, drill.Planned{Name: tr.NewName, RequestID: tr.RequestID})
+		id = c.InstanceID
 		if err != nil {
 			t.Fatalf("create: %v", err)
 		}
@@ -95,7 +96,7 @@ func TestRunnerLooksForAnInstanceThatAppearsLate(t *testing.T) {
 		t.Fatalf("run = %s %q", run.Stage, run.Reason)
 	}
 	// The lost call's instance shows up.
-	if _, err := w.cloud.Create(context.Background(), drill.Planned{Name: dead.Targets[0].NewName, Detail: dead.ID}, "Late-Pw-1"); err != nil {
+	if _, _, err := w.cloud.Create(context.Background(), d, drill.Planned{Name: dead.Targets[0].NewName, RequestID: dead.Targets[0].RequestID}); err != nil {
 		t.Fatal(err)
 	}
 	w.clock.Set(w.clock.Now().Add(time.Second))

@@ -33,8 +33,11 @@ const (
 
 // TargetRun is one covered instance restored within a run.
 type TargetRun struct {
-	SourceID   string `json:"source_id"`
-	SourceName string `json:"source_name"`
+	SourceID   string            `json:"source_id"`
+	SourceName string            `json:"source_name"`
+	SourceTags map[string]string `json:"source_tags,omitempty"`
+	// RequestID tags and registers the new instance (see RequestID).
+	RequestID string `json:"request_id,omitempty"`
 	// What was restored: a backup (BackupID, taken at Instant) or the
 	// point in time Instant; Age is how old it was when the call was made.
 	BackupID string        `json:"backup_id,omitempty"`
@@ -94,6 +97,13 @@ func RunID(drill string, slot, started time.Time) string {
 		return fmt.Sprintf("%s-now-%s", drill, started.UTC().Format("20060102T150405Z"))
 	}
 	return fmt.Sprintf("%s-%s", drill, slot.UTC().Format("20060102T1504Z"))
+}
+
+// RequestID is what a run's instance of one source is tagged with and
+// registered under: unique per run and source, valid as a GaussDB tag
+// value (at most 43 letters, digits, '.', '-', '_').
+func RequestID(runID, sourceID string) string {
+	return RunTag(runID + "." + sourceID[:min(8, len(sourceID))])
 }
 
 // Stats sum up a drill's last runs.

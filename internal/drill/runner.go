@@ -25,33 +25,43 @@ type Lister interface {
 // flavor, policy), Create makes the one create call, never retried, and
 // Find looks for the instance a call of unknown outcome may have made.
 type Creator interface {
-	Plan(ctx context.Context, d policy.Drill, src restore.Instance, runID string, at time.Time) (Planned, error)
-	Create(ctx context.Context, p Planned, password string) (instanceID string, err error)
-	Find(ctx context.Context, name, runID string) (instanceID string, err error)
+	Plan(ctx context.Context, d policy.Drill, src restore.Instance, requestID string, at time.Time) (Planned, error)
+	Create(ctx context.Context, d policy.Drill, p Planned) (Created, restore.Password, error)
+	Find(ctx context.Context, name, requestID string) (instanceID string, err error)
 }
 
-// Keeper follows and removes the instances drills create. Delete refuses
-// an instance whose tags do not say the bot created it for runID.
+// Keeper follows and removes the instances drills create (Status follows
+// the create job too, when there is one). Delete refuses an instance whose
+// tags do not say the bot created it for requestID.
 type Keeper interface {
-	Status(ctx context.Context, instanceID string) (status, addr string, err error)
-	Delete(ctx context.Context, instanceID, runID string) error
+	Status(ctx context.Context, instanceID, jobID string) (status, addr string, err error)
+	Delete(ctx context.Context, instanceID, requestID string) error
 }
 
-// Guard is the check made immediately before every create call: restores
-// not frozen, the source's rule not frozen, the cap of live new instances
-// not reached. A non-nil error says why the call is not made.
+// Guard is a drill's own check before the create path (which itself checks
+// the freeze, re-checks the plan and takes a place under the cap): the
+// source's rule not frozen. A non-nil error says why the call is not made.
 type Guard interface {
 	BeforeCreate(ctx context.Context, d policy.Drill, src restore.Instance) error
+}
+
+// Created is a create call's answer: the new instance and the job building
+// it (either may be empty when the outcome is unknown).
+type Created struct {
+	InstanceID, JobID string
 }
 
 // Planned is a checked restore of one source to a new instance.
 type Planned struct {
 	SourceID string
-	Name     string    // the new instance's name
-	BackupID string    // set for a backup restore
-	Instant  time.Time // the backup's instant, or the point in time
-	Age      time.Duration
-	Detail   any // the adapter's own plan, handed back to Create
+	// RequestID is what the instance is tagged with and registered under
+	// (one per run and source; see RequestID).
+	RequestID string
+	Name      string    // the new instance's name
+	BackupID  string    // set for a backup restore
+	Instant   time.Time // the backup's instant, or the point in time
+	Age       time.Duration
+	Detail    any // the adapter's own plan, handed back to Create
 }
 
 // ErrRejected wraps a create call GaussDB refused: nothing was created.
@@ -100,8 +110,7 @@ type Options struct {
 	Tick, Poll time.Duration
 	// User logs in to restored instances (default root) with the password
 	// the bot generated for the create call.
-	User        string
-	NewPassword func() (string, error)
+	User string
 }
 
 // Runner runs due drills, at most one run per drill period across every
@@ -109,8 +118,8 @@ type Options struct {
 type Runner struct {
 	o       Options
 	mu      sync.Mutex
-	running map[string]bool   // drills with a run in this process
-	pw      map[string]string // run ID/source ID → password, in memory only
+	running map[string]bool             // drills with a run in this process
+	pw      map[string]restore.Password // run ID/source ID → password, in memory only
 	wg      sync.WaitGroup
 }
 
@@ -128,7 +137,7 @@ func NewRunner(o Options) *Runner {
 	if o.User == "" {
 		o.User = "root"
 	}
-	return &Runner{o: o, running: map[string]bool{}, pw: map[string]string{}}
+	return &Runner{o: o, running: map[string]bool{}, pw: map[string]restore.Password{}}
 }
 
 // Run looks for due drills every Tick until ctx ends, then waits for the
