@@ -2,6 +2,7 @@ package restore_test
 
 import (
 	"context"
+	"errors"
 	"strings"
 	"testing"
 	"time"
@@ -57,5 +58,55 @@ func TestRecentJobsThroughTheSDK(t *testing.T) {
 	bad := newClient(t, srv, "wrong-sk", 5*time.Second)
 	if _, err := bad.RecentJobs(ctx, before, time.Now()); err == nil {
 		t.Error("a badly signed job list was served")
+	}
+}
+
+// TestRecentJobsAsListed: jobs the bot did not start are listed with their
+// own instance, name and whole-second creation time, whatever instance.
+func TestRecentJobsAsListed(t *testing.T) {
+	srv, c := newPair(t, gaussdbtest.Options{})
+	ctx := context.Background()
+	src := srv.AddInstance(gaussdbtest.Instance{Name: "src"})
+	at := time.Now().Add(-10 * time.Minute).Truncate(time.Second).Add(700 * time.Millisecond)
+	added := srv.AddJob(restore.Job{Name: "GaussDBforMySQLSomethingNew", InstanceID: src.ID, Created: at})
+	gone := srv.AddJob(restore.Job{Name: "RestoreTable", InstanceID: "deadbeef" + "in07", Status: "Completed", Created: at, Ended: at.Add(time.Minute)})
+	jobs, err := c.RecentJobs(ctx, at.Add(-time.Minute), time.Now().Add(time.Minute))
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := map[string]restore.Job{}
+	for _, j := range jobs {
+		got[j.ID] = j
+	}
+	a, g := got[added.ID], got[gone.ID]
+	if a.InstanceID != src.ID || a.Name != "GaussDBforMySQLSomethingNew" || a.Status != "Running" || !a.Created.Equal(at.Truncate(time.Second)) {
+		t.Errorf("added job listed as %+v; want on %s, created %s", a, src.ID, at.Truncate(time.Second))
+	}
+	if g.InstanceID != gone.InstanceID || g.Status != "Completed" || g.Ended.IsZero() {
+		t.Errorf("ended job listed as %+v", g)
+	}
+}
+
+// TestRecentJobsTooManyPages: a list longer than the client reads is an
+// error, never a partial list taken for the whole.
+func TestRecentJobsTooManyPages(t *testing.T) {
+	srv, c := newPair(t, gaussdbtest.Options{})
+	in := srv.AddInstance(gaussdbtest.Instance{Name: "busy"})
+	at := time.Now().Add(-time.Hour)
+	for i := 0; i < 100*50+1; i++ {
+		srv.AddJob(restore.Job{Name: "RebootGaussDBforMySQLInstance", InstanceID: in.ID, Created: at})
+	}
+	jobs, err := c.RecentJobs(context.Background(), at.Add(-time.Minute), time.Now())
+	if !errors.Is(err, restore.ErrJobListTooLong) || jobs != nil {
+		t.Fatalf("RecentJobs over 100 pages = %d jobs, %v; want ErrJobListTooLong and no jobs", len(jobs), err)
+	}
+	// Exactly 100 full pages are the whole list.
+	srv2, c2 := newPair(t, gaussdbtest.Options{})
+	in2 := srv2.AddInstance(gaussdbtest.Instance{Name: "busy"})
+	for i := 0; i < 100*50; i++ {
+		srv2.AddJob(restore.Job{Name: "RebootGaussDBforMySQLInstance", InstanceID: in2.ID, Created: at})
+	}
+	if jobs, err := c2.RecentJobs(context.Background(), at.Add(-time.Minute), time.Now()); err != nil || len(jobs) != 5000 {
+		t.Fatalf("RecentJobs of 100 full pages = %d jobs, %v; want 5000", len(jobs), err)
 	}
 }

@@ -58,10 +58,39 @@ func (j *job) poll(now time.Time) {
 	}
 }
 
+// AddJob puts a job into the fake's task center as GaussDB would list one
+// the bot did not start: a restore started by hand in the console, another
+// request's, a job named in a way the bot does not know, or one listed
+// under the other instance of a restore. Empty fields get defaults: a new
+// ID, status Running, created now (whole seconds, as GaussDB gives them).
+// It advances like any other job. It returns the job as the fake holds it.
+func (s *Server) AddJob(v restore.Job) restore.Job {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	in := &Instance{ID: v.InstanceID}
+	if known := s.instance(v.InstanceID); known != nil {
+		in = known
+	}
+	j := s.newJob(v.Name, in, v.FailReason, nil)
+	j.hidden = 0
+	if v.ID != "" {
+		delete(s.jobs, j.id)
+		j.id = v.ID
+		s.jobs[j.id] = j
+	}
+	if !v.Created.IsZero() {
+		j.created = v.Created.UTC().Truncate(time.Second)
+	}
+	if v.Status != "" && v.Status != "Running" {
+		j.status, j.progress, j.ended = v.Status, "", v.Ended.UTC().Truncate(time.Second)
+	}
+	return j.view()
+}
+
 func (j *job) view() restore.Job {
 	out := restore.Job{
 		ID: j.id, Name: j.name, Status: j.status, Created: j.created, Ended: j.ended,
-		Progress: j.progress,
+		Progress: j.progress, InstanceID: j.instanceID,
 	}
 	if j.status == "Failed" {
 		out.FailReason = j.failReason
