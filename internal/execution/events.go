@@ -113,8 +113,11 @@ type JobFailed struct{ JobID, Status, Reason string }
 
 // LateAnswer: the restore call's answer came after the request had been
 // reported outcome unknown: job JobID is now followed, or (JobID empty) the
-// call was refused, Refused saying how.
-type LateAnswer struct{ JobID, Refused string }
+// call was refused, Refused saying how. Reconciled, when not empty, is what
+// reconciliation had concluded from the job list before the answer came
+// (the detail it recorded: no job found, or jobs to check): the answer
+// contradicts what the thread said.
+type LateAnswer struct{ JobID, Refused, Reconciled string }
 
 // Contradiction: the restore call's late answer (job JobID, or a refusal
 // when JobID is empty) differs from how the request was settled: job
@@ -131,11 +134,49 @@ type Reconciled struct {
 }
 
 // ReconcileGaveUp: no job appeared in the job list within Within of the
-// call at Called; a new request is safe.
+// call at Called (the restore call's own timeout and RESTORE_RECONCILE_AFTER,
+// whichever is longer); a new request is safe. Passed are restore-like jobs
+// on the call's instances that are not its, and why.
 type ReconcileGaveUp struct {
 	Within time.Duration
 	Called time.Time
+	Passed []JobSeen
 }
+
+// ReconcileUnclear: more than one job in the job list could be the call's
+// (sent at Called), or one that cannot be told apart from it; none was
+// attached and the bot stops looking: people must check the console.
+type ReconcileUnclear struct {
+	Called time.Time
+	Jobs   []JobSeen
+}
+
+// JobClaimedElsewhere: the restore call's own answer names job JobID, which
+// reconciliation had attached to request Owner.
+type JobClaimedElsewhere struct{ JobID, Owner string }
+
+// JobSeen is one job of GaussDB's job list that reconciliation judged.
+type JobSeen struct {
+	ID, Name, Status, InstanceID string
+	Created                      time.Time // zero when the list gives none
+	Why                          JobWhy
+	Owner                        string // with JobOtherRequest: the request it belongs to
+}
+
+// JobWhy is why reconciliation judged a job as it did.
+type JobWhy string
+
+// The judgements of a job (JobSeen.Why).
+const (
+	JobCandidate     JobWhy = "candidate"      // on the target, of the call's kind, created after the call
+	JobOtherInstance JobWhy = "other_instance" // maybe: listed under the call's other instance
+	JobUnknownName   JobWhy = "unknown_name"   // maybe: its name does not say what it does
+	JobNearCall      JobWhy = "near_call"      // maybe: created within the clocks' tolerance before the call
+	JobNoTime        JobWhy = "no_time"        // maybe: the list gives no creation time
+	JobOtherRequest  JobWhy = "other_request"  // not: the job index gives it to Owner
+	JobBeforeCall    JobWhy = "before_call"    // not: created before the call
+	JobOtherKind     JobWhy = "other_kind"     // not: a table restore for an instance restore, or the reverse
+)
 
 // Interrupted: a replica died while executing the request. MayHaveCalled:
 // the called marker was written, so the outcome is unknown; else the call
@@ -163,3 +204,5 @@ func (Contradiction) event()       {}
 func (Reconciled) event()          {}
 func (ReconcileGaveUp) event()     {}
 func (Interrupted) event()         {}
+func (ReconcileUnclear) event()    {}
+func (JobClaimedElsewhere) event() {}

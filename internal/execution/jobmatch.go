@@ -1,7 +1,6 @@
 package execution
 
 import (
-	"fmt"
 	"strings"
 	"time"
 
@@ -103,15 +102,9 @@ const (
 // jobMatch is matchJobs' answer.
 type jobMatch struct {
 	Verdict  jobVerdict
-	Job      restore.Job   // with verdictAttach
-	Possible []restore.Job // with verdictConsole: every job that could be the call's
-	Passed   []passedJob   // restore-like jobs on the call's instances that are not its, and why
-}
-
-// passedJob is a job reconciliation looked at and did not take.
-type passedJob struct {
-	Job restore.Job
-	Why string
+	Job      restore.Job // with verdictAttach
+	Possible []JobSeen   // with verdictConsole: every job that could be the call's, and why
+	Passed   []JobSeen   // restore-like jobs on the call's instances that are not its, and why
 }
 
 // matchJobs decides which job of the list, if any, is call's. owners maps
@@ -124,37 +117,55 @@ type passedJob struct {
 // from the caller) has come.
 func matchJobs(jobs []restore.Job, call jobCall, owners map[string]string, now, settled time.Time) jobMatch {
 	var m jobMatch
-	var sure []restore.Job
+	var sure, maybe []JobSeen
 	for _, j := range jobs {
 		if owners[j.ID] == call.RequestID {
 			return jobMatch{Verdict: verdictAttach, Job: j}
 		}
-		sureJob, maybe, why := judgeJob(j, call, owners[j.ID])
+		v, why := judgeJob(j, call, owners[j.ID])
+		seen := JobSeen{ID: j.ID, Name: j.Name, Status: j.Status, InstanceID: j.InstanceID, Created: j.Created, Why: why}
+		if why == JobOtherRequest {
+			seen.Owner = owners[j.ID]
+		}
 		switch {
-		case sureJob:
-			sure = append(sure, j)
-		case maybe:
-			m.Possible = append(m.Possible, j)
+		case v == judgedSure:
+			sure = append(sure, seen)
+		case v == judgedMaybe:
+			maybe = append(maybe, seen)
 		case why != "":
-			m.Passed = append(m.Passed, passedJob{Job: j, Why: why})
+			m.Passed = append(m.Passed, seen)
 		}
 	}
-	m.Possible = append(sure, m.Possible...)
+	m.Possible = append(sure, maybe...)
 	switch {
-	case len(m.Possible) > 1 || len(m.Possible) == 1 && len(sure) == 0:
+	case len(m.Possible) > 1 || len(maybe) == 1:
 		m.Verdict = verdictConsole
 	case len(sure) == 1:
-		m.Verdict, m.Job, m.Possible = verdictAttach, sure[0], nil
+		m.Verdict, m.Possible = verdictAttach, nil
+		for _, j := range jobs {
+			if j.ID == sure[0].ID {
+				m.Job = j
+			}
+		}
 	case !now.Before(settled):
 		m.Verdict = verdictNone
 	}
 	return m
 }
 
-// judgeJob says whether j is surely call's, might be, or is not (and why,
-// when it looks like a restore on the call's instances); owner is the
-// request the job index gives it, if any.
-func judgeJob(j restore.Job, call jobCall, owner string) (sure, maybe bool, why string) {
+// judged is judgeJob's answer.
+type judged int
+
+const (
+	judgedNot   judged = iota // not the call's
+	judgedSure                // the call's, if it is the only one
+	judgedMaybe               // might be the call's; cannot be told apart
+)
+
+// judgeJob says whether j is surely call's, might be, or is not, and why
+// (for a job that is not, only when it looks like a restore on the call's
+// instances); owner is the request the job index gives it, if any.
+func judgeJob(j restore.Job, call jobCall, owner string) (judged, JobWhy) {
 	kind := kindOf(j.Name)
 	want := kindInstanceRestore
 	if call.Tables {
@@ -165,24 +176,21 @@ func judgeJob(j restore.Job, call jobCall, owner string) (sure, maybe bool, why 
 	sent := call.Sent.Truncate(time.Second) // created_time has whole seconds
 	switch {
 	case !onTarget && !onOther, kind == kindOther, kind == kindNewInstance:
-		return false, false, ""
+		return judgedNot, ""
 	case owner != "":
-		return false, false, "it belongs to request `" + owner + "`"
+		return judgedNot, JobOtherRequest
 	case kind != want && kind != kindUnknown:
-		return false, false, "it is " + kindWords(kind) + ", not " + kindWords(want)
+		return judgedNot, JobOtherKind
 	case j.Created.IsZero():
-		return false, true, ""
+		return judgedMaybe, JobNoTime
 	case j.Created.Before(sent.Add(-clockTolerance)):
-		return false, false, fmt.Sprintf("it started before the call (%s)", j.Created.UTC().Format(time.RFC3339))
-	case !onTarget, kind == kindUnknown, j.Created.Before(sent):
-		return false, true, ""
+		return judgedNot, JobBeforeCall
+	case !onTarget:
+		return judgedMaybe, JobOtherInstance
+	case kind == kindUnknown:
+		return judgedMaybe, JobUnknownName
+	case j.Created.Before(sent):
+		return judgedMaybe, JobNearCall
 	}
-	return true, false, ""
-}
-
-func kindWords(k jobKind) string {
-	if k == kindTableRestore {
-		return "a table restore"
-	}
-	return "an instance restore"
+	return judgedSure, JobCandidate
 }

@@ -56,22 +56,22 @@ func TestMatchJobs(t *testing.T) {
 		{"the one job", call, []restore.Job{ours, job("J9", "RebootGaussDBforMySQLInstance", tgt, 3*time.Second)}, nil, sent, verdictAttach, "J1", nil, nil},
 		{"created in the second the call went out", call, []restore.Job{job("J1", "RestoreInstance", tgt, 0)}, nil, sent, verdictAttach, "J1", nil, nil},
 		{"another request's job on the target", call, []restore.Job{ours}, map[string]string{"J1": "R2"}, sent.Add(time.Minute), verdictWait, "", nil,
-			[]string{"J1: belongs to request `R2`"}},
+			[]string{"J1: other_request R2"}},
 		{"another request's job, settled", call, []restore.Job{ours}, map[string]string{"J1": "R2"}, settled, verdictNone, "", nil,
-			[]string{"J1: belongs to request `R2`"}},
+			[]string{"J1: other_request R2"}},
 		{"a job started before the call", call, []restore.Job{job("J0", "RestoreInstance", tgt, -time.Minute)}, nil, settled, verdictNone, "", nil,
-			[]string{"J0: started before the call"}},
-		{"two candidates", call, []restore.Job{ours, job("J2", "RestoreInstance", tgt, 4*time.Second)}, nil, sent, verdictConsole, "", []string{"J1", "J2"}, nil},
+			[]string{"J0: before_call"}},
+		{"two candidates", call, []restore.Job{ours, job("J2", "RestoreInstance", tgt, 4*time.Second)}, nil, sent, verdictConsole, "", []string{"J1:candidate", "J2:candidate"}, nil},
 		{"ours by the index, among others", call, []restore.Job{job("J2", "RestoreInstance", tgt, 4*time.Second), ours}, map[string]string{"J1": "R1"}, sent, verdictAttach, "J1", nil, nil},
-		{"a name that says nothing, on the target", call, []restore.Job{job("J3", "GaussDBforMySQLDataRollback", tgt, time.Second)}, nil, settled, verdictConsole, "", []string{"J3"}, nil},
-		{"a restore listed under the source", call, []restore.Job{job("J4", "RestoreInstance", src, time.Second)}, nil, settled, verdictConsole, "", []string{"J4"}, nil},
-		{"a candidate and a doubtful one", call, []restore.Job{ours, job("J4", "RestoreInstance", src, time.Second)}, nil, sent, verdictConsole, "", []string{"J1", "J4"}, nil},
-		{"within the clocks' tolerance before the call", call, []restore.Job{job("J5", "RestoreInstance", tgt, -2*time.Second)}, nil, settled, verdictConsole, "", []string{"J5"}, nil},
-		{"no creation time", call, []restore.Job{{ID: "J6", Name: "RestoreInstance", InstanceID: tgt}}, nil, settled, verdictConsole, "", []string{"J6"}, nil},
+		{"a name that says nothing, on the target", call, []restore.Job{job("J3", "GaussDBforMySQLDataRollback", tgt, time.Second)}, nil, settled, verdictConsole, "", []string{"J3:unknown_name"}, nil},
+		{"a restore listed under the source", call, []restore.Job{job("J4", "RestoreInstance", src, time.Second)}, nil, settled, verdictConsole, "", []string{"J4:other_instance"}, nil},
+		{"a candidate and a doubtful one", call, []restore.Job{ours, job("J4", "RestoreInstance", src, time.Second)}, nil, sent, verdictConsole, "", []string{"J1:candidate", "J4:other_instance"}, nil},
+		{"within the clocks' tolerance before the call", call, []restore.Job{job("J5", "RestoreInstance", tgt, -2*time.Second)}, nil, settled, verdictConsole, "", []string{"J5:near_call"}, nil},
+		{"no creation time", call, []restore.Job{{ID: "J6", Name: "RestoreInstance", InstanceID: tgt}}, nil, settled, verdictConsole, "", []string{"J6:no_time"}, nil},
 		{"a table restore is not an instance restore", call, []restore.Job{job("J7", "RestoreTable", tgt, time.Second)}, nil, settled, verdictNone, "", nil,
-			[]string{"J7: a table restore, not an instance restore"}},
+			[]string{"J7: other_kind"}},
 		{"a table restore's job", tables, []restore.Job{job("J7", "RestoreTable", src, time.Second), job("J8", "RestoreInstance", src, time.Second)}, nil, sent, verdictAttach, "J7", nil,
-			[]string{"J8: an instance restore, not a table restore"}},
+			[]string{"J8: other_kind"}},
 		{"a restore to a new instance, other jobs, other instances", call, []restore.Job{
 			job("J10", "RestoreGaussDBforMySQLNewInstance", tgt, time.Second), job("J11", "ResizeGaussDBforMySQLFlavor", tgt, time.Second),
 			job("J12", "RestoreInstance", "elsewhere-in07", time.Second)}, nil, sent.Add(time.Minute), verdictWait, "", nil, nil},
@@ -86,7 +86,7 @@ func TestMatchJobs(t *testing.T) {
 			}
 			var maybe []string
 			for _, j := range m.Possible {
-				maybe = append(maybe, j.ID)
+				maybe = append(maybe, j.ID+":"+string(j.Why))
 			}
 			if strings.Join(maybe, ",") != strings.Join(tt.maybe, ",") {
 				t.Errorf("possible %v, want %v", maybe, tt.maybe)
@@ -95,9 +95,10 @@ func TestMatchJobs(t *testing.T) {
 				t.Fatalf("passed %+v, want %v", m.Passed, tt.passed)
 			}
 			for i, p := range m.Passed {
-				id, words, _ := strings.Cut(tt.passed[i], ": ")
-				if p.Job.ID != id || !strings.Contains(p.Why, words) {
-					t.Errorf("passed %s because %q, want %s because %q", p.Job.ID, p.Why, id, words)
+				id, why, _ := strings.Cut(tt.passed[i], ": ")
+				why, owner, _ := strings.Cut(why, " ")
+				if p.ID != id || p.Why != JobWhy(why) || p.Owner != owner {
+					t.Errorf("passed %s because %s (owner %q), want %s because %s (owner %q)", p.ID, p.Why, p.Owner, id, why, owner)
 				}
 			}
 		})

@@ -64,6 +64,7 @@ func (e *Executor) submitted(ctx context.Context, log zerolog.Logger, req approv
 		rec = req
 	}
 	rec = SamePlace(rec, req)
+	e.indexJob(ctx, log, rec, jobID)
 	e.m.Transition(string(approvals.StateSubmitted))
 	e.say.Report(ctx, rec, Submitted{JobID: jobID})
 }
@@ -76,6 +77,10 @@ func (e *Executor) lateAnswer(ctx context.Context, log zerolog.Logger, req appro
 	if jobID == "" {
 		detail = "late answer: " + refused
 	}
+	reconciled := e.reconciledBefore(ctx, req.ID)
+	if reconciled != "" {
+		detail += "; it contradicts what reconciliation concluded (" + reconciled + ")"
+	}
 	rec, err := e.store.LateAnswer(ctx, req.ID, jobID, detail)
 	var refusal *approvals.Refusal
 	if errors.As(err, &refusal) {
@@ -86,10 +91,13 @@ func (e *Executor) lateAnswer(ctx context.Context, log zerolog.Logger, req appro
 		log.Error().Err(err).Str("job_id", jobID).Msg("could not record the late answer")
 		return
 	}
-	log.Warn().Str("job_id", jobID).Str("state", string(rec.State)).Msg("late answer to the restore call recorded")
+	log.Warn().Str("job_id", jobID).Str("state", string(rec.State)).Bool("contradicts_reconciliation", reconciled != "").Msg("late answer to the restore call recorded")
 	rec = SamePlace(rec, req)
+	if jobID != "" {
+		e.indexJob(ctx, log, rec, jobID)
+	}
 	e.m.Transition(string(rec.State))
-	e.say.Report(ctx, rec, LateAnswer{JobID: jobID, Refused: refused})
+	e.say.Report(ctx, rec, LateAnswer{JobID: jobID, Refused: refused, Reconciled: reconciled})
 }
 
 // answerAfterReconcile handles the restore call's answer arriving after
@@ -101,16 +109,28 @@ func (e *Executor) answerAfterReconcile(ctx context.Context, log zerolog.Logger,
 	log = log.With().Str("job_id", jobID).Str("attached_job_id", now.JobID).Str("state", string(now.State)).Logger()
 	if jobID != "" && jobID == now.JobID {
 		log.Info().Msg("late answer names the job reconciliation already attached")
-		if _, err := e.store.Note(ctx, req.ID, "late answer: job "+jobID+", the one already attached from the job list", ""); err != nil {
+		if err := e.store.NoteAnswer(ctx, req.ID, "late answer: job "+jobID+", the one already attached from the job list"); err != nil {
 			log.Debug().Err(err).Msg("could not note the late answer in the audit trail")
 		}
 		return
 	}
 	log.Error().Msg("late answer contradicts the job attached from the job list")
-	if _, err := e.store.Note(ctx, req.ID, "late answer contradicts reconciliation: GaussDB answered "+firstOf(jobID, "a refusal")+", the job list gave "+firstOf(now.JobID, "no job"), ""); err != nil {
+	if err := e.store.NoteAnswer(ctx, req.ID, "late answer contradicts reconciliation: GaussDB answered "+firstOf(jobID, "a refusal")+", the job list gave "+firstOf(now.JobID, "no job")); err != nil {
 		log.Warn().Err(err).Msg("could not note the contradicting late answer in the audit trail")
 	}
 	e.say.Report(ctx, SamePlace(now, req), Contradiction{JobID: jobID, Attached: now.JobID, State: now.State})
+}
+
+// reconciledBefore is what reconciliation concluded for request id while it
+// stays outcome unknown (no job found, or jobs to check in the console), ""
+// when it has not concluded. A late answer after it contradicts what the
+// thread said.
+func (e *Executor) reconciledBefore(ctx context.Context, id string) string {
+	r, err := e.store.Get(ctx, id)
+	if err != nil || r.State != approvals.StateUnknown || !strings.HasPrefix(r.Detail, "reconciled: ") {
+		return ""
+	}
+	return strings.TrimPrefix(r.Detail, "reconciled: ")
 }
 
 // finish ends an executing request in a final state (the one ev stands

@@ -75,7 +75,7 @@ func render(r approvals.Request, ev execution.Event) (d delivery, ok bool) {
 func renderLate(r approvals.Request, ev execution.Event) (delivery, bool) {
 	switch ev := ev.(type) {
 	case execution.LateAnswer:
-		return renderLateAnswer(r, ev), true
+		return lateAnswerContradicts(r, ev, renderLateAnswer(r, ev)), true
 	case execution.Contradiction:
 		return renderContradiction(r, ev), true
 	case execution.Reconciled:
@@ -85,10 +85,11 @@ func renderLate(r approvals.Request, ev execution.Event) (delivery, bool) {
 			Announce: fmt.Sprintf(":mag: Restore `%s` (outcome was unknown): job `%s` found in GaussDB and followed: %s", r.ID, job, whatLine(r)),
 			DM:       fmt.Sprintf(":mag: Your restore `%s` did start after all (job `%s`); the bot follows it: %s", r.ID, job, whatLine(r))}, true
 	case execution.ReconcileGaveUp:
-		return delivery{Refresh: true, Thread: []string{fmt.Sprintf(":mag: No restore job was found on %s in GaussDB's job list within %s of the call (at %s): the restore did not start. A new request is safe; nothing was re-submitted.",
-			targetLabel(r), ev.Within, stamp(ev.Called))},
-			Announce: fmt.Sprintf(":mag: Restore `%s` (outcome was unknown): no restore job found in GaussDB, a new request is safe: %s", r.ID, whatLine(r)),
-			DM:       fmt.Sprintf(":mag: Your restore `%s` did not start (no restore job found in GaussDB); a new request is safe.", r.ID)}, true
+		return renderReconcileGaveUp(r, ev), true
+	case execution.ReconcileUnclear:
+		return renderReconcileUnclear(r, ev), true
+	case execution.JobClaimedElsewhere:
+		return renderJobClaimedElsewhere(ev), true
 	case execution.Interrupted:
 		return renderInterrupted(r, ev), true
 	}

@@ -75,11 +75,23 @@ func eventSamples() map[string]eventSample {
 		"contradiction_ended":    {failed, execution.Contradiction{State: approvals.StateFailed}},
 		"reconciled":             {sub, execution.Reconciled{JobID: "job-1", Status: "Running", Created: eventNow.Add(-47 * time.Minute)}},
 		"reconcile_gave_up":      {failed, execution.ReconcileGaveUp{Within: 10 * time.Minute, Called: eventNow.Add(-11 * time.Minute)}},
-		"interrupted_not_called": {failed, execution.Interrupted{}},
-		"interrupted_unknown":    {unknown, execution.Interrupted{MayHaveCalled: true}},
-		"progress_running":       {sub, execution.Progress{JobID: "job-1", Status: "Running", Process: "40%", Elapsed: 8 * time.Minute}},
-		"progress_finished":      {sub, execution.Progress{JobID: "job-1", Status: "Completed", Elapsed: 20 * time.Minute, Ended: true, OK: true}},
-		"progress_failed":        {sub, execution.Progress{JobID: "job-1", Status: "Failed", Elapsed: 20 * time.Minute, Ended: true}},
+		"reconcile_gave_up_passed": {unknown, execution.ReconcileGaveUp{Within: 10 * time.Minute, Called: eventNow.Add(-11 * time.Minute), Passed: []execution.JobSeen{
+			{ID: "job-<1>", Name: "RestoreInstance", Status: "Running", InstanceID: "tgt-1", Created: eventNow.Add(-10 * time.Minute), Why: execution.JobOtherRequest, Owner: "B0TH3R"},
+			{ID: "job-0", Name: "RestoreTable", Status: "Completed", InstanceID: "tgt-1", Created: eventNow.Add(-12 * time.Minute), Why: execution.JobBeforeCall}}}},
+		"reconcile_unclear": {unknown, execution.ReconcileUnclear{Called: eventNow.Add(-3 * time.Minute), Jobs: []execution.JobSeen{
+			{ID: "job-1", Name: "RestoreInstance", Status: "Running", InstanceID: "tgt-1", Created: eventNow.Add(-2 * time.Minute), Why: execution.JobCandidate},
+			{ID: "job-2", Name: "<b>Rollback</b>", Status: "Running", InstanceID: "tgt-1", Created: eventNow.Add(-2 * time.Minute), Why: execution.JobUnknownName},
+			{ID: "job-3", Name: "RestoreInstance", Status: "Running", InstanceID: "src-1", Created: eventNow.Add(-2 * time.Minute), Why: execution.JobOtherInstance},
+			{ID: "job-4", Name: "RestoreInstance", Status: "Running", InstanceID: "tgt-1", Why: execution.JobNoTime},
+			{ID: "job-5", Name: "RestoreInstance", Status: "Running", InstanceID: "tgt-1", Created: eventNow.Add(-3*time.Minute - 2*time.Second), Why: execution.JobNearCall},
+			{ID: "job-6", Name: "RestoreInstance", Status: "Running", InstanceID: "tgt-1", Created: eventNow.Add(-time.Minute), Why: execution.JobCandidate}}}},
+		"job_claimed_elsewhere":    {sub, execution.JobClaimedElsewhere{JobID: "job-<2>", Owner: "B0TH3R"}},
+		"late_answer_after_no_job": {sub, execution.LateAnswer{JobID: "job-3", Reconciled: "no restore job on the target in GaussDB's job list within 10m0s of the call; a new request is safe <now>"}},
+		"interrupted_not_called":   {failed, execution.Interrupted{}},
+		"interrupted_unknown":      {unknown, execution.Interrupted{MayHaveCalled: true}},
+		"progress_running":         {sub, execution.Progress{JobID: "job-1", Status: "Running", Process: "40%", Elapsed: 8 * time.Minute}},
+		"progress_finished":        {sub, execution.Progress{JobID: "job-1", Status: "Completed", Elapsed: 20 * time.Minute, Ended: true, OK: true}},
+		"progress_failed":          {sub, execution.Progress{JobID: "job-1", Status: "Failed", Elapsed: 20 * time.Minute, Ended: true}},
 	}
 }
 
@@ -177,14 +189,14 @@ func TestEventWordsEscapeAndReachTheRightPlaces(t *testing.T) {
 			}
 		})
 	}
-	threadOnly := []string{"safety_backup_skipped", "safety_backup_started", "safety_backup_taken", "contradiction_attached", "contradiction_ended"}
+	threadOnly := []string{"safety_backup_skipped", "safety_backup_started", "safety_backup_taken", "contradiction_attached", "contradiction_ended", "job_claimed_elsewhere"}
 	for _, name := range threadOnly {
 		d, _ := render(eventSamples()[name].req, eventSamples()[name].ev)
 		if d.Refresh || d.Announce != "" || d.DM != "" || len(d.Thread) != 1 {
 			t.Errorf("%s: got %+v, want one thread message only", name, d)
 		}
 	}
-	for _, name := range []string{"submitted", "not_called", "stopped", "completed", "job_failed", "reconciled", "reconcile_gave_up", "not_durable", "late_answer_job"} {
+	for _, name := range []string{"submitted", "not_called", "stopped", "completed", "job_failed", "reconciled", "reconcile_gave_up", "reconcile_unclear", "not_durable", "late_answer_job", "late_answer_after_no_job"} {
 		d, _ := render(eventSamples()[name].req, eventSamples()[name].ev)
 		if !d.Refresh || d.Announce == "" || d.DM == "" || len(d.Thread) == 0 {
 			t.Errorf("%s: got %+v, want the approval message, thread, channel and DM", name, d)
