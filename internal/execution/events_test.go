@@ -191,7 +191,8 @@ func TestCrashReaped(t *testing.T) {
 		t.Fatalf("events %v, want %v", got, want)
 	}
 	gaveUp := f.rec.events()[2]
-	if gaveUp.req.ID != called.ID || gaveUp.ev.(execution.ReconcileGaveUp).Within != time.Second {
+	// Not before both the restore call's timeout (2 s) and ReconcileAfter (1 s).
+	if gaveUp.req.ID != called.ID || gaveUp.ev.(execution.ReconcileGaveUp).Within != 2*time.Second {
 		t.Errorf("gave up on %s: %+v", gaveUp.req.ID, gaveUp.ev)
 	}
 	if n := f.restorePOSTs(); n != 0 {
