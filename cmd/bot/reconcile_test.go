@@ -72,8 +72,8 @@ func (h *harness) unattached(id string) {
 }
 
 // TestReconciliationLeavesOthersJobsAlone: jobs that are not the call's are
-// never attached, and "no job found" waits for the restore call's own
-// timeout (60 s) even when RESTORE_RECONCILE_AFTER is shorter.
+// never attached, and "no job found" waits for RESTORE_RECONCILE_AFTER (60 s
+// here, the restore call's timeout 30 s), naming the jobs passed over.
 func TestReconciliationLeavesOthersJobsAlone(t *testing.T) {
 	tests := []struct {
 		name   string
@@ -95,7 +95,7 @@ func TestReconciliationLeavesOthersJobsAlone(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			h := newHarness(t)
-			h.env["RESTORE_RECONCILE_AFTER"] = "1s"
+			h.env["RESTORE_RECONCILE_AFTER"], h.env["RESTORE_CALL_TIMEOUT"] = "60s", "30s"
 			var jobID string
 			if tt.before != nil {
 				jobID = tt.before(h)
@@ -138,7 +138,7 @@ func TestReconciliationCannotTell(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			h := newHarness(t)
-			h.env["RESTORE_RECONCILE_AFTER"] = "1s"
+			h.env["RESTORE_RECONCILE_AFTER"], h.env["RESTORE_CALL_TIMEOUT"] = "1s", "1s"
 			msg, id := h.unknownOutcome(tt.name)
 			jobs := tt.after(h)
 			h.threadHas(msg, append(append([]string{saidConsole, "attached none"}, tt.want...), jobs...)...)
@@ -195,11 +195,13 @@ func TestReconciliationAttachesTheTrueJob(t *testing.T) {
 	h.threadHas(msg, "Restore completed")
 }
 
-// TestNoJobFoundAfterBothBounds: with RESTORE_RECONCILE_AFTER longer than
-// the restore call's timeout, "no job found" waits for it too.
+// TestNoJobFoundAfterBothBounds: "no job found" waits past the restore
+// call's own timeout for RESTORE_RECONCILE_AFTER too (the bot refuses a
+// shorter RESTORE_RECONCILE_AFTER at start; execution takes the longer of
+// the two either way, tested in internal/execution).
 func TestNoJobFoundAfterBothBounds(t *testing.T) {
 	h := newHarness(t)
-	h.env["RESTORE_RECONCILE_AFTER"] = "90s"
+	h.env["RESTORE_RECONCILE_AFTER"], h.env["RESTORE_CALL_TIMEOUT"] = "90s", "60s"
 	msg, id := h.unknownOutcome("both bounds")
 	h.clock.Advance(61 * time.Second) // past the call's timeout only
 	h.quietWhileLooking(msg)
