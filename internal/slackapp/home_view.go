@@ -5,6 +5,7 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/slack-go/slack"
 
@@ -74,7 +75,7 @@ func homeView(d homeData) slack.HomeTabViewRequest {
 		b = append(b, sectionTitle("waiting", fmt.Sprintf("Waiting for your approval (%d)", len(d.waiting)+d.more["waiting"])))
 		for _, r := range d.waiting {
 			b = append(b, slack.NewSectionBlock(mrkdwn(truncate(waitingLine(r, d.now), 3000)), nil, nil, slack.SectionBlockOptionBlockID("req:"+r.ID)),
-				slack.NewActionBlock("decision:"+r.ID, decisionButtons(r)...))
+				slack.NewActionBlock("decision:"+r.ID, homeDecisionButtons(r)...))
 		}
 		b = append(b, emptyOrMore(d, "waiting", "Nothing waits for you.")...)
 	}
@@ -155,6 +156,12 @@ func freezeBlock(d homeData) slack.Block {
 func waitingLine(r approvals.Request, now time.Time) string {
 	s := fmt.Sprintf("`%s` by <@%s> · %s\n*Reason:* %s\n%d of %d approvals · requested %s · expires in %s",
 		r.ID, r.Requester, whatLine(r), esc(r.Reason), len(r.Approvals), r.Rule.Required(), ago(r.CreatedAt, now), left(r.ExpiresAt, now))
+	if p := r.Params; p.Type != approvals.TypeBackup { // what the approval binds, as the approval message says it
+		s += "\n*Restore to:* " + formatInstant(p.RestoreTime(), r.RequesterTZ)
+		if p.Type == approvals.TypeTables {
+			s += "\n*Old → new names*\n" + firstRenames(p.Tables, "the approval message's thread")
+		}
+	}
 	if r.BreakGlass != "" {
 		s += "\n:rotating_light: *Break-glass:* " + esc(r.BreakGlass)
 	}
@@ -281,4 +288,47 @@ func outcomeEmoji(s approvals.State) string {
 		return ":grey_question:"
 	}
 	return ":x:"
+}
+
+// homeDecisionButtons are the approval message's Approve and Deny, with an
+// Approve confirmation that says what the approval binds: the exact
+// restore point and, for a table restore, the renames, as many as fit.
+func homeDecisionButtons(r approvals.Request) []slack.BlockElement {
+	els := decisionButtons(r)
+	if b, ok := els[0].(*slack.ButtonBlockElement); ok && b.Confirm != nil {
+		b.Confirm.Text = mrkdwn(confirmText(r))
+	}
+	return els
+}
+
+// maxConfirmText is Slack's limit on a confirmation dialog's text.
+const maxConfirmText = 300
+
+func confirmText(r approvals.Request) string {
+	p := r.Params
+	at := fmt.Sprintf("%s (`%d` ms)", p.RestoreTime().UTC().Format("2006-01-02 15:04:05 UTC"), p.RestoreTimeMs)
+	switch p.Type {
+	case approvals.TypeBackup:
+		return truncate("Restore "+whatLine(r)+".", maxConfirmText)
+	case approvals.TypeTimestamp:
+		return truncate("Restore "+whatLine(r)+". Restore point: "+at+".", maxConfirmText)
+	}
+	s := fmt.Sprintf("Restore %d %s of %s as of %s under new names:", len(p.Tables), plural(len(p.Tables), "table", "tables"),
+		instanceLabel(p.SourceName, p.SourceID), at)
+	for i, t := range p.Tables {
+		name := fmt.Sprintf(" `%s.%s` → `%s.%s`", esc(t.Database), esc(t.OldName), esc(t.Database), esc(t.NewName))
+		if i > 0 {
+			name = "," + name
+		}
+		more := ""
+		if rest := len(p.Tables) - i - 1; rest > 0 {
+			more = fmt.Sprintf(" and %d more (listed above)", rest)
+		}
+		if utf8.RuneCountInString(s+name+more) > maxConfirmText {
+			s += fmt.Sprintf(" and %d more (listed above)", len(p.Tables)-i)
+			break
+		}
+		s += name
+	}
+	return truncate(s, maxConfirmText)
 }

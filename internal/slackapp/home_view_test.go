@@ -6,6 +6,9 @@ import (
 	"strings"
 	"testing"
 	"time"
+	"unicode/utf8"
+
+	"github.com/slack-go/slack"
 
 	"github.com/dbrestore/db-restore/internal/approvals"
 	"github.com/dbrestore/db-restore/internal/execution"
@@ -42,6 +45,21 @@ func homeRequest(id string, st approvals.State, age time.Duration) approvals.Req
 	return r
 }
 
+// homeTableRequest is a pending table restore of n tables, as of an instant
+// with seconds and milliseconds, asked from Shanghai.
+func homeTableRequest(id string, n int) approvals.Request {
+	r := homeRequest(id, approvals.StatePending, time.Minute)
+	r.RequesterTZ = "Asia/Shanghai"
+	r.Params = approvals.Params{SourceID: "src-1", SourceName: "orders-prod", TargetID: "src-1", TargetName: "orders-prod",
+		Type: approvals.TypeTables, RestoreTimeMs: time.Date(2026, 12, 2, 9, 30, 15, 250e6, time.UTC).UnixMilli()}
+	for i := range n {
+		r.Params.Tables = append(r.Params.Tables, approvals.TableRename{Database: "shop", OldName: fmt.Sprintf("orders_%02d", i),
+			NewName: fmt.Sprintf("orders_%02d_restored", i), Live: true})
+	}
+	r.ParamHash = r.Params.Hash()
+	return r
+}
+
 func homeStates() map[string]homeData {
 	base := func(r intake.Role) homeData {
 		return homeData{user: "UAPP0001", role: r, now: homeNow, more: map[string]int{}, undo: map[string]string{}}
@@ -53,7 +71,7 @@ func homeStates() map[string]homeData {
 	approver.waiting = []approvals.Request{homeRequest("aaaaaa", approvals.StatePending, 5*time.Minute)}
 	bg := homeRequest("bbbbbb", approvals.StatePending, time.Minute)
 	bg.BreakGlass, bg.Rule.RequiredApprovals, bg.Rule.BreakGlassFrom = "prod is down", 1, 2
-	approver.waiting = append(approver.waiting, bg)
+	approver.waiting = append(approver.waiting, bg, homeTableRequest("iiiiii", 3))
 	approver.running = []approvals.Request{homeRequest("cccccc", approvals.StateSubmitted, 20*time.Minute)}
 
 	requester := base(intake.Role{Request: true})
@@ -110,7 +128,7 @@ func TestHomeStatesShowWhatTheyShould(t *testing.T) {
 			[]string{"New restore", "Waiting for your approval", "Running now", "Finished", "frozen", "break-glass"}},
 		{"empty", []string{"Nothing waits for you.", "No restore is running.", "No restore finished", "New restore", "Restores are not frozen"},
 			[]string{"Break-glass restores waiting"}},
-		{"approver", []string{"Waiting for your approval (2)", `"action_id":"approve"`, `"value":"aaaaaa|`, `"block_id":"decision:aaaaaa"`,
+		{"approver", []string{"Waiting for your approval (3)", `"action_id":"approve"`, `"value":"aaaaaa|`, `"block_id":"decision:aaaaaa"`,
 			`"block_id":"decision:bbbbbb"`, "Approve this restore?", "*Break-glass:* prod is down", "0 of 2 approvals", "expires in 25m0s",
 			"`▓▓▓▓░░░░░░` 40%", "running 17m0s", "about 25m30s left",
 			"*Reason:* bad migration &lt;!channel&gt;"},
@@ -168,5 +186,37 @@ func TestProgressFigures(t *testing.T) {
 		if ok != tt.ok || left != tt.left {
 			t.Errorf("remaining(%q, %v) = %v, %v; want %v, %v", tt.process, tt.elapsed, left, ok, tt.left, tt.ok)
 		}
+	}
+}
+
+// Review finding 4: the Home tab's waiting line and its Approve
+// confirmation show what the approval binds, as the approval message does:
+// the restore point to the second with its epoch milliseconds, and a table
+// restore's old → new names, not "N tables" at a minute.
+func TestHomeShowsWhatTheApprovalBinds(t *testing.T) {
+	for _, n := range []int{3, 15} {
+		t.Run(fmt.Sprint(n, " tables"), func(t *testing.T) {
+			r := homeTableRequest("iiiiii", n)
+			line := waitingLine(r, homeNow)
+			instant := "2026-12-02 09:30:15 UTC · 2026-12-02 17:30:15 CST (Asia/Shanghai) · `1796203815250` ms"
+			for _, want := range []string{instant, "`shop.orders_00` → `shop.orders_00_restored`", "`shop.orders_02` → `shop.orders_02_restored`"} {
+				if !strings.Contains(line, want) {
+					t.Errorf("waiting line lacks %q:\n%s", want, line)
+				}
+			}
+			if n > tablesInMessage && !strings.Contains(line, fmt.Sprintf("…and %d more, listed in the approval message's thread", n-tablesInMessage)) {
+				t.Errorf("waiting line does not say where the other renames are:\n%s", line)
+			}
+			confirm := homeDecisionButtons(r)[0].(*slack.ButtonBlockElement).Confirm.Text.Text
+			if !strings.Contains(confirm, "as of 2026-12-02 09:30:15 UTC (`1796203815250` ms)") || !strings.Contains(confirm, "`shop.orders_02` → `shop.orders_02_restored`") {
+				t.Errorf("Approve confirmation lacks the instant or the names: %q", confirm)
+			}
+			if n == 15 && !strings.Contains(confirm, "more (listed above)") {
+				t.Errorf("a confirmation without room for every name must say so: %q", confirm)
+			}
+			if c := utf8.RuneCountInString(confirm); c > maxConfirmText {
+				t.Errorf("confirmation is %d characters, Slack allows %d", c, maxConfirmText)
+			}
+		})
 	}
 }

@@ -40,16 +40,20 @@ func renameLines(ts []approvals.TableRename) string {
 // tableBlocks are the approval message's table-restore part: what it does
 // and the first renames.
 func tableBlocks(r approvals.Request) []slack.Block {
-	ts := r.Params.Tables
-	shown := ts[:min(len(ts), tablesInMessage)]
-	list := renameLines(shown)
-	if rest := len(ts) - len(shown); rest > 0 {
-		list += fmt.Sprintf("\n…and %d more, listed in the thread", rest)
-	}
 	return []slack.Block{
 		slack.NewSectionBlock(mrkdwn(tablesHeadline(r)), nil, nil),
-		slack.NewSectionBlock(mrkdwn("*Old → new names*\n"+list), nil, nil),
+		slack.NewSectionBlock(mrkdwn("*Old → new names*\n"+firstRenames(r.Params.Tables, "the thread")), nil, nil),
 	}
+}
+
+// firstRenames lists the first renames, and says where the rest are.
+func firstRenames(ts []approvals.TableRename, rest string) string {
+	shown := ts[:min(len(ts), tablesInMessage)]
+	list := renameLines(shown)
+	if n := len(ts) - len(shown); n > 0 {
+		list += fmt.Sprintf("\n…and %d more, listed in %s", n, rest)
+	}
+	return list
 }
 
 // postRestOfTables lists, in the approval message's thread, the renames the
