@@ -20,11 +20,16 @@ type admission struct {
 	once  string // "cmd:<trigger_id>", "view:<view_id>:<hash>"; "" for envelopes not deduplicated
 	count string // the user whose command this is, for the rate limit; "" when not counted
 	reply user   // where to answer a refusal made after the ack
+	home  bool   // a click in the Home tab: answers go there
+	view  string // a submitted form: answers replace it
 }
 
 // admissionOf classifies an envelope without any I/O. Approve, Deny and
-// Cancel (buttons in a channel or a Home tab, or `cancel ID`) are decisions; a slash command is counted against its user and,
-// like a form submission, admitted once however often Slack delivers it.
+// Cancel (buttons in a channel or a Home tab, or `cancel ID`) are
+// decisions. Everything that asks for a restore or opens the form (a slash
+// command, a form submission, the message shortcut, the Home tab's New
+// restore) is counted against its user and admitted once however often
+// Slack delivers it.
 func admissionOf(evt socketmode.Event) admission {
 	switch evt.Type {
 	case socketmode.EventTypeSlashCommand:
@@ -44,7 +49,12 @@ func admissionOf(evt socketmode.Event) admission {
 		cb, _ := evt.Data.(slack.InteractionCallback)
 		switch cb.Type {
 		case slack.InteractionTypeViewSubmission:
-			return admission{once: "view:" + cb.View.ID + ":" + cb.View.Hash, reply: user{id: cb.User.ID}}
+			return admission{once: "view:" + cb.View.ID + ":" + cb.View.Hash, count: cb.User.ID, reply: user{id: cb.User.ID}, view: cb.View.ID}
+		case slack.InteractionTypeMessageAction:
+			if cb.CallbackID == ShortcutCallbackID {
+				return admission{once: "trigger:" + cb.TriggerID, count: cb.User.ID,
+					reply: user{id: cb.User.ID, channel: cb.Channel.ID, responseURL: cb.ResponseURL}}
+			}
 		case slack.InteractionTypeBlockActions:
 			if cb.View.ID != "" && cb.View.Type != slack.VTHomeTab {
 				return admission{} // a change inside the form
@@ -56,6 +66,8 @@ func admissionOf(evt socketmode.Event) admission {
 				switch act.ActionID {
 				case actionApprove, actionDeny, actionHomeCancel: // in a channel or a Home tab
 					return admission{lane: laneDecision}
+				case actionHomeNew:
+					return admission{once: "trigger:" + cb.TriggerID, count: cb.User.ID, reply: user{id: cb.User.ID}, home: true}
 				}
 			}
 		}
@@ -87,10 +99,38 @@ func (a *App) admitted(adm admission, acked <-chan struct{}, job func(context.Co
 		case v.Limited:
 			a.m.Refused("rate_limited")
 			log.Info().Dur("retry_after", v.RetryAfter).Msg("command refused: over the rate limit")
-			a.tell(ctx, adm.reply, a.tooManyCommands(v.RetryAfter))
+			a.tellOverLimit(ctx, adm, a.tooManyCommands(v.RetryAfter))
 			return
 		}
 		job(ctx)
+	}
+}
+
+// overLimit is the ack of an envelope refused by this replica's own count,
+// and what tells the person after the ack (nil when the ack says it).
+func (a *App) overLimit(evt socketmode.Event, adm admission, retry time.Duration) (any, func(context.Context)) {
+	words := a.tooManyCommands(retry)
+	if evt.Type == socketmode.EventTypeSlashCommand {
+		return reply(words), nil
+	}
+	if adm.view != "" {
+		return formErrors(evt, words), nil // the form stays open with the person's entries
+	}
+	return nil, func(ctx context.Context) { a.tellOverLimit(ctx, adm, words) }
+}
+
+// tellOverLimit answers a refusal where the person asked: in their Home
+// tab, in the form they submitted, or privately in the channel.
+func (a *App) tellOverLimit(ctx context.Context, adm admission, words string) {
+	switch {
+	case adm.home:
+		a.homes.note(adm.reply.id, words)
+	case adm.view != "":
+		if _, err := a.api.UpdateViewContext(ctx, failedView(words), "", "", adm.view); err != nil {
+			a.log.Info().Err(err).Str("view_id", adm.view).Msg("could not show the rate-limit refusal in the form")
+		}
+	default:
+		a.tell(ctx, adm.reply, words)
 	}
 }
 
@@ -109,17 +149,22 @@ func busyAck(evt socketmode.Event) any {
 	case socketmode.EventTypeSlashCommand:
 		return reply(":hourglass: " + words)
 	case socketmode.EventTypeInteractive:
-		cb, _ := evt.Data.(slack.InteractionCallback)
-		if cb.Type != slack.InteractionTypeViewSubmission {
-			return nil // a click's ack shows nothing; the click is logged
-		}
-		for _, b := range cb.View.Blocks.BlockSet {
-			if ib, ok := b.(*slack.InputBlock); ok && ib.BlockID != "" {
-				// the form stays open with the person's entries
-				return slack.NewErrorsViewSubmissionResponse(map[string]string{ib.BlockID: words})
-			}
-		}
+		return formErrors(evt, words) // a click's ack shows nothing; the click is logged
+	}
+	return nil
+}
+
+// formErrors acks a form submission with words next to its first field, so
+// that the form stays open with the person's entries; nil for anything else.
+func formErrors(evt socketmode.Event, words string) any {
+	cb, _ := evt.Data.(slack.InteractionCallback)
+	if cb.Type != slack.InteractionTypeViewSubmission {
 		return nil
+	}
+	for _, b := range cb.View.Blocks.BlockSet {
+		if ib, ok := b.(*slack.InputBlock); ok && ib.BlockID != "" {
+			return slack.NewErrorsViewSubmissionResponse(map[string]string{ib.BlockID: words})
+		}
 	}
 	return nil
 }

@@ -21,6 +21,14 @@ func TestAdmissionOf(t *testing.T) {
 	submit := socketmode.Event{Type: socketmode.EventTypeInteractive, Request: &socketmode.Request{EnvelopeID: "env-3"},
 		Data: slack.InteractionCallback{Type: slack.InteractionTypeViewSubmission, User: slack.User{ID: "U3"}, View: slack.View{ID: "V1", Hash: "h1"}}}
 	u1 := user{id: "U1", channel: "C1", responseURL: "https://r"}
+	sc := func(callback string) socketmode.Event {
+		return socketmode.Event{Type: socketmode.EventTypeInteractive, Request: &socketmode.Request{EnvelopeID: "env-4"},
+			Data: slack.InteractionCallback{Type: slack.InteractionTypeMessageAction, CallbackID: callback, TriggerID: "T9",
+				User: slack.User{ID: "U4"}, Channel: slack.Channel{GroupConversation: slack.GroupConversation{Conversation: slack.Conversation{ID: "C4"}}}, ResponseURL: "https://r4"}}
+	}
+	shortcut, other := sc(ShortcutCallbackID), sc("someone_else")
+	homeNew := click(slack.View{ID: "VH", Type: slack.VTHomeTab}, actionHomeNew)
+	homeNew.Data = func(cb slack.InteractionCallback) slack.InteractionCallback { cb.TriggerID = "T8"; return cb }(homeNew.Data.(slack.InteractionCallback))
 	tests := []struct {
 		name string
 		evt  socketmode.Event
@@ -29,7 +37,10 @@ func TestAdmissionOf(t *testing.T) {
 		{"request command", slash("source=a backup=b reason=x", "T1"), admission{lane: laneWork, once: "cmd:T1", count: "U1", reply: u1}},
 		{"cancel command", slash("cancel abc234", "T2"), admission{lane: laneDecision, once: "cmd:T2", count: "U1", reply: u1}},
 		{"command without trigger", slash("list", ""), admission{lane: laneWork, once: "env:env-1", count: "U1", reply: u1}},
-		{"form submission", submit, admission{once: "view:V1:h1", reply: user{id: "U3"}}},
+		{"form submission", submit, admission{once: "view:V1:h1", count: "U3", reply: user{id: "U3"}, view: "V1"}},
+		{"message shortcut", shortcut, admission{once: "trigger:T9", count: "U4", reply: user{id: "U4", channel: "C4", responseURL: "https://r4"}}},
+		{"another app's shortcut", other, admission{}},
+		{"New restore in Home", homeNew, admission{once: "trigger:T8", count: "U2", reply: user{id: "U2"}, home: true}},
 		{"approve in a channel", click(slack.View{}, actionApprove), admission{lane: laneDecision}},
 		{"deny in a channel", click(slack.View{}, actionDeny), admission{lane: laneDecision}},
 		{"approve in Home", click(slack.View{ID: "VH", Type: slack.VTHomeTab}, actionApprove), admission{lane: laneDecision}},

@@ -79,8 +79,10 @@ func (a *App) onEvent(sm *socketmode.Client, evt socketmode.Event, queue queueFu
 		adm := admissionOf(evt)
 		if retry, limited := a.earlyLimit(adm); limited {
 			a.m.Refused("rate_limited")
-			payload, job = reply(a.tooManyCommands(retry)), nil
-		} else if !queue(adm.lane, a.admitted(adm, acked, job)) {
+			payload, job = a.overLimit(evt, adm, retry)
+			adm.once = "" // the refusal is told, not admitted
+		}
+		if job != nil && !queue(adm.lane, a.admitted(adm, acked, job)) {
 			a.m.Refused("busy")
 			a.log.Warn().Str("envelope_id", evt.Request.EnvelopeID).Str("envelope_type", evt.Request.Type).Msg("work queue full; acked busy")
 			payload = busyAck(evt)
