@@ -163,6 +163,9 @@ func (a *App) publishHome(ctx context.Context, user string) {
 		return
 	}
 	_, err = a.api.PublishViewContext(ctx, slack.PublishViewContextRequest{UserID: user, View: homeView(d)})
+	if err != nil && d.notice != "" {
+		a.homes.keep(user, d.notice) // the answer to their click waits for the next publish
+	}
 	var rl *slack.RateLimitedError
 	switch {
 	case errors.As(err, &rl):

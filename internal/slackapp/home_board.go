@@ -75,6 +75,19 @@ func (h *homeBoard) note(user, text string) {
 	h.want(user, true)
 }
 
+// keep puts back a notice whose publish failed, unless a newer one came
+// meanwhile, and marks the person due at their next interval: a Home tab
+// that failed to publish is retried, at the pace of routine updates.
+func (h *homeBoard) keep(user, text string) {
+	h.mu.Lock()
+	if h.notices[user] == "" {
+		h.notices[user] = text
+	}
+	h.due[user] = h.due[user] || false
+	h.mu.Unlock()
+	h.poke()
+}
+
 // takeNotice returns and forgets a person's pending notice.
 func (h *homeBoard) takeNotice(user string) string {
 	h.mu.Lock()
