@@ -204,7 +204,7 @@ func took(r approvals.Request) string {
 
 // fallbackText is the notification text that goes with the blocks.
 func fallbackText(r approvals.Request) string {
-	return fmt.Sprintf("Restore request %s (%s): %s", r.ID, r.State, r.Params.TargetName)
+	return fmt.Sprintf("Restore request %s (%s): %s", r.ID, r.State, esc(r.Params.TargetName))
 }
 
 func truncate(s string, n int) string {
