@@ -7,6 +7,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/dbrestore/db-restore/internal/slackapp/slacktest"
 )
 
 // Review finding 1: a rule of 3 from a user group. A approves, then leaves
@@ -116,5 +118,82 @@ func TestReplicaWithOtherSettingsRefusesClicks(t *testing.T) {
 	h.threadHas(msg, "Approved by <@"+approver+"> (1 of 2)")
 	if n := len(h.restoreCalls()); n != 0 {
 		t.Fatalf("restore calls: %d", n)
+	}
+}
+
+// Review finding 11: the form, its submission, the message shortcut and
+// the Home tab's New restore count towards the per-user limit like slash
+// commands; past it each is refused where the person asked.
+func TestEveryWayToAskCountsTowardsTheLimit(t *testing.T) {
+	h := newHarness(t)
+	h.fastHome()
+	h.env["RESTORE_USER_COMMANDS_PER_MINUTE"] = "3"
+	h.start()
+	alert := h.slack.AddUserMessage(opsChannel, "UALERT01", "orders-prod: rows deleted")
+	shortcut := func() {
+		t.Helper()
+		if _, err := h.slack.MessageShortcut(h.ctx(), slacktest.Shortcut{UserID: requester, ChannelID: opsChannel, MessageTS: alert.TS, CallbackID: "restore_from_message"}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	h.openHome(requester, "New restore") // opening the tab is not a command
+	shortcut() // 1: the form, from a message
+	first := h.openedForm(requester)
+	h.slash(requester, "list") // 2
+	h.ephemeralHas(requester, "No restore requests")
+	h.slash(requester, "") // 3: the form again, replacing the first
+	var form slacktest.View
+	h.waitFor("the second form", func() bool {
+		form = h.openedForm(requester)
+		return form.ID != first.ID
+	})
+
+	src, backupBlock, targetBlock := h.source.ID, "backup."+h.source.ID, "target."+h.source.ID
+	h.change(requester, form.ID, "source", src, nil, formState{"source": {"source": sel(src)}, "type": {"type": radio("backup")}})
+	form = h.viewHas(form.ID, `"block_id":"`+backupBlock+`"`)
+	ack := h.submit(requester, form.ID, formState{
+		"source": {"source": sel(src)}, "type": {"type": radio("backup")}, backupBlock: {"backup": sel(h.backup.ID)},
+		targetBlock: {"target": sel(h.target.ID)}, "reason": {"reason": text("over the limit")},
+	})
+	if ack["response_action"] != "errors" || !strings.Contains(fmt.Sprint(ack["errors"]), "Too many commands") {
+		t.Errorf("a form submitted over the limit: ack %v; want the form kept open with the refusal", ack)
+	}
+	shortcut()
+	h.ephemeralHas(requester, "Too many commands", "try again in")
+	h.homeClick(requester, "home_new_restore", "new")
+	h.homeHas(requester, "Too many commands")
+	if n := h.approvalsIn(); n != 0 {
+		t.Fatalf("%d approval messages posted over the limit", n)
+	}
+}
+
+// Review finding 11: the answer to a Home tab click survives a failed
+// views.publish: it is shown by the next publish.
+func TestHomeNoticeSurvivesAFailedPublish(t *testing.T) {
+	h := newHarness(t)
+	h.fastHome()
+	h.start()
+	h.slash(requester, h.backupCommand("notice"))
+	msg := h.approvalMessage(1)
+	id := requestID(t, msg)
+	h.openHome(groupMate, `"block_id":"decision:`+id+`"`)
+	time.Sleep(300 * time.Millisecond) // the publishes the request caused are done
+
+	h.clock.Advance(time.Minute) // the group list is read from Slack again, and that fails
+	h.slack.FailNext("usergroups.users.list", "internal_error")
+	h.slack.FailNext("views.publish", "internal_error")
+	h.homeClick(groupMate, "approve", "decision:"+id)
+	h.homeHas(groupMate, "Your click was not counted", "user groups")
+	if s := h.requestState(t, msg); s != "pending" {
+		t.Fatalf("state %s after a click that could not be checked", s)
+	}
+	failed := 0
+	for _, c := range h.slack.Calls("views.publish") {
+		if c.Error != "" {
+			failed++
+		}
+	}
+	if failed != 1 {
+		t.Errorf("%d failed views.publish calls, want the one injected", failed)
 	}
 }

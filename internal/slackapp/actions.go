@@ -112,7 +112,8 @@ func (a *App) onDecision(ctx context.Context, d decision) {
 // they clicked.
 func (a *App) refuseDecision(ctx context.Context, d decision, kind string, err error) {
 	a.m.Decision(kind, "refused")
-	a.log.Info().Err(err).Str("user_id", d.user).Str("value", d.value).Msg("click refused")
+	id, _, _ := strings.Cut(d.value, "|")
+	a.log.Info().Err(err).Str("request_id", id).Str("user_id", d.user).Bool("approve", d.approve).Msg("click refused")
 	if d.home {
 		a.homes.note(d.user, ":warning: "+explain(a.log, err))
 	} else {
