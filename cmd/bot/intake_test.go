@@ -137,7 +137,7 @@ func TestEveryWayToAskCountsTowardsTheLimit(t *testing.T) {
 		}
 	}
 	h.openHome(requester, "New restore") // opening the tab is not a command
-	shortcut() // 1: the form, from a message
+	shortcut()                           // 1: the form, from a message
 	first := h.openedForm(requester)
 	h.slash(requester, "list") // 2
 	h.ephemeralHas(requester, "No restore requests")
