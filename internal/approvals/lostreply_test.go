@@ -10,20 +10,19 @@ import (
 
 	"github.com/dbrestore/db-restore/internal/approvals"
 	"github.com/dbrestore/db-restore/internal/redisconn"
-	"github.com/dbrestore/db-restore/internal/redisconn/redisconntest"
 	"github.com/dbrestore/db-restore/internal/redistest"
 )
 
 // lossyEnv is an env whose client reaches Redis through a proxy that can
 // lose one script's reply. The client keeps go-redis's default MaxRetries
 // (3), which re-sent a script whose reply timed out.
-func lossyEnv(t *testing.T) (*env, *redisconntest.LossyProxy) {
+func lossyEnv(t *testing.T) (*env, *redistest.Proxy) {
 	t.Helper()
 	o, err := redisconn.ParseURL(redistest.Server(t))
 	if err != nil {
 		t.Fatal(err)
 	}
-	p := redisconntest.NewLossyProxy(t, o.Single.Addr)
+	p := redistest.NewProxy(t, o.Single.Addr)
 	rdb := redis.NewClient(&redis.Options{Addr: p.Addr, Username: o.Single.Username, Password: o.Single.Password,
 		DB: o.Single.DB, ReadTimeout: 300 * time.Millisecond})
 	t.Cleanup(func() { _ = rdb.Close() })

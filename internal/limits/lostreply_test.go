@@ -9,7 +9,6 @@ import (
 
 	"github.com/dbrestore/db-restore/internal/limits"
 	"github.com/dbrestore/db-restore/internal/redisconn"
-	"github.com/dbrestore/db-restore/internal/redisconn/redisconntest"
 	"github.com/dbrestore/db-restore/internal/redistest"
 )
 
@@ -23,7 +22,7 @@ func TestAdmitLostReplyIsNotADuplicate(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	p := redisconntest.NewLossyProxy(t, o.Single.Addr)
+	p := redistest.NewProxy(t, o.Single.Addr)
 	rdb := redis.NewClient(&redis.Options{Addr: p.Addr, Username: o.Single.Username, Password: o.Single.Password,
 		DB: o.Single.DB, ReadTimeout: 300 * time.Millisecond})
 	t.Cleanup(func() { _ = rdb.Close() })
