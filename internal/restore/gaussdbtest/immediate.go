@@ -2,6 +2,7 @@ package gaussdbtest
 
 import (
 	"net/http"
+	"net/url"
 	"sort"
 	"strconv"
 	"time"
@@ -29,50 +30,73 @@ const listTimeLayout = "2006-01-02T15:04:05-0700"
 // or a table restore, so the bot must not rely on an exact name, and tests
 // add jobs under other names with AddJob.
 func (s *Server) listImmediateJobs(w http.ResponseWriter, r *http.Request) {
-	q := r.URL.Query()
-	offset, limit := 0, 10
+	jq, bad := parseJobQuery(r.URL.Query())
+	if bad != "" {
+		writeErr(w, http.StatusBadRequest, codeParam, "Parameter error: "+bad)
+		return
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	match := s.matchJobs(jq)
+	items := []map[string]any{}
+	for i := jq.offset; i < len(match) && i < jq.offset+jq.limit; i++ {
+		items = append(items, s.jobItem(match[i]))
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"jobs": items, "total_count": len(match)})
+}
+
+// jobQuery is a ListImmediateJobs query: its page and its filters.
+type jobQuery struct {
+	offset, limit       int
+	from, to            time.Time // on the creation time; zero: no bound
+	status, name, jobID string    // "": any
+}
+
+// parseJobQuery reads a ListImmediateJobs query, or says what is wrong
+// with it.
+func parseJobQuery(q url.Values) (jobQuery, string) {
+	jq := jobQuery{limit: 10, status: q.Get("status"), name: q.Get("job_name"), jobID: q.Get("job_id")}
 	if v := q.Get("offset"); v != "" {
 		n, err := strconv.Atoi(v)
 		if err != nil || n < 0 {
-			writeErr(w, http.StatusBadRequest, codeParam, "Parameter error: offset must be a non-negative number")
-			return
+			return jq, "offset must be a non-negative number"
 		}
-		offset = n
+		jq.offset = n
 	}
 	if v := q.Get("limit"); v != "" {
 		switch v {
 		case "10", "20", "50":
-			limit, _ = strconv.Atoi(v)
+			jq.limit, _ = strconv.Atoi(v)
 		default:
-			writeErr(w, http.StatusBadRequest, codeParam, "Parameter error: limit must be 10, 20 or 50")
-			return
+			return jq, "limit must be 10, 20 or 50"
 		}
 	}
-	var from, to time.Time
 	for _, p := range []struct {
 		name string
 		dst  *time.Time
-	}{{"start_time", &from}, {"end_time", &to}} {
+	}{{"start_time", &jq.from}, {"end_time", &jq.to}} {
 		if v := q.Get(p.name); v != "" {
 			t, err := time.Parse(listTimeLayout, v)
 			if err != nil {
-				writeErr(w, http.StatusBadRequest, codeParam, "Parameter error: "+p.name+" must be yyyy-mm-ddThh:mm:ss+hhmm")
-				return
+				return jq, p.name + " must be yyyy-mm-ddThh:mm:ss+hhmm"
 			}
 			*p.dst = t
 		}
 	}
+	return jq, ""
+}
 
-	s.mu.Lock()
-	defer s.mu.Unlock()
+// matchJobs is every job jq's filters keep, newest first; the caller
+// holds s.mu.
+func (s *Server) matchJobs(jq jobQuery) []*job {
 	var match []*job
 	for _, j := range s.jobs {
 		switch {
-		case q.Get("status") != "" && q.Get("status") != j.status,
-			q.Get("job_name") != "" && q.Get("job_name") != j.name,
-			q.Get("job_id") != "" && q.Get("job_id") != j.id,
-			!from.IsZero() && j.created.Before(from),
-			!to.IsZero() && j.created.After(to):
+		case jq.status != "" && jq.status != j.status,
+			jq.name != "" && jq.name != j.name,
+			jq.jobID != "" && jq.jobID != j.id,
+			!jq.from.IsZero() && j.created.Before(jq.from),
+			!jq.to.IsZero() && j.created.After(jq.to):
 			continue
 		}
 		match = append(match, j)
@@ -83,26 +107,27 @@ func (s *Server) listImmediateJobs(w http.ResponseWriter, r *http.Request) {
 		}
 		return match[a].id < match[b].id
 	})
-	items := []map[string]any{}
-	for i := offset; i < len(match) && i < offset+limit; i++ {
-		j := match[i]
-		item := map[string]any{
-			"instance_id": j.instanceID, "instance_name": j.instanceName, "instance_status": s.unifiedStatus(j.instanceID),
-			"job_id": j.id, "job_name": j.name, "status": j.status, "created_time": apiTime(j.created),
-			"show_detail": true,
-		}
-		if !j.ended.IsZero() {
-			item["ended_time"] = apiTime(j.ended)
-		}
-		if j.progress != "" {
-			item["process"] = j.progress
-		}
-		if j.status == "Failed" {
-			item["fail_reason"] = j.failReason
-		}
-		items = append(items, item)
+	return match
+}
+
+// jobItem is one job as the list shows it (model.TaskDetailInfo); the
+// caller holds s.mu.
+func (s *Server) jobItem(j *job) map[string]any {
+	item := map[string]any{
+		"instance_id": j.instanceID, "instance_name": j.instanceName, "instance_status": s.unifiedStatus(j.instanceID),
+		"job_id": j.id, "job_name": j.name, "status": j.status, "created_time": apiTime(j.created),
+		"show_detail": true,
 	}
-	writeJSON(w, http.StatusOK, map[string]any{"jobs": items, "total_count": len(match)})
+	if !j.ended.IsZero() {
+		item["ended_time"] = apiTime(j.ended)
+	}
+	if j.progress != "" {
+		item["process"] = j.progress
+	}
+	if j.status == "Failed" {
+		item["fail_reason"] = j.failReason
+	}
+	return item
 }
 
 // unifiedStatus is an instance's status as the job list gives it (the v3.1
