@@ -46,6 +46,7 @@ type Hooks struct {
 	HomeRate                     int
 	ProgressInterval             time.Duration
 	ReconcileEvery               time.Duration // how often an unknown outcome is looked up; default: the job poll interval
+	DrillTick                    time.Duration // how often due drills are looked for; default: the drill runner's
 }
 
 // RunWith is Run with hooks.
@@ -137,6 +138,13 @@ func RunWith(ctx context.Context, args []string, getenv func(string) string, std
 		HomeInterval: h.HomeInterval, HomeRate: h.HomeRate, HomeRateWindow: h.HomeRateWindow,
 		ProgressInterval: h.ProgressInterval,
 	}
+	drills, err := newDrills(drillDeps{cfg: cfg, pol: pol, conn: conn, store: store, client: client, api: api, m: m, log: log, now: h.Now, tick: h.DrillTick})
+	if err != nil {
+		return err
+	}
+	if drills != nil { // never a typed nil in the interface
+		opts.Drills = drills
+	}
 	if client != nil { // nil: an offline dry run, where nothing talks to the cloud
 		opts.Restorer, opts.Jobs, opts.Catalog = client, client, client
 		opts.Instances, opts.Backups = client, client
@@ -148,6 +156,9 @@ func RunWith(ctx context.Context, args []string, getenv func(string) string, std
 
 	g, gctx := errgroup.WithContext(ctx)
 	g.Go(func() error { return app.Run(gctx) })
+	if drills != nil {
+		g.Go(func() error { return drills.Run(gctx) })
+	}
 	if ln != nil {
 		srv := newHealthServer(app, conn, m)
 		g.Go(func() error {

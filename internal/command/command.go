@@ -129,6 +129,7 @@ const Usage = "*Usage of /db-restore*\n" +
 	"• `/db-restore policy INSTANCE` shows who must approve restores of an instance.\n" +
 	"• `/db-restore freeze on \"why\"` stops all restores; `/db-restore freeze off` allows them again.\n" +
 	"• `/db-restore reviews` lists break-glass restores not yet reviewed; `/db-restore review ID` shows one; `/db-restore review ID done \"note\"` marks it reviewed (admins, once it has ended, never your own).\n" +
+	"• `/db-restore drills` lists the restore drills (last run, recovery times, next run); `/db-restore drill NAME now` runs one at once (admins).\n" +
 	"• `/db-restore help` shows this text.\n" +
 	"SOURCE and TARGET are instance IDs or names; TARGET is the instance whose data is overwritten, and without target= it is SOURCE itself (a restore onto the original instance). " +
 	TimeUsage + "\n" +

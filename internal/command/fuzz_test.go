@@ -24,7 +24,7 @@ func FuzzParse(f *testing.F) {
 		`source=s tables="shop.orders, shop.*" time=1795685400000 reason=r suffix=_before`,
 		`source=s tables=a.b,a.b time=1795685400000 reason=r`, `source=s tables="a.b" target=t time=1 reason=r`,
 		`source=s tables="a" time=1 reason=r`, `source=s target=new backup=b reason=r name=look keep=1d12h`,
-		`source=s target=NEW time=1795685400000 reason=r keep=90m`, `source=s name=x backup=b reason=r`, "instances", `source=s suffix=x time=1 reason=r`, `source=s tables=",,a.b$-é," time=1 reason=r`,
+		`source=s target=NEW time=1795685400000 reason=r keep=90m`, "drills", "drill orders-weekly now", "drill x later", `source=s name=x backup=b reason=r`, "instances", `source=s suffix=x time=1 reason=r`, `source=s tables=",,a.b$-é," time=1 reason=r`,
 	} {
 		f.Add(seed)
 	}

@@ -11,7 +11,7 @@ import (
 const requestFields = "source=, target=, backup=, time=, tables=, suffix=, name=, keep=, reason=, ticket=, break_glass="
 
 // verbs lists the other commands, for messages.
-const verbs = "help, instances, list [PAGE], status ID, cancel ID, policy INSTANCE, freeze on \"why\", freeze off, reviews, review ID, review ID done \"note\""
+const verbs = "help, instances, list [PAGE], status ID, cancel ID, policy INSTANCE, freeze on \"why\", freeze off, reviews, review ID, review ID done \"note\", drills, drill NAME now"
 
 // maxPage bounds list pages; nobody pages further by hand.
 const maxPage = 1000
@@ -74,6 +74,13 @@ func parseVerb(text, verb string, first token, args []token) (Command, error) {
 			return nil, usageErr("instances takes nothing after it")
 		}
 		return Instances{}, nil
+	case "drills":
+		if len(args) > 0 {
+			return nil, usageErr("drills takes nothing after it; to run one now write drill NAME now")
+		}
+		return Drills{}, nil
+	case "drill":
+		return parseDrill(args)
 	case "reviews":
 		if len(args) > 0 {
 			return nil, usageErr("reviews takes nothing after it; to see one request write review ID")

@@ -183,11 +183,14 @@ func (r *Runner) Tick(ctx context.Context) {
 // ErrBusy is RunNow's answer when the drill already has a run.
 var ErrBusy = errors.New("the drill has a run in progress")
 
+// ErrNoDrill is RunNow's answer for a name the policy has no drill of.
+var ErrNoDrill = errors.New("no such drill")
+
 // RunNow starts a run of the drill at once, outside its schedule, for who.
 func (r *Runner) RunNow(ctx context.Context, name, who string) (Run, error) {
 	d, ok := r.o.Policy().Drill(name)
 	if !ok {
-		return Run{}, fmt.Errorf("no drill named %q", name)
+		return Run{}, fmt.Errorf("%w: %q", ErrNoDrill, name)
 	}
 	run, ok := r.start(ctx, d, Run{Drill: d.Name, Started: r.o.Now(), Manual: who}, who)
 	if !ok {

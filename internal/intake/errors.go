@@ -78,6 +78,7 @@ const (
 	ActionFreeze                        // freeze or unfreeze
 	ActionListReviews                   // list break-glass reviews
 	ActionReview                        // review a break-glass restore
+	ActionRunDrill                      // run a restore drill now
 )
 
 // NotAllowedError says the person may not do Action; Who may.

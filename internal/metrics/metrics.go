@@ -5,6 +5,7 @@ package metrics
 
 import (
 	"net/http"
+	"sync"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -22,6 +23,8 @@ type Metrics struct {
 	apiErrors    *prometheus.CounterVec
 	jobDuration  *prometheus.HistogramVec
 	refused      *prometheus.CounterVec
+	drills       *drillGauges // see drills.go
+	drillsOnce   sync.Once
 }
 
 // New registers the bot's metrics, plus Go runtime and process metrics, on a

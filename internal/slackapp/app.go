@@ -49,6 +49,7 @@ type Options struct {
 	Catalog   Catalog          // what the request form offers; nil: the form is not offered
 	Jobs      JobReader        // nil: submitted jobs are not followed (offline dry run)
 	Metrics   *metrics.Metrics // nil: not measured
+	Drills    DrillBoard       // nil: no drills run (none in the policy, or a dry run)
 	Policy    *policy.Policy   // nil: one rule made of Approvers, Requesters and the channels
 	Instances Instances        // for `/db-restore policy`; nil offline
 	Backups   BackupMaker      // safety backups; nil offline
@@ -101,6 +102,7 @@ type App struct {
 	store     *approvals.Store
 	check     Validator
 	m         *metrics.Metrics
+	drills    DrillBoard
 	policy    *policy.Policy
 	instances Instances
 	backups   BackupMaker
@@ -181,7 +183,7 @@ func New(o Options) (*App, error) {
 		o.ProgressInterval = 15 * time.Second
 	}
 	a := &App{
-		log: o.Log, api: o.API, store: o.Store, check: o.Validator, m: o.Metrics,
+		log: o.Log, api: o.API, store: o.Store, check: o.Validator, m: o.Metrics, drills: o.Drills,
 		policy: o.Policy, instances: o.Instances, backups: o.Backups, gate: o.Gate,
 		fatal: make(chan error, 1),
 		now:   o.Now, people: newPeople(o.API, o.Now), forms: newForms(o.Catalog, o.Now), opt: o,

@@ -55,6 +55,10 @@ func (a *App) routeCommand(sc slack.SlashCommand) (any, func(context.Context)) {
 		return nil, func(ctx context.Context) { a.onReviews(ctx, u) }
 	case command.Review:
 		return nil, func(ctx context.Context) { a.onReview(ctx, u, c) }
+	case command.Drills:
+		return nil, a.looking(u, func(ctx context.Context) { a.onDrills(ctx, u) })
+	case command.DrillNow:
+		return nil, func(ctx context.Context) { a.onDrillNow(ctx, u, c.Name) }
 	}
 	return reply(":construction: That part of /db-restore is not available yet.\n\n" + command.Usage), nil
 }

@@ -29,6 +29,7 @@ var (
 		intake.ActionBreakGlass:  "use break_glass= for",
 		intake.ActionFreeze:      "freeze or unfreeze",
 		intake.ActionListReviews: "list break-glass reviews of",
+		intake.ActionRunDrill:    "start drill",
 		intake.ActionReview:      "review break-glass",
 	}
 )

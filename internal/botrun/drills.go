@@ -1,0 +1,61 @@
+package botrun
+
+import (
+	"time"
+
+	"github.com/rs/zerolog"
+	"github.com/slack-go/slack"
+
+	"github.com/dbrestore/db-restore/internal/approvals"
+	"github.com/dbrestore/db-restore/internal/config"
+	"github.com/dbrestore/db-restore/internal/drill"
+	"github.com/dbrestore/db-restore/internal/lifetime"
+	"github.com/dbrestore/db-restore/internal/metrics"
+	"github.com/dbrestore/db-restore/internal/policy"
+	"github.com/dbrestore/db-restore/internal/redisconn"
+	"github.com/dbrestore/db-restore/internal/restore"
+	"github.com/dbrestore/db-restore/internal/slackapp"
+)
+
+// drillDeps is what the drill runner is built from.
+type drillDeps struct {
+	cfg    config.Config
+	pol    *policy.Policy
+	conn   *redisconn.Conn
+	store  *approvals.Store
+	client *restore.Client
+	api    *slack.Client
+	m      *metrics.Metrics
+	log    zerolog.Logger
+	now    func() time.Time
+	tick   time.Duration // 0: the runner's default
+}
+
+// newDrills returns the drill runner, or nil when there is nothing to run:
+// no drills in the policy, a dry run (drills create instances) or no cloud
+// client.
+func newDrills(d drillDeps) (*drill.Runner, error) {
+	switch {
+	case len(d.pol.Drills) == 0:
+		return nil, nil
+	case d.cfg.DryRun || d.client == nil:
+		d.log.Warn().Int("drills", len(d.pol.Drills)).Msg("Drills are not run in a dry run: they create instances.")
+		return nil, nil
+	}
+	check := restore.NewValidator(d.client, d.now).ForNewInstances(d.client, d.pol)
+	reg := lifetime.NewRegistry(d.conn.Client, d.cfg.RedisKeyPrefix, d.now, lifetime.DefaultMaxLive)
+	life, err := lifetime.NewManager(lifetime.Options{Log: d.log, Registry: reg, Cloud: d.client, Checker: check, Freezes: d.store, Now: d.now})
+	if err != nil {
+		return nil, err
+	}
+	g := &drill.GaussDB{Cloud: d.client, Check: check, Life: life, Records: reg}
+	policyNow := func() *policy.Policy { return d.pol }
+	r := drill.NewRunner(drill.Options{
+		Policy: policyNow, Store: drill.NewStore(d.conn.Client, d.cfg.RedisKeyPrefix, "", 0),
+		Lister: g, Creator: g, Keeper: g, Guard: drill.RuleGuard{Policy: policyNow},
+		Notifier: &slackapp.DrillNotifier{API: d.api, Channel: d.cfg.ApprovalChannel, IncidentChannel: d.cfg.IncidentChannel, Metrics: d.m, Log: d.log},
+		Log:      d.log.With().Str("component", "drills").Logger(), Now: d.now, Tick: d.tick,
+	})
+	d.log.Info().Int("drills", len(d.pol.Drills)).Msg("Restore drills scheduled.")
+	return r, nil
+}

@@ -1,0 +1,248 @@
+package slackapp
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/rs/zerolog"
+	"github.com/slack-go/slack"
+
+	"github.com/dbrestore/db-restore/internal/drill"
+	"github.com/dbrestore/db-restore/internal/intake"
+	"github.com/dbrestore/db-restore/internal/metrics"
+	"github.com/dbrestore/db-restore/internal/msgtext"
+)
+
+// Poster posts a message; *slack.Client is one.
+type Poster interface {
+	PostMessageContext(ctx context.Context, channel string, options ...slack.MsgOption) (string, string, error)
+}
+
+// DrillNotifier renders drill events: each run announced and reported in
+// the drill's channel (else the approval channel), failed and overdue
+// drills also in the incident channel.
+type DrillNotifier struct {
+	API             Poster
+	Channel         string // the bot's configured channel, when a drill names none
+	IncidentChannel string
+	Metrics         *metrics.Metrics
+	Log             zerolog.Logger
+}
+
+var _ drill.Notifier = (*DrillNotifier)(nil)
+
+// DrillEvent implements drill.Notifier.
+func (n *DrillNotifier) DrillEvent(ctx context.Context, e drill.Event) {
+	ch := e.Drill.Channel
+	if ch == "" {
+		ch = n.Channel
+	}
+	switch e.Kind {
+	case drill.EventStarted:
+		n.post(ctx, ch, DrillStartedText(e))
+	case drill.EventEnded:
+		n.Metrics.DrillEnded(e.Drill.Name, e.Run.Passed(), e.Run.Ended, e.Run.Recovery())
+		n.post(ctx, ch, DrillReportText(e))
+		if !e.Run.Passed() && n.IncidentChannel != "" && n.IncidentChannel != ch {
+			n.post(ctx, n.IncidentChannel, fmt.Sprintf(":x: Restore drill *%s* failed: %s", msgtext.Esc(e.Drill.Name), msgtext.Esc(e.Run.Reason)))
+		}
+	case drill.EventOverdue:
+		target := n.IncidentChannel
+		if target == "" {
+			target = ch
+		}
+		n.post(ctx, target, DrillOverdueText(e))
+	}
+}
+
+func (n *DrillNotifier) post(ctx context.Context, ch, text string) {
+	if _, _, err := n.API.PostMessageContext(ctx, ch, slack.MsgOptionText(text, false)); err != nil {
+		n.Log.Warn().Err(err).Str("channel", ch).Msg("Could not post a drill message.")
+	}
+}
+
+// DrillStartedText announces a run.
+func DrillStartedText(e drill.Event) string {
+	var names []string
+	for _, t := range e.Run.Targets {
+		names = append(names, msgtext.Instance(t.SourceName, t.SourceID))
+	}
+	who := "on schedule (" + msgtext.Esc(e.Drill.Schedule.String()) + ")"
+	if e.Run.Manual != "" {
+		who = "asked for by <@" + msgtext.Esc(e.Run.Manual) + ">"
+	}
+	return fmt.Sprintf(":test_tube: Restore drill *%s* started %s: restoring %s to a new instance (pay-per-use while it lives, deleted after the checks). No approval: the policy file's drills: is the approval. A report follows.",
+		msgtext.Esc(e.Drill.Name), who, orNothing(strings.Join(names, ", ")))
+}
+
+func orNothing(s string) string {
+	if s == "" {
+		return "no instance"
+	}
+	return s
+}
+
+// DrillReportText is the one report of a run.
+func DrillReportText(e drill.Event) string {
+	r := e.Run
+	var b strings.Builder
+	if r.Passed() {
+		fmt.Fprintf(&b, ":white_check_mark: Restore drill *%s* passed", msgtext.Esc(r.Drill))
+	} else {
+		fmt.Fprintf(&b, ":x: Restore drill *%s* FAILED: %s", msgtext.Esc(r.Drill), msgtext.Esc(r.Reason))
+	}
+	fmt.Fprintf(&b, " (run `%s`)\n", msgtext.Esc(r.ID))
+	for _, t := range r.Targets {
+		writeTarget(&b, t)
+	}
+	if s := e.Stats; s.Recoveries > 0 {
+		fmt.Fprintf(&b, "Median recovery of the last %d: %s", s.Recoveries, msgtext.About(s.Median))
+		if s.Trend != "" {
+			b.WriteString(", " + s.Trend)
+		}
+		b.WriteString(".\n")
+	}
+	return strings.TrimSpace(b.String())
+}
+
+func writeTarget(b *strings.Builder, t drill.TargetRun) {
+	from := "point in time " + stampOr(t.Instant)
+	if t.BackupID != "" {
+		from = "backup `" + msgtext.Esc(t.BackupID) + "` of " + stampOr(t.Instant)
+	}
+	if t.Age > 0 {
+		from += " (" + msgtext.About(t.Age) + " old)"
+	}
+	fmt.Fprintf(b, "• %s: %s", msgtext.Instance(t.SourceName, t.SourceID), from)
+	if t.NewName != "" {
+		fmt.Fprintf(b, " → `%s`", msgtext.Esc(t.NewName))
+	}
+	b.WriteString("\n")
+	if d := t.Recovery(); d > 0 {
+		fmt.Fprintf(b, "   recovery: %s to ACTIVE", msgtext.About(d))
+		if r := t.Ready(); r > 0 {
+			fmt.Fprintf(b, ", %s to checks done", msgtext.About(r))
+		}
+		b.WriteString("\n")
+	}
+	for _, c := range t.Checks {
+		mark, what := ":white_check_mark:", ""
+		if c.Got != "" {
+			what = ": " + msgtext.Esc(c.Got)
+		}
+		if !c.Pass {
+			mark, what = ":x:", ": "+msgtext.Esc(c.Reason)
+		}
+		fmt.Fprintf(b, "   %s `%s`%s\n", mark, msgtext.Esc(c.Check), what)
+	}
+	if !t.Pass && t.Reason != "" && len(t.Checks) == 0 {
+		fmt.Fprintf(b, "   :x: %s\n", msgtext.Esc(t.Reason))
+	}
+	if t.DeleteNote != "" {
+		fmt.Fprintf(b, "   instance %s\n", msgtext.Esc(t.DeleteNote))
+	}
+}
+
+func stampOr(t time.Time) string {
+	if t.IsZero() {
+		return "?"
+	}
+	return msgtext.Stamp(t)
+}
+
+// DrillOverdueText says a drill has not passed within twice its period.
+func DrillOverdueText(e drill.Event) string {
+	last := "it has never passed"
+	if !e.Stats.LastPass.IsZero() {
+		last = "its last pass was " + msgtext.Stamp(e.Stats.LastPass)
+	}
+	return fmt.Sprintf(":warning: Restore drill *%s* is overdue: %s (%s); next run %s.",
+		msgtext.Esc(e.Drill.Name), last, msgtext.Esc(e.Drill.Schedule.String()), stampOr(e.Next))
+}
+
+// DrillsText is the answer to /db-restore drills: each drill's schedule,
+// last run, median and trend, and next run.
+func DrillsText(rows []DrillRow) string {
+	if len(rows) == 0 {
+		return "No restore drills: add a `drills:` list to the policy file (see the README's Drills section)."
+	}
+	var b strings.Builder
+	b.WriteString("*Restore drills*\n")
+	for _, r := range rows {
+		fmt.Fprintf(&b, "• *%s* — %s; ", msgtext.Esc(r.Drill.Name), msgtext.Esc(r.Drill.Schedule.String()))
+		switch l := r.Stats.Last; {
+		case r.Running:
+			b.WriteString("running now; ")
+		case l == nil:
+			b.WriteString("never run; ")
+		case l.Passed():
+			fmt.Fprintf(&b, "last run passed %s (recovery %s); ", msgtext.Stamp(l.Ended), msgtext.About(l.Recovery()))
+		default:
+			fmt.Fprintf(&b, "last run FAILED %s: %s; ", msgtext.Stamp(l.Ended), msgtext.Esc(l.Reason))
+		}
+		if r.Stats.Recoveries > 0 {
+			fmt.Fprintf(&b, "median of the last %d: %s", r.Stats.Recoveries, msgtext.About(r.Stats.Median))
+			if r.Stats.Trend != "" {
+				b.WriteString(" (" + r.Stats.Trend + ")")
+			}
+			b.WriteString("; ")
+		}
+		fmt.Fprintf(&b, "next %s\n", stampOr(r.Next))
+	}
+	return strings.TrimSpace(b.String())
+}
+
+// DrillRow is one drill in the listing.
+type DrillRow = drill.Status
+
+// DrillBoard is what the drill commands ask of the drill runner
+// (*drill.Runner).
+type DrillBoard interface {
+	Statuses(ctx context.Context) ([]drill.Status, error)
+	RunNow(ctx context.Context, name, who string) (drill.Run, error)
+}
+
+var _ DrillBoard = (*drill.Runner)(nil)
+
+const noDrills = "No restore drills run here: the policy file has no `drills:` list, or this is a dry run (drills create instances)."
+
+// onDrills answers /db-restore drills.
+func (a *App) onDrills(ctx context.Context, u user) {
+	if a.drills == nil {
+		a.tell(ctx, u, noDrills)
+		return
+	}
+	rows, err := a.drills.Statuses(ctx)
+	if err != nil {
+		a.tell(ctx, u, explain(a.log, storeErr(err)))
+		return
+	}
+	a.tell(ctx, u, DrillsText(rows))
+}
+
+// onDrillNow answers /db-restore drill NAME now (admins).
+func (a *App) onDrillNow(ctx context.Context, u user, name string) {
+	if !a.admin(ctx, u, intake.ActionRunDrill) {
+		return
+	}
+	if a.drills == nil {
+		a.tell(ctx, u, noDrills)
+		return
+	}
+	run, err := a.drills.RunNow(ctx, name, u.id)
+	switch {
+	case errors.Is(err, drill.ErrBusy):
+		a.tell(ctx, u, fmt.Sprintf(":hourglass_flowing_sand: Drill *%s* has a run in progress; its report will follow.", msgtext.Esc(name)))
+	case errors.Is(err, drill.ErrNoDrill):
+		a.tell(ctx, u, fmt.Sprintf(":question: There is no drill called %s. `/db-restore drills` lists them.", msgtext.Esc(strconv.Quote(name))))
+	case err != nil:
+		a.tell(ctx, u, explain(a.log, storeErr(err)))
+	default:
+		a.log.Info().Str("user_id", u.id).Str("drill", name).Str("drill_run", run.ID).Msg("Drill run asked for now.")
+		a.tell(ctx, u, fmt.Sprintf(":test_tube: Drill *%s* started (run `%s`); it is announced and reported in its channel.", msgtext.Esc(name), msgtext.Esc(run.ID)))
+	}
+}

@@ -1,0 +1,78 @@
+package slackapp
+
+import (
+	"context"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/slack-go/slack"
+
+	"github.com/dbrestore/db-restore/internal/drill"
+	"github.com/dbrestore/db-restore/internal/policy"
+)
+
+type postRec struct {
+	mu    sync.Mutex
+	posts map[string][]string // channel → texts
+}
+
+func (p *postRec) PostMessageContext(_ context.Context, ch string, opts ...slack.MsgOption) (string, string, error) {
+	_, vals, err := slack.UnsafeApplyMsgOptions("x", ch, "https://slack.invalid/api/", opts...)
+	if err != nil {
+		return "", "", err
+	}
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.posts[ch] = append(p.posts[ch], vals.Get("text"))
+	return ch, "1.0", nil
+}
+
+func sampleRun(pass bool) drill.Run {
+	at := time.Date(2026, 12, 7, 3, 0, 0, 0, time.UTC)
+	t := drill.TargetRun{SourceID: "8d0a5d3ee1524b2c9c7c1b2d0f0e6d5ein07", SourceName: "orders-<!channel>", BackupID: "b-1",
+		Instant: at.Add(-5 * time.Hour), Age: 5 * time.Hour, NewName: "orders-drill-202612070300",
+		CalledAt: at, ActiveAt: at.Add(12 * time.Minute), ChecksDoneAt: at.Add(13 * time.Minute), Pass: pass,
+		Checks:  []drill.Result{{Check: "SELECT 1", Pass: true, Got: "1"}, {Check: "SELECT COUNT(*) FROM shop.orders", Pass: pass, Got: "1200"}},
+		Deleted: true, DeleteNote: "deleted"}
+	r := drill.Run{ID: "orders-weekly-20261207T0300Z", Drill: "orders-weekly", Stage: drill.StagePassed, Ended: at.Add(14 * time.Minute), Targets: []drill.TargetRun{t}}
+	if !pass {
+		t.Checks[1].Reason = "got 1200; want >= 5000"
+		r.Targets[0] = t
+		r.Stage, r.Reason = drill.StageFailed, "orders: got 1200; want >= 5000"
+	}
+	return r
+}
+
+func TestDrillReportText(t *testing.T) {
+	e := drill.Event{Kind: drill.EventEnded, Drill: policy.Drill{Name: "orders-weekly"}, Run: sampleRun(true),
+		Stats: drill.Stats{Median: 12 * time.Minute, Recoveries: 4, Trend: "steady"}}
+	got := DrillReportText(e)
+	for _, want := range []string{":white_check_mark: Restore drill *orders-weekly* passed", "backup `b-1` of 2026-12-06 22:00 UTC (5.0 h old)",
+		"recovery: 12 min to ACTIVE, 13 min to checks done", "`SELECT COUNT(*) FROM shop.orders`: 1200", "instance deleted",
+		"Median recovery of the last 4: 12 min, steady", "orders-&lt;!channel&gt;"} {
+		if !strings.Contains(got, want) {
+			t.Errorf("report lacks %q:\n%s", want, got)
+		}
+	}
+	if strings.Contains(got, "<!channel>") {
+		t.Errorf("a cloud string pings: %s", got)
+	}
+}
+
+func TestDrillNotifierFailureGoesToIncidents(t *testing.T) {
+	p := &postRec{posts: map[string][]string{}}
+	n := &DrillNotifier{API: p, Channel: "C0APPROVE", IncidentChannel: "C0INC"}
+	d := policy.Drill{Name: "orders-weekly", Channel: "C0DRILLS", Schedule: policy.Schedule{Every: 24 * time.Hour}}
+	ctx := context.Background()
+	n.DrillEvent(ctx, drill.Event{Kind: drill.EventStarted, Drill: d, Run: sampleRun(true)})
+	n.DrillEvent(ctx, drill.Event{Kind: drill.EventEnded, Drill: d, Run: sampleRun(false)})
+	n.DrillEvent(ctx, drill.Event{Kind: drill.EventOverdue, Drill: d})
+	if got := p.posts["C0DRILLS"]; len(got) != 2 || !strings.Contains(got[0], "started on schedule (every 24h)") || !strings.Contains(got[1], "FAILED: orders: got 1200; want &gt;= 5000") {
+		t.Errorf("drill channel got %q", got)
+	}
+	if got := p.posts["C0INC"]; len(got) != 2 || !strings.Contains(got[0], "failed") || !strings.Contains(got[1], "is overdue: it has never passed") {
+		t.Errorf("incident channel got %q", got)
+	}
+}
