@@ -31,16 +31,19 @@ type drillDeps struct {
 	tick   time.Duration // 0: the runner's default
 }
 
-// newDrills returns the drill runner, or nil when there is nothing to run:
-// no drills in the policy, a dry run (drills create instances) or no cloud
-// client.
+// newDrills returns the drill runner, or nil when there is nothing to do:
+// no drills and no max_backup_age in the policy, or no cloud client. A dry
+// run checks backup ages but runs no drill (drills create instances).
 func newDrills(d drillDeps) (*drill.Runner, error) {
-	switch {
-	case len(d.pol.Drills) == 0:
+	if d.client == nil || len(d.pol.Drills) == 0 && !hasBackupAge(d.pol) {
 		return nil, nil
-	case d.cfg.DryRun || d.client == nil:
+	}
+	policyNow := func() *policy.Policy { return d.pol }
+	if d.cfg.DryRun && len(d.pol.Drills) > 0 {
 		d.log.Warn().Int("drills", len(d.pol.Drills)).Msg("Drills are not run in a dry run: they create instances.")
-		return nil, nil
+		dry := *d.pol
+		dry.Drills = nil
+		policyNow = func() *policy.Policy { return &dry }
 	}
 	check := restore.NewValidator(d.client, d.now).ForNewInstances(d.client, d.pol)
 	reg := lifetime.NewRegistry(d.conn.Client, d.cfg.RedisKeyPrefix, d.now, lifetime.DefaultMaxLive)
@@ -49,13 +52,24 @@ func newDrills(d drillDeps) (*drill.Runner, error) {
 		return nil, err
 	}
 	g := &drill.GaussDB{Cloud: d.client, Check: check, Life: life, Records: reg}
-	policyNow := func() *policy.Policy { return d.pol }
 	r := drill.NewRunner(drill.Options{
 		Policy: policyNow, Store: drill.NewStore(d.conn.Client, d.cfg.RedisKeyPrefix, "", 0),
-		Lister: g, Creator: g, Keeper: g, Guard: drill.RuleGuard{Policy: policyNow},
+		Lister: g, Backups: g, Creator: g, Keeper: g, Guard: drill.RuleGuard{Policy: policyNow},
 		Notifier: &slackapp.DrillNotifier{API: d.api, Channel: d.cfg.ApprovalChannel, IncidentChannel: d.cfg.IncidentChannel, Metrics: d.m, Log: d.log},
 		Log:      d.log.With().Str("component", "drills").Logger(), Now: d.now, Tick: d.tick,
 	})
 	d.log.Info().Int("drills", len(d.pol.Drills)).Msg("Restore drills scheduled.")
 	return r, nil
+}
+
+func hasBackupAge(p *policy.Policy) bool {
+	if p.Default.MaxBackupAge > 0 {
+		return true
+	}
+	for _, r := range p.Rules {
+		if r.MaxBackupAge > 0 {
+			return true
+		}
+	}
+	return false
 }

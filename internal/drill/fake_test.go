@@ -35,6 +35,13 @@ type fakeCloud struct {
 	lostNext    bool   // the next create's answer is lost (instance made)
 	guardErr    error
 	blockCreate chan struct{} // when set, Create waits on it
+	backups     map[string][]restore.Backup
+}
+
+func (f *fakeCloud) Backups(_ context.Context, id string, _ int) ([]restore.Backup, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return append([]restore.Backup(nil), f.backups[id]...), nil
 }
 
 type fakeInstance struct {

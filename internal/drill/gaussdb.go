@@ -74,6 +74,11 @@ func (g *GaussDB) ListInstances(ctx context.Context) ([]restore.Instance, error)
 	return g.Cloud.ListInstances(ctx)
 }
 
+// Backups reads an instance's backups, newest first.
+func (g *GaussDB) Backups(ctx context.Context, instanceID string, limit int) ([]restore.Backup, error) {
+	return g.Cloud.Backups(ctx, instanceID, limit)
+}
+
 type gaussPlan struct{ plan restore.Plan }
 
 // Plan picks what to restore (the newest COMPLETED backup, or the instant

@@ -81,6 +81,14 @@ type Event struct {
 	// Stats of the drill's last runs (EventEnded, EventOverdue).
 	Stats Stats
 	Next  time.Time // the next period's start
+	// A stale backup (EventStaleBackup): the instance, its newest COMPLETED
+	// backup (nil: none), how old it is, the rule's limit, and the rule's
+	// incident channel ("" for the bot's).
+	Instance restore.Instance
+	Backup   *restore.Backup
+	Age      time.Duration
+	MaxAge   time.Duration
+	Channel  string
 }
 
 // EventKind names an Event.
@@ -91,6 +99,9 @@ const (
 	EventStarted EventKind = "started"
 	EventEnded   EventKind = "ended"
 	EventOverdue EventKind = "overdue" // no pass within twice the period
+	// EventStaleBackup: an instance's newest COMPLETED backup is older than
+	// its rule's max_backup_age (Instance, Backup, Age, MaxAge, Channel).
+	EventStaleBackup EventKind = "stale_backup"
 )
 
 // Options configure a Runner. Policy, Store, Lister, Creator, Keeper,
@@ -99,6 +110,7 @@ type Options struct {
 	Policy   func() *policy.Policy
 	Store    *Store
 	Lister   Lister
+	Backups  BackupReader // nil: max_backup_age is not checked
 	Creator  Creator
 	Keeper   Keeper
 	Guard    Guard
@@ -161,8 +173,8 @@ func (r *Runner) Run(ctx context.Context) error {
 func (r *Runner) Wait() { r.wg.Wait() }
 
 // Tick starts every drill whose period has not run, resumes interrupted
-// runs, deletes kept instances whose time is up and announces overdue
-// drills.
+// runs, deletes kept instances whose time is up, announces overdue drills
+// and, hourly, stale backups.
 func (r *Runner) Tick(ctx context.Context) {
 	now := r.o.Now()
 	for _, d := range r.o.Policy().Drills {
@@ -178,6 +190,7 @@ func (r *Runner) Tick(ctx context.Context) {
 		r.checkOverdue(ctx, d, sched, now, next)
 	}
 	r.sweepKept(ctx)
+	r.checkStale(ctx)
 }
 
 // ErrBusy is RunNow's answer when the drill already has a run.

@@ -25,6 +25,7 @@ type world struct {
 	ev     *events
 	clock  *clock
 	drills []policy.Drill
+	pol    func() *policy.Policy
 	newRep func(owner string, ttl time.Duration) (*drill.Runner, *drill.Store)
 }
 
@@ -34,11 +35,12 @@ func newWorld(t *testing.T, drills ...policy.Drill) *world {
 	rdb, prefix := redistest.New(t)
 	w := &world{t: t, db: db, cloud: newFakeCloud(t, db, "orders-prod"), ev: &events{},
 		clock: &clock{t: time.Date(2026, 12, 7, 10, 0, 0, 0, time.UTC)}, drills: drills}
+	w.pol = func() *policy.Policy { return &policy.Policy{Drills: w.drills} }
 	w.newRep = func(owner string, ttl time.Duration) (*drill.Runner, *drill.Store) {
 		st := drill.NewStore(rdb, prefix, owner, ttl)
 		r := drill.NewRunner(drill.Options{
-			Policy: func() *policy.Policy { return &policy.Policy{Drills: w.drills} }, Store: st,
-			Lister: w.cloud, Creator: w.cloud, Keeper: w.cloud, Guard: w.cloud, Notifier: w.ev,
+			Policy: func() *policy.Policy { return w.pol() }, Store: st,
+			Lister: w.cloud, Backups: w.cloud, Creator: w.cloud, Keeper: w.cloud, Guard: w.cloud, Notifier: w.ev,
 			Log: zerolog.Nop(), Now: w.clock.Now, Tick: 50 * time.Millisecond, Poll: 10 * time.Millisecond,
 			User: w.cloud.user,
 		})

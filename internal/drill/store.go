@@ -38,6 +38,7 @@ type Store struct {
 	finish *redis.Script
 	renew  *redis.Script
 	free   *redis.Script
+	every  *redis.Script
 }
 
 // Kept history.
@@ -64,7 +65,7 @@ func NewStore(rdb redis.UniversalClient, prefix, owner string, ttl time.Duration
 	}
 	return &Store{rdb: rdb, prefix: prefix, owner: owner, ttl: ttl,
 		claim: script("claim"), save: script("save"), finish: script("finish"),
-		renew: script("lease_renew"), free: script("lease_release")}
+		renew: script("lease_renew"), free: script("lease_release"), every: script("every")}
 }
 
 func script(name string) *redis.Script {
@@ -244,4 +245,14 @@ func (s *Store) Durations(ctx context.Context, instanceID string) ([]time.Durati
 		}
 	}
 	return out, nil
+}
+
+// Every reports true to one caller per period (on the caller's clock, so
+// tests can move it), across replicas.
+func (s *Store) Every(ctx context.Context, key string, now time.Time, period time.Duration) (bool, error) {
+	n, err := s.every.Run(ctx, s.rdb, []string{s.prefix + "drill:every:" + key}, now.UnixMilli(), period.Milliseconds()).Int()
+	if err != nil {
+		return false, fmt.Errorf("drill periodic %s: %w", key, err)
+	}
+	return n == 1, nil
 }

@@ -15,6 +15,7 @@ import (
 	"github.com/dbrestore/db-restore/internal/intake"
 	"github.com/dbrestore/db-restore/internal/metrics"
 	"github.com/dbrestore/db-restore/internal/msgtext"
+	"github.com/dbrestore/db-restore/internal/policy"
 )
 
 // Poster posts a message; *slack.Client is one.
@@ -50,6 +51,15 @@ func (n *DrillNotifier) DrillEvent(ctx context.Context, e drill.Event) {
 		if !e.Run.Passed() && n.IncidentChannel != "" && n.IncidentChannel != ch {
 			n.post(ctx, n.IncidentChannel, fmt.Sprintf(":x: Restore drill *%s* failed: %s", msgtext.Esc(e.Drill.Name), msgtext.Esc(e.Run.Reason)))
 		}
+	case drill.EventStaleBackup:
+		target := e.Channel
+		if target == "" {
+			target = n.IncidentChannel
+		}
+		if target == "" {
+			target = n.Channel
+		}
+		n.post(ctx, target, StaleBackupText(e))
 	case drill.EventOverdue:
 		target := n.IncidentChannel
 		if target == "" {
@@ -152,6 +162,16 @@ func stampOr(t time.Time) string {
 		return "?"
 	}
 	return msgtext.Stamp(t)
+}
+
+// StaleBackupText says an instance's newest backup is too old.
+func StaleBackupText(e drill.Event) string {
+	what := "has no COMPLETED backup"
+	if e.Backup != nil {
+		what = fmt.Sprintf("has no backup newer than %s: its newest COMPLETED backup `%s` is %s old", msgtext.About(e.MaxAge), msgtext.Esc(e.Backup.ID), msgtext.About(e.Age))
+	}
+	return fmt.Sprintf(":warning: Stale backups: %s %s (max_backup_age %s). Said once; the bot says nothing more until a newer backup completes.",
+		msgtext.Instance(e.Instance.Name, e.Instance.ID), what, msgtext.Esc(policy.FormatDuration(e.MaxAge)))
 }
 
 // DrillOverdueText says a drill has not passed within twice its period.

@@ -11,6 +11,7 @@ import (
 
 	"github.com/dbrestore/db-restore/internal/drill"
 	"github.com/dbrestore/db-restore/internal/policy"
+	"github.com/dbrestore/db-restore/internal/restore"
 )
 
 type postRec struct {
@@ -76,3 +77,16 @@ func TestDrillNotifierFailureGoesToIncidents(t *testing.T) {
 		t.Errorf("incident channel got %q", got)
 	}
 }
+
+func TestStaleBackupText(t *testing.T) {
+	e := drill.Event{Kind: drill.EventStaleBackup, Instance: restoreInstance("orders-prod", "8d0a5d3ee1524b2c9c7c1b2d0f0e6d5ein07"),
+		Backup: &restore.Backup{ID: "b-<old>"}, Age: 29 * time.Hour, MaxAge: 26 * time.Hour, Channel: "C0RULEINC"}
+	p := &postRec{posts: map[string][]string{}}
+	(&DrillNotifier{API: p, Channel: "C0APPROVE", IncidentChannel: "C0INC"}).DrillEvent(context.Background(), e)
+	got := p.posts["C0RULEINC"]
+	if len(got) != 1 || !strings.Contains(got[0], "*orders-prod*") || !strings.Contains(got[0], "`b-&lt;old&gt;` is 29.0 h old") || !strings.Contains(got[0], "max_backup_age 26h") {
+		t.Errorf("rule's incident channel got %q", got)
+	}
+}
+
+func restoreInstance(name, id string) restore.Instance { return restore.Instance{Name: name, ID: id} }
