@@ -12,8 +12,6 @@ import (
 	"github.com/slack-go/slack/socketmode"
 
 	"github.com/dbrestore/db-restore/internal/approvals"
-	"github.com/dbrestore/db-restore/internal/execution"
-	"github.com/dbrestore/db-restore/internal/intake"
 )
 
 // The App Home tab: published on app_home_opened and after every change
@@ -177,119 +175,10 @@ func (a *App) publishHome(ctx context.Context, user string) {
 	}
 }
 
-// homeData reads what a person's Home tab shows. Each list is one index
-// range in Redis plus one pipeline of reads.
+// homeData reads what a person's Home tab shows (intake.Service.Board),
+// with the answer to their last click here.
 func (a *App) homeData(ctx context.Context, user string) (homeData, error) {
-	now := a.now()
-	d := homeData{user: user, now: now, notice: a.homes.takeNotice(user), more: map[string]int{}, undo: map[string]string{}}
-	var err error
-	if d.role, err = a.in.RoleOf(ctx, user); err != nil {
-		d.role = intake.Role{} // fail closed: show nothing but the problem
-		return d, err
-	}
-	if d.role.None() {
-		return d, nil
-	}
-	var on bool
-	if d.freezeReason, d.freezeBy, on, err = a.store.Freeze(ctx); err != nil {
-		return d, err
-	}
-	d.frozen = on
-	for _, r := range a.policy.Rules {
-		if r.Frozen {
-			d.frozenRules = append(d.frozenRules, r.Name+": "+r.FrozenReason)
-		}
-	}
-	active, _, err := a.store.List(ctx, 0, 200)
-	if err != nil {
-		return d, err
-	}
-	for _, r := range active {
-		switch r.State {
-		case approvals.StatePending:
-			if d.role.Approve && a.mayWait(ctx, user, r) {
-				d.waiting = appendCapped(d.waiting, r, d.more, "waiting")
-			}
-		case approvals.StateExecuting, approvals.StateSubmitted:
-			d.running = appendCapped(d.running, r, d.more, "running")
-		}
-	}
-	if d.mine, err = a.store.ByRequester(ctx, user, homeListMax); err != nil {
-		return d, err
-	}
-	ended, err := a.store.EndedSince(ctx, now.Add(-recentWindow), 5*homeListMax)
-	if err != nil {
-		return d, err
-	}
-	for _, r := range ended {
-		if restoreOutcome(r.State) {
-			d.recent = appendCapped(d.recent, r, d.more, "recent")
-		}
-	}
-	a.undoCommands(ctx, d.recent, d.undo)
-	if d.role.Admin {
-		reviews, err := a.store.Reviews(ctx)
-		if err != nil {
-			return d, err
-		}
-		for _, r := range reviews {
-			d.reviews = appendCapped(d.reviews, r, d.more, "reviews")
-		}
-	}
-	return d, nil
-}
-
-// mayWait reports whether a pending request waits for this person: an
-// approver of its captured rule who is not its requester and has not
-// approved it yet. The click checks everything again.
-func (a *App) mayWait(ctx context.Context, user string, r approvals.Request) bool {
-	if r.Requester == user {
-		return false
-	}
-	for _, ap := range r.Approvals {
-		if ap.User == user {
-			return false
-		}
-	}
-	ok, err := a.people.member(ctx, user, r.Rule.Approvers)
-	return err == nil && ok
-}
-
-func appendCapped(list []approvals.Request, r approvals.Request, more map[string]int, name string) []approvals.Request {
-	if len(list) >= homeListMax {
-		more[name]++
-		return list
-	}
-	return append(list, r)
-}
-
-// restoreOutcome reports whether a final state is the end of an approved
-// restore (rather than of a request that never ran).
-func restoreOutcome(s approvals.State) bool {
-	switch s {
-	case approvals.StateCompleted, approvals.StateFailed, approvals.StateUnknown, approvals.StateDryRun:
-		return true
-	}
-	return false
-}
-
-// undoCommands finds, in the audit trail of finished restores that took a
-// safety backup, the backup's ID and so the command that undoes them.
-func (a *App) undoCommands(ctx context.Context, reqs []approvals.Request, out map[string]string) {
-	for _, r := range reqs {
-		if !r.Rule.SafetyBackup {
-			continue
-		}
-		events, err := a.store.History(ctx, r.ID)
-		if err != nil {
-			continue
-		}
-		for _, e := range events {
-			if id, ok := strings.CutPrefix(e.Detail, "safety backup "); ok {
-				if id, ok = strings.CutSuffix(id, " completed"); ok {
-					out[r.ID] = execution.UndoCommand(r, id)
-				}
-			}
-		}
-	}
+	notice := a.homes.takeNotice(user)
+	b, err := a.in.Board(ctx, user)
+	return homeData{Board: b, notice: notice}, err
 }

@@ -24,32 +24,15 @@ const (
 	actionHomeNew    = "home_new_restore"
 )
 
-// homeListMax caps each list of the Home tab, so that the view stays within
-// Slack's 100 blocks whatever the store holds (the longest list, waiting
-// for approval, takes two blocks per request).
-const homeListMax = 10
-
-// recentWindow is how far back "finished" restores are shown.
-const recentWindow = 7 * 24 * time.Hour
+// homeListMax is how many requests each list shows (intake caps them), so
+// that the view stays within Slack's 100 blocks whatever the store holds
+// (the longest list, waiting for approval, takes two blocks per request).
+const homeListMax = intake.BoardListMax
 
 // homeData is everything one person's Home tab shows.
 type homeData struct {
-	user   string
-	role   intake.Role
-	now    time.Time
+	intake.Board
 	notice string // the answer to the person's last click here, if any
-
-	frozen                 bool
-	freezeReason, freezeBy string
-	frozenRules            []string // "name: reason" of policy rules frozen now
-
-	waiting []approvals.Request // pending, this person may decide them
-	mine    []approvals.Request // made by this person, newest first
-	running []approvals.Request // executing or submitted
-	recent  []approvals.Request // restores that ended in the last 7 days
-	undo    map[string]string   // request ID -> undo command, where a safety backup was taken
-	reviews []approvals.Request // break-glass requests not yet reviewed (admins only)
-	more    map[string]int      // list name -> how many were left out
 }
 
 // homeView draws a person's Home tab.
@@ -58,31 +41,31 @@ func homeView(d homeData) slack.HomeTabViewRequest {
 	if d.notice != "" {
 		b = append(b, slack.NewSectionBlock(mrkdwn(truncate(d.notice, 3000)), nil, nil))
 	}
-	if d.role.None() {
+	if d.Role.None() {
 		b = append(b, slack.NewSectionBlock(mrkdwn(
 			"You are not a requester, approver or admin of database restores, so there is nothing here for you. "+
 				"Ask the team that runs this bot if you need to request or approve restores."), nil, nil))
 		return slack.HomeTabViewRequest{Type: slack.VTHomeTab, CallbackID: "home", Blocks: slack.Blocks{BlockSet: b}}
 	}
-	b = append(b, slack.NewContextBlock("updated", mrkdwn("Updated "+stamp(d.now)+" · `/db-restore help` lists every command")))
+	b = append(b, slack.NewContextBlock("updated", mrkdwn("Updated "+stamp(d.Now)+" · `/db-restore help` lists every command")))
 	b = append(b, freezeBlock(d))
-	if d.role.Request {
+	if d.Role.Request {
 		newBtn := slack.NewButtonBlockElement(actionHomeNew, "new", plain("New restore"))
 		newBtn.Style = slack.StylePrimary
 		b = append(b, slack.NewActionBlock("new", newBtn))
 	}
-	if d.role.Approve {
-		b = append(b, sectionTitle("waiting", fmt.Sprintf("Waiting for your approval (%d)", len(d.waiting)+d.more["waiting"])))
-		for _, r := range d.waiting {
-			b = append(b, slack.NewSectionBlock(mrkdwn(truncate(waitingLine(r, d.now), 3000)), nil, nil, slack.SectionBlockOptionBlockID("req:"+r.ID)),
+	if d.Role.Approve {
+		b = append(b, sectionTitle("waiting", fmt.Sprintf("Waiting for your approval (%d)", len(d.Waiting)+d.More["waiting"])))
+		for _, r := range d.Waiting {
+			b = append(b, slack.NewSectionBlock(mrkdwn(truncate(waitingLine(r, d.Now), 3000)), nil, nil, slack.SectionBlockOptionBlockID("req:"+r.ID)),
 				slack.NewActionBlock("decision:"+r.ID, homeDecisionButtons(r)...))
 		}
 		b = append(b, emptyOrMore(d, "waiting", "Nothing waits for you.")...)
 	}
-	if d.role.Request || len(d.mine) > 0 {
+	if d.Role.Request || len(d.Mine) > 0 {
 		b = append(b, sectionTitle("mine", "Your requests"))
-		for _, r := range d.mine {
-			s := slack.NewSectionBlock(mrkdwn(truncate(mineLine(r, d.now), 3000)), nil, nil, slack.SectionBlockOptionBlockID("mine:"+r.ID))
+		for _, r := range d.Mine {
+			s := slack.NewSectionBlock(mrkdwn(truncate(mineLine(r, d.Now), 3000)), nil, nil, slack.SectionBlockOptionBlockID("mine:"+r.ID))
 			if r.State == approvals.StatePending {
 				cancel := slack.NewButtonBlockElement(actionHomeCancel, r.ID, plain("Cancel"))
 				cancel.Confirm = slack.NewConfirmationBlockObject(plain("Cancel this request?"),
@@ -94,18 +77,18 @@ func homeView(d homeData) slack.HomeTabViewRequest {
 		b = append(b, emptyOrMore(d, "mine", "You have not requested a restore recently.")...)
 	}
 	b = append(b, sectionTitle("running", "Running now"))
-	for _, r := range d.running {
-		b = append(b, slack.NewSectionBlock(mrkdwn(truncate(runningLine(r, d.now), 3000)), nil, nil, slack.SectionBlockOptionBlockID("run:"+r.ID)))
+	for _, r := range d.Running {
+		b = append(b, slack.NewSectionBlock(mrkdwn(truncate(runningLine(r, d.Now), 3000)), nil, nil, slack.SectionBlockOptionBlockID("run:"+r.ID)))
 	}
 	b = append(b, emptyOrMore(d, "running", "No restore is running.")...)
 	b = append(b, sectionTitle("recent", "Finished in the last 7 days"))
-	for _, r := range d.recent {
-		b = append(b, slack.NewSectionBlock(mrkdwn(truncate(recentLine(r, d.undo[r.ID]), 3000)), nil, nil, slack.SectionBlockOptionBlockID("done:"+r.ID)))
+	for _, r := range d.Recent {
+		b = append(b, slack.NewSectionBlock(mrkdwn(truncate(recentLine(r, d.Undo[r.ID]), 3000)), nil, nil, slack.SectionBlockOptionBlockID("done:"+r.ID)))
 	}
 	b = append(b, emptyOrMore(d, "recent", "No restore finished in the last 7 days.")...)
-	if d.role.Admin {
-		b = append(b, sectionTitle("reviews", fmt.Sprintf("Break-glass restores waiting for review (%d)", len(d.reviews)+d.more["reviews"])))
-		for _, r := range d.reviews {
+	if d.Role.Admin {
+		b = append(b, sectionTitle("reviews", fmt.Sprintf("Break-glass restores waiting for review (%d)", len(d.Reviews)+d.More["reviews"])))
+		for _, r := range d.Reviews {
 			b = append(b, slack.NewSectionBlock(mrkdwn(truncate(fmt.Sprintf("`%s` %s · by <@%s> · %s\n:rotating_light: %s\n`/db-restore review %s`",
 				r.ID, stateWords(r.State), r.Requester, whatLine(r), esc(r.BreakGlass), r.ID), 3000)), nil, nil, slack.SectionBlockOptionBlockID("review:"+r.ID)))
 		}
@@ -122,29 +105,29 @@ func sectionTitle(id, text string) slack.Block {
 // emptyOrMore closes a list: a line when it is empty, or says how many
 // were left out.
 func emptyOrMore(d homeData, list, empty string) []slack.Block {
-	n := map[string]int{"waiting": len(d.waiting), "mine": len(d.mine), "running": len(d.running), "recent": len(d.recent), "reviews": len(d.reviews)}[list]
+	n := map[string]int{"waiting": len(d.Waiting), "mine": len(d.Mine), "running": len(d.Running), "recent": len(d.Recent), "reviews": len(d.Reviews)}[list]
 	switch {
-	case n == 0 && d.more[list] == 0:
+	case n == 0 && d.More[list] == 0:
 		return []slack.Block{slack.NewContextBlock("empty:"+list, mrkdwn(empty))}
-	case d.more[list] > 0:
-		return []slack.Block{slack.NewContextBlock("more:"+list, mrkdwn(fmt.Sprintf("…and %d more: `/db-restore list` shows every open request.", d.more[list])))}
+	case d.More[list] > 0:
+		return []slack.Block{slack.NewContextBlock("more:"+list, mrkdwn(fmt.Sprintf("…and %d more: `/db-restore list` shows every open request.", d.More[list])))}
 	}
 	return nil
 }
 
 func freezeBlock(d homeData) slack.Block {
-	if !d.frozen && len(d.frozenRules) == 0 {
+	if !d.Frozen && len(d.FrozenRules) == 0 {
 		return slack.NewContextBlock("freeze", mrkdwn(":sunny: Restores are not frozen."))
 	}
 	var s strings.Builder
-	if d.frozen {
+	if d.Frozen {
 		fmt.Fprintf(&s, ":snowflake: *All restores are frozen*")
-		if d.freezeBy != "" {
-			fmt.Fprintf(&s, " by <@%s>", d.freezeBy)
+		if d.FreezeBy != "" {
+			fmt.Fprintf(&s, " by <@%s>", d.FreezeBy)
 		}
-		fmt.Fprintf(&s, ": %s\nNew requests and approvals are refused until an admin runs `/db-restore freeze off`.", esc(d.freezeReason))
+		fmt.Fprintf(&s, ": %s\nNew requests and approvals are refused until an admin runs `/db-restore freeze off`.", esc(d.FreezeReason))
 	}
-	for _, r := range d.frozenRules {
+	for _, r := range d.FrozenRules {
 		if s.Len() > 0 {
 			s.WriteString("\n")
 		}

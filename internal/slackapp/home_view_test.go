@@ -62,50 +62,50 @@ func homeTableRequest(id string, n int) approvals.Request {
 
 func homeStates() map[string]homeData {
 	base := func(r intake.Role) homeData {
-		return homeData{user: "UAPP0001", role: r, now: homeNow, more: map[string]int{}, undo: map[string]string{}}
+		return homeData{Board: intake.Board{User: "UAPP0001", Role: r, Now: homeNow, More: map[string]int{}, Undo: map[string]string{}}}
 	}
 	outsider := base(intake.Role{})
 	empty := base(intake.Role{Request: true, Approve: true})
 
 	approver := base(intake.Role{Approve: true})
-	approver.waiting = []approvals.Request{homeRequest("aaaaaa", approvals.StatePending, 5*time.Minute)}
+	approver.Waiting = []approvals.Request{homeRequest("aaaaaa", approvals.StatePending, 5*time.Minute)}
 	bg := homeRequest("bbbbbb", approvals.StatePending, time.Minute)
 	bg.BreakGlass, bg.Rule.RequiredApprovals, bg.Rule.BreakGlassFrom = "prod is down", 1, 2
-	approver.waiting = append(approver.waiting, bg, homeTableRequest("iiiiii", 3))
-	approver.running = []approvals.Request{homeRequest("cccccc", approvals.StateSubmitted, 20*time.Minute)}
+	approver.Waiting = append(approver.Waiting, bg, homeTableRequest("iiiiii", 3))
+	approver.Running = []approvals.Request{homeRequest("cccccc", approvals.StateSubmitted, 20*time.Minute)}
 
 	requester := base(intake.Role{Request: true})
-	requester.user = "UREQ0001"
+	requester.User = "UREQ0001"
 	requester.notice = ":wastebasket: Request `dddddd` is cancelled."
 	part := homeRequest("eeeeee", approvals.StatePending, 2*time.Minute)
 	part.Approvals = []approvals.Approval{{User: "UAPP0001", At: homeNow.Add(-time.Minute)}}
-	requester.mine = []approvals.Request{part, homeRequest("cccccc", approvals.StateSubmitted, 20*time.Minute),
+	requester.Mine = []approvals.Request{part, homeRequest("cccccc", approvals.StateSubmitted, 20*time.Minute),
 		homeRequest("dddddd", approvals.StateCancelled, time.Hour)}
-	requester.running = []approvals.Request{homeRequest("cccccc", approvals.StateSubmitted, 20*time.Minute)}
+	requester.Running = []approvals.Request{homeRequest("cccccc", approvals.StateSubmitted, 20*time.Minute)}
 	done := homeRequest("ffffff", approvals.StateCompleted, 26*time.Hour)
 	done.Rule.SafetyBackup = true
-	requester.recent = []approvals.Request{done, homeRequest("gggggg", approvals.StateFailed, 50*time.Hour)}
-	requester.undo["ffffff"] = execution.UndoCommand(done, "sbk-1")
+	requester.Recent = []approvals.Request{done, homeRequest("gggggg", approvals.StateFailed, 50*time.Hour)}
+	requester.Undo["ffffff"] = execution.UndoCommand(done, "sbk-1")
 
 	admin := base(intake.Role{Admin: true, Approve: true, Request: true})
-	admin.frozen, admin.freezeReason, admin.freezeBy = true, "incident <!here> INC-9", "UADM0001"
-	admin.frozenRules = []string{"payments: audit"}
+	admin.Frozen, admin.FreezeReason, admin.FreezeBy = true, "incident <!here> INC-9", "UADM0001"
+	admin.FrozenRules = []string{"payments: audit"}
 	review := homeRequest("hhhhhh", approvals.StateCompleted, 3*time.Hour)
 	review.BreakGlass = "prod is down"
-	admin.reviews = []approvals.Request{review}
-	admin.recent = []approvals.Request{review}
+	admin.Reviews = []approvals.Request{review}
+	admin.Recent = []approvals.Request{review}
 
 	// Full: every list at its cap, to show the view stays within Slack's limits.
 	full := base(intake.Role{Admin: true, Approve: true, Request: true})
 	for i := range homeListMax {
 		id := fmt.Sprintf("w%05d", i)
-		full.waiting = append(full.waiting, homeRequest(id, approvals.StatePending, time.Minute))
-		full.mine = append(full.mine, homeRequest(id, approvals.StatePending, time.Minute))
-		full.running = append(full.running, homeRequest(id, approvals.StateSubmitted, time.Hour))
-		full.recent = append(full.recent, homeRequest(id, approvals.StateCompleted, time.Hour))
-		full.reviews = append(full.reviews, homeRequest(id, approvals.StateCompleted, time.Hour))
+		full.Waiting = append(full.Waiting, homeRequest(id, approvals.StatePending, time.Minute))
+		full.Mine = append(full.Mine, homeRequest(id, approvals.StatePending, time.Minute))
+		full.Running = append(full.Running, homeRequest(id, approvals.StateSubmitted, time.Hour))
+		full.Recent = append(full.Recent, homeRequest(id, approvals.StateCompleted, time.Hour))
+		full.Reviews = append(full.Reviews, homeRequest(id, approvals.StateCompleted, time.Hour))
 	}
-	full.more = map[string]int{"waiting": 7, "mine": 0, "running": 2, "recent": 30, "reviews": 1}
+	full.More = map[string]int{"waiting": 7, "mine": 0, "running": 2, "recent": 30, "reviews": 1}
 	full.notice = ":warning: " + strings.Repeat("x", 4000)
 	return map[string]homeData{"outsider": outsider, "empty": empty, "approver": approver, "requester": requester, "admin": admin, "full": full}
 }
