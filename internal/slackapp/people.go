@@ -3,8 +3,6 @@ package slackapp
 import (
 	"context"
 	"fmt"
-	"strings"
-	"sync"
 	"time"
 
 	"github.com/slack-go/slack"
@@ -18,32 +16,28 @@ type directory interface {
 	GetUserGroupMembersContext(ctx context.Context, group string, options ...slack.GetUserGroupMembersOption) ([]string, error)
 }
 
-// people answers "is this user allowed" (directly or through a user group)
-// and "which time zone is this user in". Group members are cached briefly:
-// usergroups.users.list is a tier-2 method (about 20 calls a minute), and a
-// burst of clicks must not exhaust it. A member removed from a group loses
-// the right within groupTTL.
+// people answers "is this user allowed" (directly or through a user
+// group, from intake's briefly cached group lists) and "which time zone is
+// this user in", from Slack.
 type people struct {
-	dir      directory
-	now      func() time.Time
-	groupTTL time.Duration
-
-	mu     sync.Mutex
-	groups map[string]groupEntry
-}
-
-type groupEntry struct {
-	members map[string]bool
-	fetched time.Time
+	*intake.Groups
+	dir directory
 }
 
 var (
-	_ intake.Membership = (*people)(nil)
-	_ intake.Zones      = (*people)(nil)
+	_ intake.GroupLister = slackGroups{}
+	_ intake.Zones       = (*people)(nil)
 )
 
+// slackGroups lists a user group's members with usergroups.users.list.
+type slackGroups struct{ dir directory }
+
+func (s slackGroups) GroupMembers(ctx context.Context, group string) ([]string, error) {
+	return s.dir.GetUserGroupMembersContext(ctx, group)
+}
+
 func newPeople(dir directory, now func() time.Time) *people {
-	return &people{dir: dir, now: now, groupTTL: 30 * time.Second, groups: map[string]groupEntry{}}
+	return &people{Groups: intake.NewGroups(slackGroups{dir}, now), dir: dir}
 }
 
 // member reports whether user is listed in allowed, directly or as a member
@@ -52,53 +46,8 @@ func (p *people) member(ctx context.Context, user string, allowed []string) (boo
 	return p.Member(ctx, user, allowed, time.Time{})
 }
 
-// Member is member with every group list read at asOf or later: a check
-// that must see removals at once passes the time it started, so each group
-// is read from Slack once for the whole check (intake.Membership).
-func (p *people) Member(ctx context.Context, user string, allowed []string, asOf time.Time) (bool, error) {
-	for _, id := range allowed {
-		if id == user {
-			return true, nil
-		}
-	}
-	for _, id := range allowed {
-		if !strings.HasPrefix(id, "S") {
-			continue
-		}
-		members, err := p.groupMembersAsOf(ctx, id, asOf)
-		if err != nil {
-			return false, err
-		}
-		if members[user] {
-			return true, nil
-		}
-	}
-	return false, nil
-}
-
 func (p *people) groupMembers(ctx context.Context, group string) (map[string]bool, error) {
-	return p.groupMembersAsOf(ctx, group, time.Time{})
-}
-
-func (p *people) groupMembersAsOf(ctx context.Context, group string, asOf time.Time) (map[string]bool, error) {
-	p.mu.Lock()
-	e, ok := p.groups[group]
-	p.mu.Unlock()
-	if ok && p.now().Sub(e.fetched) < p.groupTTL && !e.fetched.Before(asOf) {
-		return e.members, nil
-	}
-	list, err := p.dir.GetUserGroupMembersContext(ctx, group)
-	if err != nil {
-		return nil, fmt.Errorf("list members of user group %s: %w", group, err)
-	}
-	e = groupEntry{members: make(map[string]bool, len(list)), fetched: p.now()}
-	for _, u := range list {
-		e.members[u] = true
-	}
-	p.mu.Lock()
-	p.groups[group] = e
-	p.mu.Unlock()
-	return e.members, nil
+	return p.MembersAsOf(ctx, group, time.Time{})
 }
 
 // Location is the user's Slack time zone (users.info tz). A user without a
