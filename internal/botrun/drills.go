@@ -34,9 +34,9 @@ type drillDeps struct {
 // newDrills returns the drill runner, or nil when there is nothing to do:
 // no drills and no max_backup_age in the policy, or no cloud client. A dry
 // run checks backup ages but runs no drill (drills create instances).
-func newDrills(d drillDeps) (*drill.Runner, error) {
+func newDrills(d drillDeps) (*drill.Runner, *drill.Store, error) {
 	if d.client == nil || len(d.pol.Drills) == 0 && !hasBackupAge(d.pol) {
-		return nil, nil
+		return nil, nil, nil
 	}
 	policyNow := func() *policy.Policy { return d.pol }
 	if d.cfg.DryRun && len(d.pol.Drills) > 0 {
@@ -49,17 +49,18 @@ func newDrills(d drillDeps) (*drill.Runner, error) {
 	reg := lifetime.NewRegistry(d.conn.Client, d.cfg.RedisKeyPrefix, d.now, lifetime.DefaultMaxLive)
 	life, err := lifetime.NewManager(lifetime.Options{Log: d.log, Registry: reg, Cloud: d.client, Checker: check, Freezes: d.store, Now: d.now})
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	g := &drill.GaussDB{Cloud: d.client, Check: check, Life: life, Records: reg}
+	st := drill.NewStore(d.conn.Client, d.cfg.RedisKeyPrefix, "", 0)
 	r := drill.NewRunner(drill.Options{
-		Policy: policyNow, Store: drill.NewStore(d.conn.Client, d.cfg.RedisKeyPrefix, "", 0),
+		Policy: policyNow, Store: st,
 		Lister: g, Backups: g, Creator: g, Keeper: g, Guard: drill.RuleGuard{Policy: policyNow},
 		Notifier: &slackapp.DrillNotifier{API: d.api, Channel: d.cfg.ApprovalChannel, IncidentChannel: d.cfg.IncidentChannel, Metrics: d.m, Log: d.log},
 		Log:      d.log.With().Str("component", "drills").Logger(), Now: d.now, Tick: d.tick,
 	})
 	d.log.Info().Int("drills", len(d.pol.Drills)).Msg("Restore drills scheduled.")
-	return r, nil
+	return r, st, nil
 }
 
 func hasBackupAge(p *policy.Policy) bool {

@@ -138,12 +138,12 @@ func RunWith(ctx context.Context, args []string, getenv func(string) string, std
 		HomeInterval: h.HomeInterval, HomeRate: h.HomeRate, HomeRateWindow: h.HomeRateWindow,
 		ProgressInterval: h.ProgressInterval,
 	}
-	drills, err := newDrills(drillDeps{cfg: cfg, pol: pol, conn: conn, store: store, client: client, api: api, m: m, log: log, now: h.Now, tick: h.DrillTick})
+	drills, drillStore, err := newDrills(drillDeps{cfg: cfg, pol: pol, conn: conn, store: store, client: client, api: api, m: m, log: log, now: h.Now, tick: h.DrillTick})
 	if err != nil {
 		return err
 	}
 	if drills != nil { // never a typed nil in the interface
-		opts.Drills = drills
+		opts.Drills, opts.DrillTimes = drills, drillStore
 	}
 	if client != nil { // nil: an offline dry run, where nothing talks to the cloud
 		opts.Restorer, opts.Jobs, opts.Catalog = client, client, client

@@ -3,6 +3,7 @@ package intake
 import (
 	"context"
 	"fmt"
+	"slices"
 	"time"
 
 	"github.com/dbrestore/db-restore/internal/approvals"
@@ -15,18 +16,19 @@ import (
 const assumedRestoreMBps = 50
 
 // estimate guesses how long the restore job will run: the median of this
-// instance's earlier restore jobs of the same type that the bot followed,
-// else the backup's take_up_time, else its size. Nil when nothing is known.
-// Its basis is stored with the request, in plain words.
+// instance's earlier restore jobs of the same type that the bot followed
+// and of the restore drills of its source (their recovery to ACTIVE), else
+// the backup's take_up_time, else its size. Nil when nothing is known. Its
+// basis is stored with the request, in plain words.
 func (s *Service) estimate(ctx context.Context, plan restore.Plan) *approvals.Estimate {
 	typ := approvals.RestoreType(plan.Type)
 	ds, err := s.o.Store.Durations(ctx, typ, plan.Target.ID)
 	if err != nil {
 		s.o.Log.Warn().Err(err).Msg("could not read earlier restore durations")
 	}
-	if len(ds) > 0 {
-		return &approvals.Estimate{Duration: approvals.Median(ds),
-			Basis: fmt.Sprintf("the median of the %d latest %s of this instance the bot followed", len(ds), kindWords(typ, len(ds)))}
+	drills := s.drillTimes(ctx, typ, plan.Source.ID)
+	if len(ds)+len(drills) > 0 {
+		return &approvals.Estimate{Duration: approvals.Median(append(slices.Clone(ds), drills...)), Basis: followedWords(typ, len(ds), len(drills))}
 	}
 	b, ok := s.estimateBackup(ctx, plan)
 	if !ok {
@@ -51,6 +53,30 @@ func (s *Service) estimate(ctx context.Context, plan restore.Plan) *approvals.Es
 		basis += "; only some tables are restored, so likely less"
 	}
 	return &approvals.Estimate{Duration: max(d, time.Minute), Basis: basis}
+}
+
+// drillTimes are the source's drill recovery times; none for a table
+// restore, which restores far less than a whole instance.
+func (s *Service) drillTimes(ctx context.Context, typ approvals.RestoreType, sourceID string) []time.Duration {
+	if s.o.DrillTimes == nil || typ == approvals.TypeTables || sourceID == "" {
+		return nil
+	}
+	ds, err := s.o.DrillTimes.Durations(ctx, sourceID)
+	if err != nil {
+		s.o.Log.Warn().Err(err).Msg("could not read drill recovery times")
+	}
+	return ds
+}
+
+func followedWords(typ approvals.RestoreType, followed, drills int) string {
+	drillWords := fmt.Sprintf("%d %s of the source", drills, msgtext.Plural(drills, "restore drill", "restore drills"))
+	switch {
+	case drills == 0:
+		return fmt.Sprintf("the median of the %d latest %s of this instance the bot followed", followed, kindWords(typ, followed))
+	case followed == 0:
+		return "the median of the latest " + drillWords + " (recovery to ACTIVE)"
+	}
+	return fmt.Sprintf("the median of the %d latest %s of this instance the bot followed and %s", followed, kindWords(typ, followed), drillWords)
 }
 
 // estimateBackup is the backup the restore starts from: the chosen one, or

@@ -42,6 +42,12 @@ type Membership interface {
 	Member(ctx context.Context, user string, allowed []string, asOf time.Time) (bool, error)
 }
 
+// DrillTimes gives the recovery times of an instance's restore drills,
+// newest first (*drill.Store).
+type DrillTimes interface {
+	Durations(ctx context.Context, instanceID string) ([]time.Duration, error)
+}
+
 // Zones says which time zone a person is in, to read a wall-clock time.
 type Zones interface {
 	Location(ctx context.Context, user string) (*time.Location, error)
@@ -59,6 +65,9 @@ type Options struct {
 	Zones     Zones
 	Metrics   *metrics.Metrics // nil: not measured
 	Now       func() time.Time
+	// DrillTimes are the restore drills' recovery times per source
+	// instance, for the estimate; nil when no drills run.
+	DrillTimes DrillTimes
 
 	BreakGlass      []string // may lower a rule's threshold to one approver
 	Admins          []string // may freeze restores and review break-glass

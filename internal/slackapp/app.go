@@ -50,10 +50,12 @@ type Options struct {
 	Jobs      JobReader        // nil: submitted jobs are not followed (offline dry run)
 	Metrics   *metrics.Metrics // nil: not measured
 	Drills    DrillBoard       // nil: no drills run (none in the policy, or a dry run)
-	Policy    *policy.Policy   // nil: one rule made of Approvers, Requesters and the channels
-	Instances Instances        // for `/db-restore policy`; nil offline
-	Backups   BackupMaker      // safety backups; nil offline
-	Now       func() time.Time
+	// DrillTimes feed the restore estimate with drill recovery times.
+	DrillTimes intake.DrillTimes
+	Policy     *policy.Policy // nil: one rule made of Approvers, Requesters and the channels
+	Instances  Instances      // for `/db-restore policy`; nil offline
+	Backups    BackupMaker    // safety backups; nil offline
+	Now        func() time.Time
 
 	Approvers       []string // Slack user and user-group IDs
 	Requesters      []string // empty: anyone may request

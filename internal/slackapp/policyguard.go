@@ -47,6 +47,9 @@ func (a *App) newIntake() error {
 	if o.Backups != nil {
 		io.Backups = o.Backups
 	}
+	if o.DrillTimes != nil {
+		io.DrillTimes = o.DrillTimes
+	}
 	in, err := intake.New(io)
 	a.in = in
 	return err
