@@ -39,73 +39,23 @@ func formView(m formMeta, v formValues, d formData) slack.ModalViewRequest {
 		return noteView("Restore a database", "Close",
 			":information_source: There are no GaussDB(for MySQL) instances in this project to restore.")
 	}
-	var b []slack.Block
-	shown := map[string]bool{}
-	problem := func(block string) {
-		if p := d.problems[block]; p != "" {
-			b = append(b, slack.NewContextBlock("", mrkdwn(truncate(p, 3000))))
-			shown[block] = true
-		}
-	}
-	b = append(b, dispatching(slack.NewInputBlock(fieldSource, plain("Source instance"),
+	fb := &formBlocks{problems: d.problems, shown: map[string]bool{}}
+	fb.add(fieldSource, dispatching(slack.NewInputBlock(fieldSource, plain("Source instance"),
 		plain("The instance whose backup or past state is restored."), sourceElement(v, d))))
-	problem(fieldSource)
-	b = append(b, dispatching(slack.NewInputBlock(fieldType, plain("Restore type"), nil, typeElement(v.Type))))
-	problem(fieldType)
+	fb.add(fieldType, dispatching(slack.NewInputBlock(fieldType, plain("Restore type"), nil, typeElement(v.Type))))
 	if v.Source == "" {
-		b = append(b, slack.NewContextBlock("", mrkdwn("Choose a source instance: its backups, its restorable window and the instances it can be restored into appear here.")))
+		fb.add("", slack.NewContextBlock("", mrkdwn("Choose a source instance: its backups, its restorable window and the instances it can be restored into appear here.")))
 	} else {
-		if d.loadErr != "" {
-			b = append(b, slack.NewContextBlock("", mrkdwn(truncate(d.loadErr, 3000))))
-		}
-		switch v.Type {
-		case restore.TypeBackup:
-			b = append(b, backupBlock(m, v, d)...)
-			problem(perSource(fieldBackup, m.Source))
-		case restore.TypeTimestamp:
-			b = append(b, timeBlocks(m, v, d)...)
-			problem(fieldTime)
-		case restore.TypeTables:
-			b = append(b, timeBlocks(m, v, d)...)
-			problem(fieldTime)
-			b = append(b, tablesFormBlocks(m, v, d)...)
-			problem(perSource(fieldTables, m.Source))
-			problem(fieldSuffix)
-		}
-		if v.Type != restore.TypeTables {
-			b = append(b, dispatching(slack.NewInputBlock(perSource(fieldTarget, m.Source), plain("Target instance"),
-				plain(targetHint(d.source)), targetElement(v, d))))
-			problem(perSource(fieldTarget, m.Source))
-		}
-		if v.Target == targetOriginal && v.Type != restore.TypeTables {
-			b = append(b, confirmBlocks(m, v, d.source)...)
-			problem(perSource(fieldConfirm, m.Source))
-		}
+		sourceBlocks(fb, m, v, d)
 	}
 	reason := slack.NewPlainTextInputBlockElement(plain("What happened, and why this restore is the fix"), fieldReason)
 	reason.Multiline, reason.MaxLength, reason.InitialValue = true, command.MaxReasonLen, truncate(v.Reason, command.MaxReasonLen)
-	b = append(b, slack.NewInputBlock(fieldReason, plain("Reason"), nil, reason))
-	problem(fieldReason)
+	fb.add(fieldReason, slack.NewInputBlock(fieldReason, plain("Reason"), nil, reason))
 	ticket := slack.NewPlainTextInputBlockElement(plain("https://tickets.example.com/INC-1234"), fieldTicket)
 	ticket.MaxLength, ticket.InitialValue = command.MaxTicketLen, truncate(v.Ticket, command.MaxTicketLen)
 	tb := slack.NewInputBlock(fieldTicket, plain("Ticket or incident link"), plain("Shown on the approval message."), ticket)
 	tb.Optional = true
-	b = append(b, tb)
-	problem(fieldTicket)
-
-	// The summary goes on top, with any problem whose field is not shown.
-	var top []string
-	if d.summary != "" {
-		top = append(top, d.summary)
-	}
-	for _, k := range slices.Sorted(maps.Keys(d.problems)) {
-		if !shown[k] {
-			top = append(top, d.problems[k])
-		}
-	}
-	if len(top) > 0 {
-		b = append([]slack.Block{slack.NewSectionBlock(mrkdwn(truncate(strings.Join(top, "\n"), 3000)), nil, nil)}, b...)
-	}
+	fb.add(fieldTicket, tb)
 	return slack.ModalViewRequest{
 		Type:            slack.VTModal,
 		Title:           plain(formTitle),
@@ -113,7 +63,65 @@ func formView(m formMeta, v formValues, d formData) slack.ModalViewRequest {
 		Close:           plain("Cancel"),
 		CallbackID:      formCallback,
 		PrivateMetadata: m.encode(),
-		Blocks:          slack.Blocks{BlockSet: b},
+		Blocks:          slack.Blocks{BlockSet: fb.withSummary(d.summary)},
+	}
+}
+
+// formBlocks collects the form's blocks, each field's problem under it.
+type formBlocks struct {
+	b        []slack.Block
+	problems map[string]string // block_id -> problem
+	shown    map[string]bool   // problems shown under their field
+}
+
+// add appends blocks, then the problem of the field they hold ("" for none).
+func (fb *formBlocks) add(field string, blocks ...slack.Block) {
+	fb.b = append(fb.b, blocks...)
+	if p := fb.problems[field]; field != "" && p != "" {
+		fb.b = append(fb.b, slack.NewContextBlock("", mrkdwn(truncate(p, 3000))))
+		fb.shown[field] = true
+	}
+}
+
+// withSummary puts the summary on top, with any problem whose field is not
+// shown.
+func (fb *formBlocks) withSummary(summary string) []slack.Block {
+	var top []string
+	if summary != "" {
+		top = append(top, summary)
+	}
+	for _, k := range slices.Sorted(maps.Keys(fb.problems)) {
+		if !fb.shown[k] {
+			top = append(top, fb.problems[k])
+		}
+	}
+	if len(top) == 0 {
+		return fb.b
+	}
+	return append([]slack.Block{slack.NewSectionBlock(mrkdwn(truncate(strings.Join(top, "\n"), 3000)), nil, nil)}, fb.b...)
+}
+
+// sourceBlocks are the fields that depend on the chosen source.
+func sourceBlocks(fb *formBlocks, m formMeta, v formValues, d formData) {
+	if d.loadErr != "" {
+		fb.add("", slack.NewContextBlock("", mrkdwn(truncate(d.loadErr, 3000))))
+	}
+	switch v.Type {
+	case restore.TypeBackup:
+		fb.add(perSource(fieldBackup, m.Source), backupBlock(m, v, d)...)
+	case restore.TypeTimestamp:
+		fb.add(fieldTime, timeBlocks(m, v, d)...)
+	case restore.TypeTables:
+		fb.add(fieldTime, timeBlocks(m, v, d)...)
+		fb.add(perSource(fieldTables, m.Source), tablesFormBlocks(m, v, d)...)
+		fb.add(fieldSuffix)
+	}
+	if v.Type != restore.TypeTables {
+		fb.add(perSource(fieldTarget, m.Source), dispatching(slack.NewInputBlock(perSource(fieldTarget, m.Source), plain("Target instance"),
+			plain(targetHint(d.source)), targetElement(v, d))))
+	}
+	if v.Target == targetOriginal && v.Type != restore.TypeTables {
+		fb.add(perSource(fieldConfirm, m.Source), confirmBlocks(m, v, d.source)...)
 	}
 }
 
