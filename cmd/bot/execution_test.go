@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/dbrestore/db-restore/internal/approvals"
+	"github.com/dbrestore/db-restore/internal/config"
 	"github.com/dbrestore/db-restore/internal/restore"
 	"github.com/dbrestore/db-restore/internal/restore/gaussdbtest"
 )
@@ -91,7 +92,7 @@ func TestFreezeDuringSafetyBackupStopsTheRestore(t *testing.T) {
 
 func TestLeaseRenewedWhileThePOSTIsInFlight(t *testing.T) {
 	h := newHarness(t)
-	h.knobs.leaseTTL = 600 * time.Millisecond
+	h.tune(func(c *config.Config) { c.LeaseTTL = 600 * time.Millisecond })
 	h.gauss.SetRestoreBehaviour(func(restore.Call) gaussdbtest.Response {
 		return gaussdbtest.Response{Delay: 2 * time.Second} // more than three lease lifetimes
 	})
@@ -120,7 +121,7 @@ func TestLateAnswerIsRecordedAndFollowed(t *testing.T) {
 	// The job appears in GaussDB's job list as the answer leaves, so a
 	// reconciliation looking then would attach it first (also correct:
 	// TestLateAnswerAfterReconciliation). Here the answer comes first.
-	h.knobs.reconcileEvery = time.Minute
+	h.tune(func(c *config.Config) { c.ReconcileEvery = time.Minute })
 	h.gauss.SetRestoreBehaviour(func(restore.Call) gaussdbtest.Response {
 		return gaussdbtest.Response{Delay: 1500 * time.Millisecond}
 	})

@@ -15,6 +15,8 @@ import (
 	"github.com/redis/go-redis/v9"
 
 	"github.com/dbrestore/db-restore/internal/approvals"
+	"github.com/dbrestore/db-restore/internal/botrun"
+	"github.com/dbrestore/db-restore/internal/config"
 	"github.com/dbrestore/db-restore/internal/redistest"
 	"github.com/dbrestore/db-restore/internal/restore"
 	"github.com/dbrestore/db-restore/internal/restore/gaussdbtest"
@@ -75,9 +77,9 @@ type harness struct {
 	prefix string
 	rdb    redis.UniversalClient
 
-	// knobs are the test hooks every replica starts with (now and
-	// sweepInterval are set by start).
-	knobs hooks
+	// tunes change the configuration every replica starts with (after
+	// start's own: a 50 ms sweep).
+	tunes []func(*config.Config)
 
 	source, target gaussdbtest.Instance
 	backup         restore.Backup
@@ -160,8 +162,12 @@ func (h *harness) start() *bot {
 	b := &bot{h: h, cancel: cancel, done: make(chan error, 1)}
 	want := h.slack.Connections() + 1
 	getenv := func(k string) string { return h.env[k] }
-	hk := h.knobs
-	hk.now, hk.sweepInterval = h.clock.Now, 50*time.Millisecond
+	hk := botrun.Hooks{Now: h.clock.Now, Tune: func(c *config.Config) {
+		c.SweepInterval = 50 * time.Millisecond
+		for _, tune := range h.tunes {
+			tune(c)
+		}
+	}}
 	go func() {
 		b.done <- runWith(ctx, []string{"db-restore"}, getenv, h.logs, h.logs, hk)
 	}()
@@ -436,3 +442,6 @@ func redisURL(t testing.TB, c redis.UniversalClient) string {
 	}
 	return "redis://" + cl.Options().Addr
 }
+
+// tune changes the configuration of every replica started after it.
+func (h *harness) tune(f func(*config.Config)) { h.tunes = append(h.tunes, f) }

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/dbrestore/db-restore/internal/approvals"
+	"github.com/dbrestore/db-restore/internal/config"
 	"github.com/dbrestore/db-restore/internal/slackapp/slacktest"
 )
 
@@ -48,7 +49,7 @@ func (h *harness) homeClick(user, actionID, blockID string) {
 // fastHome makes Home publishes quick for tests, within a rate the fake
 // enforces as Slack would.
 func (h *harness) fastHome() {
-	h.knobs.homeInterval = 100 * time.Millisecond
+	h.tune(func(c *config.Config) { c.HomeInterval = 100 * time.Millisecond })
 }
 
 func TestHomeShowsEachPersonWhatTheyMay(t *testing.T) {
@@ -139,7 +140,7 @@ func TestHomePublishesStayWithinTheRate(t *testing.T) {
 	// Slack's Tier 4 is about 100 a minute; the same shape, 100 times faster.
 	h.slack.SetPublishLimit(10, time.Second)
 	const interval = 200 * time.Millisecond
-	h.knobs.homeInterval, h.knobs.homeRate, h.knobs.homeRateWindow = interval, 8, time.Second
+	h.tune(func(c *config.Config) { c.HomeInterval, c.HomeRate, c.HomeRateWindow = interval, 8, time.Second })
 	h.env["RESTORE_MAX_OPEN_PER_USER"] = "100"
 	h.env["RESTORE_USER_COMMANDS_PER_MINUTE"] = "0"
 	h.start()
@@ -269,7 +270,9 @@ func TestHomePublishesOfTwoReplicasShareTheRate(t *testing.T) {
 	h.slack.SetPublishLimit(6, time.Second)
 	// (4 a second each, 8 together, against 6: a margin for the time between
 	// taking from the budget and the call reaching Slack on a loaded machine.)
-	h.knobs.homeInterval, h.knobs.homeRate, h.knobs.homeRateWindow = 10*time.Millisecond, 4, time.Second
+	h.tune(func(c *config.Config) {
+		c.HomeInterval, c.HomeRate, c.HomeRateWindow = 10*time.Millisecond, 4, time.Second
+	})
 	h.start()
 	h.start()
 	users := []string{approver, approver2, groupMate, requester, nyUser, outsider}

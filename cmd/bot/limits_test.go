@@ -7,6 +7,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/dbrestore/db-restore/internal/config"
 	"github.com/dbrestore/db-restore/internal/slackapp/slacktest"
 )
 
@@ -134,7 +135,7 @@ func checkRetry(t *testing.T, text string) {
 // late), and the accepted work completes once Slack answers again.
 func TestFullWorkQueueAcksBusy(t *testing.T) {
 	h := newHarness(t)
-	h.knobs.workers, h.knobs.workQueue = 1, 1
+	h.tune(func(c *config.Config) { c.Workers, c.WorkQueue = 1, 1 })
 	h.start()
 	h.slash(requester, h.backupCommand("to decide"))
 	m := h.approvalMessage(1)

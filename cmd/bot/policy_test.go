@@ -9,6 +9,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/dbrestore/db-restore/internal/botrun"
 )
 
 const admin = "UADM0001"
@@ -225,7 +227,7 @@ rules:
 func TestMalformedPolicyStopsTheBot(t *testing.T) {
 	h := newHarness(t)
 	h.withPolicy(t, "default:\n  approvers: [U01]\nrules:\n  - name: x\n    match: {names: [\"a\"]}\n    aprovers: [U02]\n")
-	err := runWith(context.Background(), []string{"db-restore"}, func(k string) string { return h.env[k] }, h.logs, h.logs, hooks{now: h.clock.Now})
+	err := runWith(context.Background(), []string{"db-restore"}, func(k string) string { return h.env[k] }, h.logs, h.logs, botrun.Hooks{Now: h.clock.Now})
 	if err == nil || !strings.Contains(err.Error(), "line 6") || !strings.Contains(err.Error(), "aprovers") {
 		t.Fatalf("got %v, want an error naming line 6 and the field", err)
 	}

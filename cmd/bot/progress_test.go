@@ -6,14 +6,15 @@ import (
 	"testing"
 	"time"
 
+	"github.com/dbrestore/db-restore/internal/config"
 	"github.com/dbrestore/db-restore/internal/slackapp/slacktest"
 )
 
 func TestProgressIsOneThreadMessageUpdatedInPlace(t *testing.T) {
 	h := newHarness(t)
 	const throttle = 300 * time.Millisecond
-	h.knobs.progressInterval = throttle // 15 s in production
-	h.gauss.SetRestoreJobPolls(15)      // 0 → 100 % over 15 polls, 100 ms apart
+	h.tune(func(c *config.Config) { c.ProgressInterval = throttle }) // 15 s in production
+	h.gauss.SetRestoreJobPolls(15)                                   // 0 → 100 % over 15 polls, 100 ms apart
 	h.start()
 	h.slash(requester, h.backupCommand("rows deleted"))
 	msg := h.approvalMessage(1)

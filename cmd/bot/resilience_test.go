@@ -8,6 +8,7 @@ import (
 
 	"github.com/alicebob/miniredis/v2"
 
+	"github.com/dbrestore/db-restore/internal/botrun"
 	"github.com/dbrestore/db-restore/internal/slackapp/slacktest"
 )
 
@@ -110,7 +111,7 @@ func TestFatalTokenErrorsNameTheToken(t *testing.T) {
 			h.env[tt.key] = tt.value
 			ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
 			defer cancel()
-			err := runWith(ctx, []string{"db-restore"}, func(k string) string { return h.env[k] }, h.logs, h.logs, hooks{now: h.clock.Now})
+			err := runWith(ctx, []string{"db-restore"}, func(k string) string { return h.env[k] }, h.logs, h.logs, botrun.Hooks{Now: h.clock.Now})
 			if err == nil || !strings.Contains(err.Error(), tt.want) {
 				t.Fatalf("run: got %v, want an error naming %s", err, tt.want)
 			}
@@ -132,7 +133,7 @@ func TestAppTokenRefusalStopsTheBot(t *testing.T) {
 			h.slack.RefuseConnectionsOpen(code)
 			ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
 			defer cancel()
-			err := runWith(ctx, []string{"db-restore"}, func(k string) string { return h.env[k] }, h.logs, h.logs, hooks{now: h.clock.Now})
+			err := runWith(ctx, []string{"db-restore"}, func(k string) string { return h.env[k] }, h.logs, h.logs, botrun.Hooks{Now: h.clock.Now})
 			if ctx.Err() != nil {
 				t.Fatalf("run kept reconnecting until the test gave up (%d apps.connections.open calls)", h.slack.OpenCalls())
 			}

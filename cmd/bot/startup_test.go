@@ -5,13 +5,15 @@ import (
 	"net"
 	"strings"
 	"testing"
+
+	"github.com/dbrestore/db-restore/internal/botrun"
 )
 
 // runOnce runs the bot with the harness's environment until it stops.
 func (h *harness) runOnce() error {
 	ctx, cancel := context.WithTimeout(context.Background(), 15*1e9)
 	defer cancel()
-	return runWith(ctx, []string{"db-restore"}, func(k string) string { return h.env[k] }, h.logs, h.logs, hooks{now: h.clock.Now})
+	return runWith(ctx, []string{"db-restore"}, func(k string) string { return h.env[k] }, h.logs, h.logs, botrun.Hooks{Now: h.clock.Now})
 }
 
 func TestPolicyFileWithEnvApproversStops(t *testing.T) {

@@ -28,7 +28,7 @@ type drillDeps struct {
 	m      *metrics.Metrics
 	log    zerolog.Logger
 	now    func() time.Time
-	tick   time.Duration // 0: the runner's default
+	tick   time.Duration // how often due drills are looked for
 }
 
 // newDrills returns the drill runner, or nil when there is nothing to do:

@@ -62,6 +62,8 @@ type Config struct {
 
 	HealthAddr string        // HEALTH_ADDR; "off" disables the listener
 	LogLevel   zerolog.Level // LOG_LEVEL
+
+	Tuning // no variable: Defaults' values
 }
 
 // CloudConfigured reports whether cloud credentials were given. Without them
@@ -78,7 +80,9 @@ var (
 // every bad variable and what it expects.
 func Load(getenv func(string) string) (Config, error) {
 	var p problems
+	d := Defaults()
 	c := Config{
+		Tuning:          d.Tuning,
 		SlackAppToken:   strings.TrimSpace(getenv("SLACK_APP_TOKEN")),
 		SlackBotToken:   strings.TrimSpace(getenv("SLACK_BOT_TOKEN")),
 		SlackAPIURL:     strings.TrimSpace(getenv("SLACK_API_URL")),
@@ -108,7 +112,7 @@ func Load(getenv func(string) string) (Config, error) {
 		p.add("SLACK_BOT_TOKEN", "must be a bot token starting with xoxb-")
 	}
 	if c.SlackAPIURL == "" {
-		c.SlackAPIURL = "https://slack.com/api/"
+		c.SlackAPIURL = d.SlackAPIURL
 	} else if u, err := url.Parse(c.SlackAPIURL); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
 		p.add("SLACK_API_URL", "must be an http(s) URL such as https://slack.com/api/")
 	} else if !strings.HasSuffix(c.SlackAPIURL, "/") {
@@ -122,11 +126,11 @@ func Load(getenv func(string) string) (Config, error) {
 
 	switch {
 	case c.RedisKeyPrefix == "":
-		c.RedisKeyPrefix = "{db-restore}:"
+		c.RedisKeyPrefix = d.RedisKeyPrefix
 	case !keyPrefix.MatchString(c.RedisKeyPrefix):
 		p.add("REDIS_KEY_PREFIX", "must be letters, digits and { } : . _ - with one {hash tag}, such as {db-restore}:")
 	}
-	c.RedisWaitReplicas = -1
+	c.RedisWaitReplicas = d.RedisWaitReplicas
 	if v := strings.TrimSpace(getenv("REDIS_WAIT_REPLICAS")); v != "" {
 		n, err := strconv.Atoi(v)
 		if err != nil || n < 0 || n > 100 {
@@ -135,7 +139,7 @@ func Load(getenv func(string) string) (Config, error) {
 			c.RedisWaitReplicas = n
 		}
 	}
-	c.RedisWaitTimeout = p.duration(getenv, "REDIS_WAIT_TIMEOUT", 2*time.Second, 10*time.Millisecond, time.Minute)
+	c.RedisWaitTimeout = p.duration(getenv, "REDIS_WAIT_TIMEOUT", d.RedisWaitTimeout, 10*time.Millisecond, time.Minute)
 
 	c.DryRun = p.boolean(getenv, "RESTORE_DRY_RUN", false)
 	loadCloud(&c, &p)
@@ -156,31 +160,32 @@ func Load(getenv func(string) string) (Config, error) {
 		}
 	}
 
-	c.RequestTTL = p.duration(getenv, "RESTORE_REQUEST_TTL", 30*time.Minute, time.Minute, 7*24*time.Hour)
-	c.JobPollInterval = p.duration(getenv, "RESTORE_JOB_POLL_INTERVAL", 15*time.Second, 100*time.Millisecond, time.Hour)
-	c.JobTimeout = p.duration(getenv, "RESTORE_JOB_TIMEOUT", 6*time.Hour, time.Second, 7*24*time.Hour)
-	c.RemindAfter = p.duration(getenv, "RESTORE_REMIND_AFTER", 10*time.Minute, time.Second, 7*24*time.Hour)
-	c.ReconcileAfter = p.duration(getenv, "RESTORE_RECONCILE_AFTER", 10*time.Minute, time.Second, 7*24*time.Hour)
-	c.RestoreCallTimeout = p.duration(getenv, "RESTORE_CALL_TIMEOUT", 60*time.Second, time.Second, 10*time.Minute)
+	c.RequestTTL = p.duration(getenv, "RESTORE_REQUEST_TTL", d.RequestTTL, time.Minute, 7*24*time.Hour)
+	c.JobPollInterval = p.duration(getenv, "RESTORE_JOB_POLL_INTERVAL", d.JobPollInterval, 100*time.Millisecond, time.Hour)
+	c.JobTimeout = p.duration(getenv, "RESTORE_JOB_TIMEOUT", d.JobTimeout, time.Second, 7*24*time.Hour)
+	c.RemindAfter = p.duration(getenv, "RESTORE_REMIND_AFTER", d.RemindAfter, time.Second, 7*24*time.Hour)
+	c.ReconcileAfter = p.duration(getenv, "RESTORE_RECONCILE_AFTER", d.ReconcileAfter, time.Second, 7*24*time.Hour)
+	c.RestoreCallTimeout = p.duration(getenv, "RESTORE_CALL_TIMEOUT", d.RestoreCallTimeout, time.Second, 10*time.Minute)
 	if c.ReconcileAfter < c.RestoreCallTimeout && !p.has("RESTORE_RECONCILE_AFTER") && !p.has("RESTORE_CALL_TIMEOUT") {
 		// "No job found" must not be said while the call could still
 		// answer, or be in flight at GaussDB.
 		p.add("RESTORE_RECONCILE_AFTER", fmt.Sprintf("(%s) must be at least RESTORE_CALL_TIMEOUT (%s), the restore call's own timeout: the job of an unknown outcome is looked for at least as long as the call may take",
 			c.ReconcileAfter, c.RestoreCallTimeout))
 	}
-	c.MaxOpenPerUser = p.integer(getenv, "RESTORE_MAX_OPEN_PER_USER", 3, 0, 1000, "open requests per requester (0: no limit)")
-	c.CommandsPerMinute = p.integer(getenv, "RESTORE_USER_COMMANDS_PER_MINUTE", 20, 0, 10000, "commands per user a minute (0: no limit)")
-	c.MaxTables = p.tableCount(getenv, "RESTORE_MAX_TABLES", 100, 1, 1000)
+	c.MaxOpenPerUser = p.integer(getenv, "RESTORE_MAX_OPEN_PER_USER", d.MaxOpenPerUser, 0, 1000, "open requests per requester (0: no limit)")
+	c.CommandsPerMinute = p.integer(getenv, "RESTORE_USER_COMMANDS_PER_MINUTE", d.CommandsPerMinute, 0, 10000, "commands per user a minute (0: no limit)")
+	c.MaxTables = p.tableCount(getenv, "RESTORE_MAX_TABLES", d.MaxTables, 1, 1000)
 
+	c.ReconcileEvery = c.JobPollInterval
 	if c.HealthAddr == "" {
-		c.HealthAddr = ":8080"
+		c.HealthAddr = d.HealthAddr
 	} else if c.HealthAddr != "off" {
 		if _, _, err := net.SplitHostPort(c.HealthAddr); err != nil {
 			p.add("HEALTH_ADDR", "must be host:port such as :8080, or off")
 		}
 	}
 
-	c.LogLevel = zerolog.InfoLevel
+	c.LogLevel = d.LogLevel
 	if v := strings.TrimSpace(getenv("LOG_LEVEL")); v != "" {
 		lvl, err := zerolog.ParseLevel(strings.ToLower(v))
 		if err != nil || v == "" {

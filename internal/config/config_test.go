@@ -2,6 +2,7 @@ package config
 
 import (
 	"errors"
+	"reflect"
 	"strings"
 	"testing"
 	"time"
@@ -158,5 +159,29 @@ func TestReconcileWindowNamesTheCallTimeout(t *testing.T) {
 	c, err := Load(env(m))
 	if err != nil || c.RestoreCallTimeout != 45*time.Second {
 		t.Errorf("equal window and timeout = %v, %v; want accepted, call timeout 45s", c.RestoreCallTimeout, err)
+	}
+}
+
+// TestLoadTakesDefaults: a variable left unset takes Defaults' value, and
+// the tuning is Defaults' with reconciling paced like the job polls.
+func TestLoadTakesDefaults(t *testing.T) {
+	c, err := Load(env(valid()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	d := Defaults()
+	// What the environment set, and the tokens, are not defaults.
+	d.SlackAppToken, d.SlackBotToken, d.Approvers = c.SlackAppToken, c.SlackBotToken, c.Approvers
+	d.CloudAK, d.CloudSK, d.CloudProjectID, d.CloudRegion = c.CloudAK, c.CloudSK, c.CloudProjectID, c.CloudRegion
+	if !reflect.DeepEqual(c, d) {
+		t.Errorf("Load of an environment with only the required variables:\n%+v\nDefaults:\n%+v", c, d)
+	}
+	m := valid()
+	m["RESTORE_JOB_POLL_INTERVAL"] = "2s"
+	if c, err := Load(env(m)); err != nil || c.ReconcileEvery != 2*time.Second {
+		t.Errorf("RESTORE_JOB_POLL_INTERVAL=2s: reconcile every %s, %v", c.ReconcileEvery, err)
+	}
+	if tu := d.Tuning; tu.SweepInterval <= 0 || tu.LeaseTTL <= 0 || tu.Workers <= 0 || tu.HomeRate <= 0 || tu.ProgressInterval <= 0 || d.RestoreCallTimeout <= 0 {
+		t.Errorf("a tuning default is unset: %+v", tu)
 	}
 }

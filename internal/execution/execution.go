@@ -11,6 +11,7 @@ package execution
 import (
 	"context"
 	"errors"
+	"fmt"
 	"sync"
 	"time"
 
@@ -44,13 +45,15 @@ type BackupMaker interface {
 	Backup(ctx context.Context, backupID string) (restore.Backup, error)
 }
 
-// Options is everything an Executor needs. Zero durations take the defaults.
+// Options is everything an Executor needs. The durations are required
+// (config.Defaults has them); New refuses a zero one.
 type Options struct {
 	Log      zerolog.Logger
 	Store    *approvals.Store
 	Reporter Reporter
 	Checker  Rechecker
 	Restorer Restorer         // nil only in a dry run
+	Tables   TableRestorer    // nil: an approved table restore fails, not called
 	Jobs     JobReader        // nil: jobs are not followed (offline dry run)
 	JobList  JobLister        // nil: unknown outcomes are not reconciled
 	Backups  BackupMaker      // nil: no safety backup can be taken (offline)
@@ -58,13 +61,13 @@ type Options struct {
 	Now      func() time.Time
 	DryRun   bool
 
-	JobPollInterval time.Duration // how often a running job is read (default 15s)
-	JobTimeout      time.Duration // a job running longer gets one warning (default 6h)
-	RestoreTimeout  time.Duration // bound on the one restore call (default 60s)
-	ReconcileAfter  time.Duration // how long to look for the job of an unknown outcome (default 10m)
+	JobPollInterval time.Duration // how often a running job is read (RESTORE_JOB_POLL_INTERVAL)
+	JobTimeout      time.Duration // a job running longer gets one warning (RESTORE_JOB_TIMEOUT)
+	RestoreTimeout  time.Duration // bound on the one restore call
+	ReconcileAfter  time.Duration // how long to look for the job of an unknown outcome (RESTORE_RECONCILE_AFTER)
 	// ReconcileEvery is how often one unknown outcome is looked up in the job
-	// list (default JobPollInterval). A test knob: tests that need the late
-	// answer to arrive before any reconciliation set it long.
+	// list. Tests that need the late answer to arrive before any
+	// reconciliation set it long.
 	ReconcileEvery time.Duration
 }
 
@@ -106,30 +109,24 @@ func New(o Options) (*Executor, error) {
 		return nil, errors.New("execution: no re-checker")
 	case o.Restorer == nil && !o.DryRun:
 		return nil, errors.New("execution: no restore client and not a dry run")
+	case o.Now == nil:
+		return nil, errors.New("execution: no clock")
 	}
-	if o.Now == nil {
-		o.Now = time.Now
+	for _, d := range []struct {
+		name string
+		d    time.Duration
+	}{{"JobPollInterval", o.JobPollInterval}, {"JobTimeout", o.JobTimeout}, {"RestoreTimeout", o.RestoreTimeout},
+		{"ReconcileAfter", o.ReconcileAfter}, {"ReconcileEvery", o.ReconcileEvery}} {
+		if d.d <= 0 {
+			return nil, fmt.Errorf("execution: Options.%s is %s; it must be positive (config.Defaults has it)", d.name, d.d)
+		}
 	}
-	if o.RestoreTimeout <= 0 {
-		o.RestoreTimeout = 60 * time.Second
-	}
-	if o.JobPollInterval <= 0 {
-		o.JobPollInterval = 15 * time.Second
-	}
-	if o.JobTimeout <= 0 {
-		o.JobTimeout = 6 * time.Hour
-	}
-	if o.ReconcileAfter <= 0 {
-		o.ReconcileAfter = 10 * time.Minute
-	}
-	if o.ReconcileEvery <= 0 {
-		o.ReconcileEvery = o.JobPollInterval
-	}
+	// Stop cancels it: long waits give up. A process-long context, not a
+	// request's: it belongs to the Executor, which lives as long.
 	stopping, stop := context.WithCancel(context.Background())
-	tables, _ := o.Restorer.(TableRestorer) // *restore.Client makes both kinds
 	return &Executor{
 		log: o.Log, store: o.Store, say: o.Reporter, check: o.Checker, cloud: o.Restorer,
-		jobs: o.Jobs, list: o.JobList, tables: tables, backup: o.Backups, nextLook: map[string]time.Time{}, m: o.Metrics, now: o.Now, opt: o,
+		jobs: o.Jobs, list: o.JobList, tables: o.Tables, backup: o.Backups, nextLook: map[string]time.Time{}, m: o.Metrics, now: o.Now, opt: o,
 		stopping: stopping, stop: stop,
 	}, nil
 }
@@ -148,21 +145,6 @@ func SamePlace(rec, known approvals.Request) approvals.Request {
 		rec.Channel, rec.MessageTS = known.Channel, known.MessageTS
 	}
 	return rec
-}
-
-// sleepCtx waits d, or until ctx ends (then it returns ctx's error).
-func sleepCtx(ctx context.Context, d time.Duration) error {
-	if d <= 0 {
-		return ctx.Err()
-	}
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-t.C:
-		return nil
-	case <-ctx.Done():
-		return ctx.Err()
-	}
 }
 
 func firstOf(vals ...string) string {

@@ -13,6 +13,7 @@ import (
 	"github.com/rs/zerolog"
 
 	"github.com/dbrestore/db-restore/internal/approvals"
+	"github.com/dbrestore/db-restore/internal/config"
 	"github.com/dbrestore/db-restore/internal/execution"
 	"github.com/dbrestore/db-restore/internal/redistest"
 	"github.com/dbrestore/db-restore/internal/restore"
@@ -95,8 +96,8 @@ func newFixture(t *testing.T, tweak func(*execution.Options)) *fixture {
 	f.client = c
 	opts := execution.Options{
 		Log: zerolog.New(zerolog.NewTestWriter(t)), Store: f.store, Reporter: f.rec,
-		Checker: restore.NewValidator(c, time.Now), Restorer: c, Jobs: c, JobList: c, Backups: c, Now: time.Now,
-		JobPollInterval: 50 * time.Millisecond, JobTimeout: time.Hour, RestoreTimeout: 2 * time.Second,
+		Checker: restore.NewValidator(c, time.Now), Restorer: c, Tables: c, Jobs: c, JobList: c, Backups: c, Now: time.Now,
+		JobPollInterval: 50 * time.Millisecond, JobTimeout: config.Defaults().JobTimeout, RestoreTimeout: 2 * time.Second,
 		ReconcileAfter: time.Second, ReconcileEvery: 50 * time.Millisecond,
 	}
 	if tweak != nil {
@@ -186,3 +187,13 @@ func (f *fixture) restorePOSTs() int {
 }
 
 func sameKinds(got, want []string) bool { return strings.Join(got, " ") == strings.Join(want, " ") }
+
+// TestNewRequiresTheDurations: no default is set here (config has them).
+func TestNewRequiresTheDurations(t *testing.T) {
+	f := newFixture(t, nil)
+	_, err := execution.New(execution.Options{Store: f.store, Reporter: f.rec, Checker: restore.NewValidator(f.client, time.Now),
+		Restorer: f.client, Now: time.Now, JobPollInterval: time.Second, JobTimeout: time.Hour, ReconcileAfter: time.Minute, ReconcileEvery: time.Second})
+	if err == nil || !strings.Contains(err.Error(), "RestoreTimeout") {
+		t.Fatalf("New without RestoreTimeout: %v, want an error naming it", err)
+	}
+}

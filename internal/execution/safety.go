@@ -9,6 +9,7 @@ import (
 	"github.com/rs/zerolog"
 
 	"github.com/dbrestore/db-restore/internal/approvals"
+	"github.com/dbrestore/db-restore/internal/pause"
 	"github.com/dbrestore/db-restore/internal/restore"
 )
 
@@ -67,7 +68,7 @@ func (e *Executor) safetyBackup(ctx context.Context, log zerolog.Logger, req app
 		if e.now().After(deadline) {
 			return "", fmt.Errorf("the safety backup %s did not complete within %s", backupID, e.opt.JobTimeout)
 		}
-		if err := sleepCtx(waitCtx, wait); err != nil {
+		if err := pause.For(waitCtx, wait); err != nil {
 			return "", fmt.Errorf("the bot was stopped before the safety backup %s completed (the backup goes on in GaussDB): %w", backupID, err)
 		}
 	}

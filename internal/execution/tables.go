@@ -10,8 +10,7 @@ import (
 )
 
 // TableRestorer makes the one table-level restore call (CreateRestoreTables).
-// Like Restorer it must never retry on its own. A Restorer that also
-// implements it (as *restore.Client does) makes table restores; without it
+// Like Restorer it must never retry on its own. Without one (Options.Tables)
 // an approved table restore fails without any call.
 type TableRestorer interface {
 	RestoreTables(ctx context.Context, c restore.TableCall) (jobID string, err error)

@@ -44,7 +44,7 @@ func newTableWorld(t *testing.T) *tableWorld {
 		gaussdbtest.Table{Database: "taken", Name: "orders", Created: old},
 		gaussdbtest.Table{Database: "taken", Name: restore.NewTableName("orders", "", w.at), Created: old},
 	)
-	w.v = restore.NewValidator(c, func() time.Time { return now })
+	w.v = restore.NewValidator(c, func() time.Time { return now }).WithTables(c)
 	return w
 }
 

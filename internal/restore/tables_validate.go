@@ -17,14 +17,21 @@ type TableCloud interface {
 
 var _ TableCloud = (*Client)(nil)
 
+// WithTables lets the validator check table restores, reading tables from
+// tc (usually the same *Client as its Cloud); without it they are refused.
+func (v *Validator) WithTables(tc TableCloud) *Validator {
+	v.tables = tc
+	return v
+}
+
 const acceptTables = `database.table names separated by commas, or database.* for every table the database had at the time, e.g. tables="shop.orders,shop.payments"`
 
 // validateTables checks a table restore: the source is ACTIVE, the time is
 // in a window, every table existed then, and no new name meets a table that
 // exists now or another new name.
 func (v *Validator) validateTables(ctx context.Context, s Spec) (Plan, error) {
-	tc, ok := v.cloud.(TableCloud)
-	if !ok {
+	tc := v.tables
+	if tc == nil {
 		return Plan{}, &FieldError{Field: FieldTables, Problem: "table restores cannot be checked here", Accepted: "a backup= or time= restore of a whole instance"}
 	}
 	if strings.TrimSpace(s.Target) != "" {
@@ -212,8 +219,8 @@ func (v *Validator) checkNewNames(ctx context.Context, tc TableCloud, src Instan
 // people approve: the source is ACTIVE, the time is in a window, and no
 // new name has been taken since.
 func (v *Validator) recheckTables(ctx context.Context, p Plan) error {
-	tc, ok := v.cloud.(TableCloud)
-	if !ok {
+	tc := v.tables
+	if tc == nil {
 		return fmt.Errorf("recheck: table restores cannot be checked here")
 	}
 	src, err := v.cloud.Instance(ctx, p.Source.ID)

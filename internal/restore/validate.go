@@ -112,6 +112,7 @@ func IsInstanceID(s string) bool { return instanceIDPattern.MatchString(s) }
 // Validator checks a Spec against the cloud's current state.
 type Validator struct {
 	cloud     Cloud
+	tables    TableCloud // nil: table restores are refused (WithTables)
 	now       func() time.Time
 	maxTables int
 }

@@ -1,15 +1,18 @@
-// Package slackapp is the bot's Slack side: the Socket Mode loop that acks
-// every envelope at once, the slash command and button handlers, and the
-// Block Kit messages people see. The request's states are in approvals;
-// what happens after the threshold click (safety backup, the restore call,
-// following the job) is in execution, which reports through this package;
-// the cloud calls are in restore.
+// Package slackapp is the bot's Slack adapter: the Socket Mode loop that
+// acks every envelope at once, the slash command, button and form handlers
+// (which decode the envelope, call intake, and render the answer), and
+// every word, emoji and mention people read: the Block Kit messages, the
+// Home tab, and the rendering of execution's events, each once, fanned out
+// to the thread, the incident channel, DMs and Home (render_events.go,
+// notify.go). It decides nothing about a restore: who may request and
+// approve is intake's, the request's states are approvals', the restore's
+// life after approval is execution's, and botrun builds and runs them all.
 package slackapp
 
 import (
 	"context"
 	"errors"
-	"runtime"
+	"fmt"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -18,7 +21,6 @@ import (
 	"github.com/slack-go/slack"
 
 	"github.com/dbrestore/db-restore/internal/approvals"
-	"github.com/dbrestore/db-restore/internal/execution"
 	"github.com/dbrestore/db-restore/internal/intake"
 	"github.com/dbrestore/db-restore/internal/limits"
 	"github.com/dbrestore/db-restore/internal/metrics"
@@ -33,21 +35,24 @@ type Validator interface {
 	Recheck(ctx context.Context, p restore.Plan) error
 }
 
-// Restorer makes the one restore call. It must never retry on its own.
-type Restorer = execution.Restorer
+// Executor runs a request from the threshold click on (execution.Executor).
+type Executor interface {
+	// Execute runs a request the click moved to executing.
+	Execute(ctx context.Context, r approvals.Request)
+	// NotDurable reports a threshold approval the store could not confirm.
+	NotDurable(ctx context.Context, r approvals.Request)
+}
 
-// JobReader reads the state of a GaussDB job.
-type JobReader = execution.JobReader
-
-// Options is everything the app needs. Zero durations take the defaults.
+// Options is everything the app needs. The durations, rates and sizes are
+// required (config.Defaults has them); New refuses a zero one.
 type Options struct {
 	Log       zerolog.Logger
 	API       *slack.Client
 	Store     *approvals.Store
 	Validator Validator
-	Restorer  Restorer         // nil only in a dry run
+	Executor  Executor
 	Catalog   Catalog          // what the request form offers; nil: the form is not offered
-	Jobs      JobReader        // nil: submitted jobs are not followed (offline dry run)
+	Tables    TableCatalog     // the form's table lists; nil: tables cannot be listed
 	Metrics   *metrics.Metrics // nil: not measured
 	Drills    DrillBoard       // nil: no drills run (none in the policy, or a dry run)
 	// DrillTimes feed the restore estimate with drill recovery times.
@@ -66,34 +71,27 @@ type Options struct {
 	RequestTTL      time.Duration
 	DryRun          bool
 
-	JobPollInterval time.Duration // how often a running restore job is read (default 15s)
-	JobTimeout      time.Duration // a job running longer gets one warning (default 6h)
-	RemindAfter     time.Duration // approvers are reminded once after this (default 10m)
-	ReconcileAfter  time.Duration // how long to look for the job of an unknown outcome (default 10m)
-	ReconcileEvery  time.Duration // how often one unknown outcome is looked up (test knob; default JobPollInterval)
-
-	RestoreTimeout time.Duration // bound on the one restore call (default 60s)
-	SweepInterval  time.Duration // how often expiry and crashed submissions are swept (default 5s)
+	RemindAfter time.Duration // approvers are reminded once after this
 	// PolicyHeartbeat is how often the replica renews its hold on the
-	// policy record (default 5s); a hold lapses after three of them.
+	// policy record; a hold lapses after three of them.
 	PolicyHeartbeat time.Duration
-	Workers         int // goroutines doing the work after acks (default 2 per CPU)
 
 	// Gate admits each slash command and form submission once across
 	// replicas and limits each user's commands a minute; nil: neither.
 	Gate            *limits.Gate
-	DecisionWorkers int // goroutines taking only Approve, Deny and cancel (default 2)
-	DecisionQueue   int // decisions waiting for a worker before clicks are dropped (default 1024)
-	WorkQueue       int // other work waiting before envelopes are acked "busy" (default 1024)
+	Workers         int // goroutines doing the work after acks
+	DecisionWorkers int // goroutines taking only Approve, Deny and cancel
+	DecisionQueue   int // decisions waiting for a worker before clicks are dropped
+	WorkQueue       int // other work waiting before envelopes are acked "busy"
 	// HomeInterval is the least time between two routine publishes of one
-	// person's Home tab (default 10s); opening the tab or clicking in it
-	// publishes at once. HomeRate publishes per HomeRateWindow is the most
-	// the bot makes in all (default 90 a minute, under Slack's Tier 4).
+	// person's Home tab; opening the tab or clicking in it publishes at
+	// once. HomeRate publishes per HomeRateWindow is the most the bot
+	// makes in all (under Slack's Tier 4).
 	HomeInterval   time.Duration
 	HomeRate       int
 	HomeRateWindow time.Duration
 	// ProgressInterval is the least time between two updates of a running
-	// restore's progress message (default 15s).
+	// restore's progress message.
 	ProgressInterval time.Duration
 }
 
@@ -117,7 +115,7 @@ type App struct {
 	progressTS progressMessages
 	opt        Options
 
-	exec *execution.Executor // the restore's life after approval
+	exec Executor // the restore's life after approval
 
 	connected atomic.Bool
 	fatal     chan error      // a Web API answer that no retry can fix; stops Run
@@ -126,91 +124,53 @@ type App struct {
 
 // New builds the app; Run starts it.
 func New(o Options) (*App, error) {
-	switch {
-	case o.API == nil:
-		return nil, errors.New("slackapp: no Slack client")
-	case o.Store == nil:
-		return nil, errors.New("slackapp: no request store")
-	case o.Validator == nil:
-		return nil, errors.New("slackapp: no validator")
-	case o.Restorer == nil && !o.DryRun:
-		return nil, errors.New("slackapp: no restore client and not a dry run")
-	case len(o.Approvers) == 0 && o.Policy == nil:
-		return nil, errors.New("slackapp: no approvers and no policy")
+	if err := o.check(); err != nil {
+		return nil, err
 	}
 	if o.Policy == nil {
 		o.Policy = policy.FromEnv(o.Approvers, o.Requesters, o.ApprovalChannel, o.IncidentChannel)
 	}
-	if o.Now == nil {
-		o.Now = time.Now
-	}
-	if o.RequestTTL <= 0 {
-		o.RequestTTL = 30 * time.Minute
-	}
-	if o.SweepInterval <= 0 {
-		o.SweepInterval = 5 * time.Second
-	}
-	if o.Workers <= 0 {
-		// Two per CPU: the work after an ack is mostly waiting on Slack,
-		// GaussDB and Redis, and more workers than this only take CPU from
-		// the ack path during a burst (measured with cmd/loadtest: 16 workers
-		// doubled the p99 ack latency of 1000 approvals and finished later).
-		o.Workers = 2 * runtime.GOMAXPROCS(0)
-	}
-	if o.DecisionWorkers <= 0 {
-		o.DecisionWorkers = 2
-	}
-	if o.DecisionQueue <= 0 {
-		o.DecisionQueue = 1024
-	}
-	if o.WorkQueue <= 0 {
-		o.WorkQueue = 1024
-	}
-	if o.PolicyHeartbeat <= 0 {
-		o.PolicyHeartbeat = 5 * time.Second
-	}
-	if o.RemindAfter <= 0 {
-		o.RemindAfter = 10 * time.Minute
-	}
-	if o.HomeInterval <= 0 {
-		o.HomeInterval = 10 * time.Second
-	}
-	if o.HomeRate <= 0 {
-		o.HomeRate = 90
-	}
-	if o.HomeRateWindow <= 0 {
-		o.HomeRateWindow = time.Minute
-	}
-	if o.ProgressInterval <= 0 {
-		o.ProgressInterval = 15 * time.Second
-	}
 	a := &App{
-		log: o.Log, api: o.API, store: o.Store, check: o.Validator, m: o.Metrics, drills: o.Drills,
+		log: o.Log, api: o.API, store: o.Store, check: o.Validator, m: o.Metrics, exec: o.Executor, drills: o.Drills,
 		policy: o.Policy, instances: o.Instances, backups: o.Backups, gate: o.Gate,
 		fatal: make(chan error, 1),
-		now:   o.Now, people: newPeople(o.API, o.Now), forms: newForms(o.Catalog, o.Now), opt: o,
+		now:   o.Now, people: newPeople(o.API, o.Now), forms: newForms(o.Catalog, o.Tables, o.Now), opt: o,
 		homes: newHomeBoard(o.HomeInterval, o.HomeRate, o.HomeRateWindow),
 	}
 	if err := a.newIntake(); err != nil {
 		return nil, err
 	}
-	// The restore's timings (call bound, polling, reconciling) are passed
-	// through as given: execution owns their defaults.
-	eo := execution.Options{
-		Log: o.Log, Store: o.Store, Reporter: reporter{a}, Checker: o.Validator, Restorer: o.Restorer,
-		Jobs: o.Jobs, Metrics: o.Metrics, Now: o.Now, DryRun: o.DryRun,
-		Backups: o.Backups, JobPollInterval: o.JobPollInterval, JobTimeout: o.JobTimeout, RestoreTimeout: o.RestoreTimeout,
-		ReconcileAfter: o.ReconcileAfter, ReconcileEvery: o.ReconcileEvery,
-	}
-	if l, ok := o.Jobs.(execution.JobLister); ok { // the GaussDB client lists jobs too
-		eo.JobList = l
-	}
-	exec, err := execution.New(eo)
-	if err != nil {
-		return nil, err
-	}
-	a.exec = exec
 	return a, nil
+}
+
+// check refuses options without what the app cannot run without.
+func (o Options) check() error {
+	switch {
+	case o.API == nil:
+		return errors.New("slackapp: no Slack client")
+	case o.Store == nil:
+		return errors.New("slackapp: no request store")
+	case o.Validator == nil:
+		return errors.New("slackapp: no validator")
+	case o.Executor == nil:
+		return errors.New("slackapp: no executor")
+	case o.Now == nil:
+		return errors.New("slackapp: no clock")
+	case len(o.Approvers) == 0 && o.Policy == nil:
+		return errors.New("slackapp: no approvers and no policy")
+	}
+	for _, v := range []struct {
+		name string
+		n    int64
+	}{{"RequestTTL", int64(o.RequestTTL)}, {"RemindAfter", int64(o.RemindAfter)}, {"PolicyHeartbeat", int64(o.PolicyHeartbeat)},
+		{"Workers", int64(o.Workers)}, {"DecisionWorkers", int64(o.DecisionWorkers)}, {"DecisionQueue", int64(o.DecisionQueue)},
+		{"WorkQueue", int64(o.WorkQueue)}, {"HomeInterval", int64(o.HomeInterval)}, {"HomeRate", int64(o.HomeRate)},
+		{"HomeRateWindow", int64(o.HomeRateWindow)}, {"ProgressInterval", int64(o.ProgressInterval)}} {
+		if v.n <= 0 {
+			return fmt.Errorf("slackapp: Options.%s is not set; it must be positive (config.Defaults has it)", v.name)
+		}
+	}
+	return nil
 }
 
 // Connected reports whether a Socket Mode link is up, for readiness.
@@ -218,20 +178,20 @@ func (a *App) Connected() bool { return a.connected.Load() }
 
 // Run connects to Slack and serves until ctx ends or Slack refuses the
 // tokens. On return every accepted piece of work has finished.
+//
+// It runs the Slack side's own loops (the policy hold and Home tab
+// publishing); botrun runs the engine's (following jobs, sweeping) beside
+// it.
 func (a *App) Run(ctx context.Context) error {
 	ctx, cancel := context.WithCancel(ctx) // a fatal Slack error stops the background loops too
 	defer cancel()
-	defer context.AfterFunc(ctx, a.exec.Stop)() // safety-backup waits give up on shutdown
-	work := context.WithoutCancel(ctx)          // in-flight work finishes after a shutdown signal
+	work := context.WithoutCancel(ctx) // in-flight work finishes after a shutdown signal
 	p := startPool(a.opt.DecisionWorkers, a.opt.Workers, a.opt.DecisionQueue, a.opt.WorkQueue)
 
 	a.claimPolicy(work)
 	defer a.releasePolicy(work) // after every piece of work below has ended
-	a.exec.Reap(work)
 	var background sync.WaitGroup
 	background.Go(func() { a.holdPolicy(ctx, work) })
-	background.Go(func() { a.sweep(ctx, work) })
-	background.Go(func() { a.exec.Follow(ctx, work) })
 	background.Go(func() { a.publishHomes(ctx, work) })
 
 	err := a.serveSocket(ctx, func(l lane, job func(context.Context)) bool { return p.tryQueue(l, func() { job(work) }) })
@@ -239,8 +199,6 @@ func (a *App) Run(ctx context.Context) error {
 	cancel()
 	background.Wait()
 	p.stop() // every accepted envelope's work finishes
-	a.exec.Stop()
-	a.exec.Wait() // and every safety-backup wait it started gives up or ends
 	if stopped {
 		return nil
 	}

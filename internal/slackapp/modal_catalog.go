@@ -45,9 +45,10 @@ type cached[T any] struct {
 // external select can be answered from memory in the ack, and so that a
 // burst of form changes does not become a burst of API calls.
 type catalogCache struct {
-	cat Catalog
-	now func() time.Time
-	sf  singleflight.Group
+	cat  Catalog
+	tcat TableCatalog // nil: tables cannot be listed
+	now  func() time.Time
+	sf   singleflight.Group
 
 	mu        sync.Mutex
 	instances cached[[]restore.Instance] // sorted by name, then ID
@@ -57,9 +58,9 @@ type catalogCache struct {
 	tables    map[string]cached[[]restore.Database] // "source@unix seconds"
 }
 
-func newCatalogCache(c Catalog, now func() time.Time) *catalogCache {
+func newCatalogCache(c Catalog, tc TableCatalog, now func() time.Time) *catalogCache {
 	return &catalogCache{
-		cat: c, now: now,
+		cat: c, tcat: tc, now: now,
 		cases:   map[string]cached[string]{},
 		backups: map[string]cached[[]restore.Backup]{},
 		windows: map[string]cached[[]restore.Window]{},

@@ -113,11 +113,12 @@ func newFormApp(t *testing.T, cat Catalog, v Validator) (*App, *slacktest.Server
 	}
 	now := func() time.Time { return formNow }
 	rdb, prefix := redistest.New(t)
-	a, err := New(Options{
+	tables, _ := cat.(TableCatalog) // botrun passes the same client as both
+	a, err := New(withDefaults(t, Options{
 		Log: zerolog.Nop(), API: slack.New("xoxb-fake-bot-token", slack.OptionAPIURL(fake.APIURL())),
 		Store: approvals.NewStore(rdb, prefix, now), Validator: v, DryRun: true,
-		Approvers: []string{"UAPP0001"}, Catalog: cat, Now: now,
-	})
+		Approvers: []string{"UAPP0001"}, Catalog: cat, Tables: tables, Now: now,
+	}))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -35,10 +35,10 @@ type formSession struct {
 	seen time.Time
 }
 
-func newForms(c Catalog, now func() time.Time) *forms {
+func newForms(c Catalog, tc TableCatalog, now func() time.Time) *forms {
 	f := &forms{now: now, views: map[string]*formSession{}}
 	if c != nil {
-		f.cache = newCatalogCache(c, now)
+		f.cache = newCatalogCache(c, tc, now)
 	}
 	return f
 }

@@ -19,8 +19,8 @@ import (
 // hold thousands of tables), a preview of the new names, and an optional
 // suffix.
 
-// TableCatalog is what the form reads for table restores. A Catalog that
-// also implements it (as *restore.Client does) offers the third type.
+// TableCatalog is what the form reads for table restores (Options.Tables;
+// *restore.Client is one). Without it the tables cannot be listed.
 type TableCatalog interface {
 	TablesAt(ctx context.Context, instanceID string, t time.Time, database, table string) ([]restore.Database, error)
 }
@@ -36,8 +36,8 @@ var errNoTableCatalog = errors.New("this bot cannot list tables")
 
 // tablesAt returns the tables the source had at t, from memory when fresh.
 func (c *catalogCache) tablesAt(ctx context.Context, source string, t time.Time) ([]restore.Database, error) {
-	tc, ok := c.cat.(TableCatalog)
-	if !ok {
+	tc := c.tcat
+	if tc == nil {
 		return nil, errNoTableCatalog
 	}
 	key := source + "@" + strconv.FormatInt(t.Unix(), 10)

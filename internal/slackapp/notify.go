@@ -10,20 +10,13 @@ import (
 	"github.com/dbrestore/db-restore/internal/execution"
 )
 
-// reporter is how execution tells people about a request: each event is
-// rendered once (render_events.go) and fanned out by deliver.
-type reporter struct{ a *App }
+var _ execution.Reporter = (*App)(nil)
 
-var _ execution.Reporter = reporter{}
-
-// Report implements execution.Reporter.
-func (r reporter) Report(ctx context.Context, req approvals.Request, ev execution.Event) {
-	r.a.report(ctx, req, ev)
-}
-
-// report renders ev and delivers it; a running job's progress has its own
-// message, updated in place (progress.go).
-func (a *App) report(ctx context.Context, r approvals.Request, ev execution.Event) {
+// Report is how execution tells people about a request (execution.Reporter):
+// each event is rendered once (render_events.go) and fanned out by deliver;
+// a running job's progress has its own message, updated in place
+// (progress.go).
+func (a *App) Report(ctx context.Context, r approvals.Request, ev execution.Event) {
 	if p, ok := ev.(execution.Progress); ok {
 		a.progress(ctx, r, p)
 		return

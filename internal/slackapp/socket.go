@@ -12,6 +12,8 @@ import (
 
 	"github.com/slack-go/slack"
 	"github.com/slack-go/slack/socketmode"
+
+	"github.com/dbrestore/db-restore/internal/pause"
 )
 
 // queueFunc queues work in a lane and reports whether there was room.
@@ -218,22 +220,7 @@ func (p *openPacer) wait(ctx context.Context) error {
 	}
 	p.last = now.Add(sleep)
 	p.mu.Unlock()
-	return sleepCtx(ctx, sleep)
-}
-
-// sleepCtx waits d, or until ctx ends (then it returns ctx's error).
-func sleepCtx(ctx context.Context, d time.Duration) error {
-	if d <= 0 {
-		return ctx.Err()
-	}
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-t.C:
-		return nil
-	case <-ctx.Done():
-		return ctx.Err()
-	}
+	return pause.For(ctx, sleep)
 }
 
 // slackFailed counts a failed Web API call and, when Slack says the bot

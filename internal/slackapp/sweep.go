@@ -3,50 +3,28 @@ package slackapp
 import (
 	"context"
 	"fmt"
-	"time"
 
 	"github.com/dbrestore/db-restore/internal/approvals"
 )
 
-// sweep expires requests when their time is up, not only when someone
-// clicks, reminds approvers once about requests waiting too long, and reaps
-// interrupted submissions, until ctx ends. One replica sweeps at a time (a
-// lease); each transition is atomic besides, so nothing is reported twice.
-func (a *App) sweep(ctx, work context.Context) {
-	t := time.NewTicker(a.opt.SweepInterval)
-	defer t.Stop()
-	leaseTTL := max(3*a.opt.SweepInterval, time.Second)
-	defer func() { _ = a.store.ReleaseLease(work, "sweeper") }()
-	for {
-		select {
-		case <-ctx.Done():
-			return
-		case <-t.C:
-		}
-		held, err := a.store.TakeLease(work, "sweeper", leaseTTL)
-		if err != nil {
-			a.log.Warn().Err(err).Msg("sweeper lease")
-			continue
-		}
-		if !held {
-			continue
-		}
-		expired, err := a.store.ExpireDue(work, 100)
-		if err != nil {
-			a.log.Warn().Err(err).Msg("expiry sweep failed")
-		}
-		for _, r := range expired {
-			a.expired(work, r)
-		}
-		due, err := a.store.DueReminders(work, a.opt.RemindAfter, 100)
-		if err != nil {
-			a.log.Warn().Err(err).Msg("reminder sweep failed")
-		}
-		for _, r := range due {
-			a.remind(work, r)
-		}
-		a.exec.Reap(work)
-		a.exec.Reconcile(work)
+// SweepRequests expires requests whose time is up, not only when someone
+// clicks, and reminds approvers once about requests waiting too long. The
+// caller (botrun's sweeper) holds the one sweeper lease; each transition is
+// atomic besides, so nothing is reported twice.
+func (a *App) SweepRequests(ctx context.Context) {
+	expired, err := a.store.ExpireDue(ctx, 100)
+	if err != nil {
+		a.log.Warn().Err(err).Msg("expiry sweep failed")
+	}
+	for _, r := range expired {
+		a.expired(ctx, r)
+	}
+	due, err := a.store.DueReminders(ctx, a.opt.RemindAfter, 100)
+	if err != nil {
+		a.log.Warn().Err(err).Msg("reminder sweep failed")
+	}
+	for _, r := range due {
+		a.remind(ctx, r)
 	}
 }
 

@@ -1,0 +1,167 @@
+package botrun
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/rs/zerolog"
+	"github.com/slack-go/slack"
+
+	"github.com/dbrestore/db-restore/internal/approvals"
+	"github.com/dbrestore/db-restore/internal/config"
+	"github.com/dbrestore/db-restore/internal/drill"
+	"github.com/dbrestore/db-restore/internal/execution"
+	"github.com/dbrestore/db-restore/internal/limits"
+	"github.com/dbrestore/db-restore/internal/metrics"
+	"github.com/dbrestore/db-restore/internal/policy"
+	"github.com/dbrestore/db-restore/internal/redisconn"
+	"github.com/dbrestore/db-restore/internal/restore"
+	"github.com/dbrestore/db-restore/internal/slackapp"
+)
+
+// parts are what the bot is built from.
+type parts struct {
+	cfg  config.Config
+	log  zerolog.Logger
+	now  func() time.Time
+	pol  *policy.Policy
+	conn *redisconn.Conn
+	m    *metrics.Metrics
+}
+
+// bot is the built bot: its engine and its Slack side, ready to run.
+type bot struct {
+	parts
+	store  *approvals.Store
+	exec   *execution.Executor
+	app    *slackapp.App
+	drills *drill.Runner // nil: no drills to run
+}
+
+// reporters tell every surface what execution reports. The executor is
+// built before the surfaces that call it, so the list is filled in after
+// it, and complete before any loop starts.
+type reporters []execution.Reporter
+
+func (rs *reporters) Report(ctx context.Context, r approvals.Request, ev execution.Event) {
+	for _, to := range *rs {
+		to.Report(ctx, r, ev)
+	}
+}
+
+// build makes the store, the cloud client, the executor and the Slack app.
+func build(ctx context.Context, p parts) (*bot, error) {
+	b := &bot{parts: p, store: newStore(p)}
+	validator, client, err := cloud(ctx, p.cfg, p.log, p.now)
+	if err != nil {
+		return nil, err
+	}
+	api, err := slackClient(ctx, p.cfg, p.log)
+	if err != nil {
+		return nil, err
+	}
+	say := &reporters{}
+	eo := execution.Options{
+		Log: p.log, Store: b.store, Reporter: say, Checker: validator, Metrics: p.m, Now: p.now, DryRun: p.cfg.DryRun,
+		JobPollInterval: p.cfg.JobPollInterval, JobTimeout: p.cfg.JobTimeout, RestoreTimeout: p.cfg.RestoreCallTimeout,
+		ReconcileAfter: p.cfg.ReconcileAfter, ReconcileEvery: p.cfg.ReconcileEvery,
+	}
+	if client != nil { // nil: an offline dry run, where nothing talks to the cloud
+		eo.Restorer, eo.Tables, eo.Jobs, eo.JobList, eo.Backups = client, client, client, client, client
+	}
+	if b.exec, err = execution.New(eo); err != nil {
+		return nil, err
+	}
+	ao := appOptions(p, api, b.store, validator, b.exec, client)
+	drills, drillTimes, err := newDrills(drillDeps{cfg: p.cfg, pol: p.pol, conn: p.conn, store: b.store, client: client, api: api,
+		m: p.m, log: p.log, now: p.now, tick: p.cfg.DrillTick})
+	if err != nil {
+		return nil, err
+	}
+	if drills != nil { // never a typed nil in the interface
+		b.drills, ao.Drills, ao.DrillTimes = drills, drills, drillTimes
+	}
+	if b.app, err = slackapp.New(ao); err != nil {
+		return nil, err
+	}
+	*say = append(*say, b.app)
+	return b, nil
+}
+
+// newStore is the request store on the opened Redis, confirming approvals
+// on its replicas before any cloud call.
+func newStore(p parts) *approvals.Store {
+	opts := []approvals.Option{approvals.WithMaxOpenPerUser(p.cfg.MaxOpenPerUser), approvals.WithLeaseTTL(p.cfg.LeaseTTL)}
+	if !p.conn.Embedded {
+		d := approvals.Durability{MinReplicas: p.cfg.RedisWaitReplicas, Timeout: p.cfg.RedisWaitTimeout}
+		if d.MinReplicas < 0 { // unset: a deployment with failover has at least one replica
+			d.MinReplicas = 0
+			if p.conn.Mode != redisconn.ModeSingle {
+				d.MinReplicas = 1
+			}
+		}
+		opts = append(opts, approvals.WithDurability(d))
+		p.log.Info().Str("redis_wait", d.String()).Msg("approvals are confirmed by the Redis replicas before any cloud call")
+	}
+	return approvals.NewStore(p.conn.Client, p.cfg.RedisKeyPrefix, p.now, opts...)
+}
+
+// slackClient is the Web API client, its bot token checked.
+func slackClient(ctx context.Context, cfg config.Config, log zerolog.Logger) (*slack.Client, error) {
+	api := slack.New(cfg.SlackBotToken,
+		slack.OptionAppLevelToken(cfg.SlackAppToken),
+		slack.OptionAPIURL(cfg.SlackAPIURL),
+		slack.OptionHTTPClient(slackapp.NewHTTPClient(30*time.Second)))
+	auth, err := api.AuthTestContext(ctx)
+	var rejected slack.SlackErrorResponse
+	switch {
+	case errors.As(err, &rejected):
+		return nil, fmt.Errorf("slack rejected SLACK_BOT_TOKEN (%s): install the app to the workspace and copy its Bot User OAuth Token (xoxb-…) into SLACK_BOT_TOKEN", rejected.Err)
+	case err != nil:
+		return nil, fmt.Errorf("could not reach Slack at SLACK_API_URL %s: %w", cfg.SlackAPIURL, err)
+	}
+	log.Info().Str("bot_user_id", auth.UserID).Str("team", auth.Team).Bool("dry_run", cfg.DryRun).Msg("starting db-restore")
+	return api, nil
+}
+
+// appOptions are the Slack app's options, from the configuration.
+func appOptions(p parts, api *slack.Client, store *approvals.Store, v slackapp.Validator, exec slackapp.Executor, client *restore.Client) slackapp.Options {
+	c := p.cfg
+	o := slackapp.Options{
+		Log: p.log, API: api, Store: store, Validator: v, Executor: exec, Metrics: p.m, Policy: p.pol, Now: p.now,
+		Approvers: c.Approvers, Requesters: c.Requesters, Admins: c.Admins, BreakGlass: c.BreakGlass,
+		ApprovalChannel: c.ApprovalChannel, IncidentChannel: c.IncidentChannel, RequestTTL: c.RequestTTL, DryRun: c.DryRun,
+		RemindAfter: c.RemindAfter, PolicyHeartbeat: c.PolicyHeartbeat,
+		Gate:    limits.NewGate(p.conn.Client, c.RedisKeyPrefix, c.CommandsPerMinute, p.now),
+		Workers: c.Workers, DecisionWorkers: c.DecisionWorkers, DecisionQueue: c.DecisionQueue, WorkQueue: c.WorkQueue,
+		HomeInterval: c.HomeInterval, HomeRate: c.HomeRate, HomeRateWindow: c.HomeRateWindow, ProgressInterval: c.ProgressInterval,
+	}
+	if client != nil { // an interface holding a nil pointer would not be nil
+		o.Catalog, o.Tables, o.Instances, o.Backups = client, client, client, client
+	}
+	return o
+}
+
+// cloud builds the validator and the GaussDB client. Without credentials
+// (allowed only in a dry run) the validator checks what it can offline, the
+// client is nil and nothing ever talks to the cloud.
+func cloud(ctx context.Context, cfg config.Config, log zerolog.Logger, now func() time.Time) (slackapp.Validator, *restore.Client, error) {
+	if !cfg.CloudConfigured() {
+		log.Warn().Msg("no cloud credentials: dry run with offline validation only; instance names cannot be resolved")
+		return restore.OfflineValidator{Now: now}, nil, nil
+	}
+	c, err := restore.NewClient(restore.Options{
+		AK: cfg.CloudAK, SK: cfg.CloudSK, ProjectID: cfg.CloudProjectID,
+		Region: cfg.CloudRegion, Endpoint: cfg.CloudEndpoint, UserAgent: "db-restore",
+	})
+	if err != nil {
+		return nil, nil, fmt.Errorf("cloud client: %w", err)
+	}
+	if err := checkCloud(ctx, c, cfg); err != nil {
+		return nil, nil, err
+	}
+	log.Info().Str("endpoint", c.Endpoint()).Str("region", cfg.CloudRegion).Msg("GaussDB client ready: credentials, project and read permission checked")
+	return restore.NewValidator(c, now).WithMaxTables(cfg.MaxTables).WithTables(c), c, nil
+}
