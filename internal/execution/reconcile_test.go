@@ -53,7 +53,7 @@ func TestLateAnswerAfterNoJobFound(t *testing.T) {
 	f := newFixture(t, func(o *execution.Options) { o.RestoreTimeout = 5 * time.Second; o.ReconcileEvery = time.Minute })
 	quick, err := execution.New(execution.Options{
 		Log: zerolog.New(zerolog.NewTestWriter(t)), Store: f.store, Reporter: f.rec, Checker: restore.NewValidator(f.client, time.Now),
-		Restorer: f.client, JobList: f.client, Now: time.Now,
+		Restorer: f.client, JobList: f.client, Now: time.Now, JobPollInterval: 50 * time.Millisecond, JobTimeout: time.Hour,
 		RestoreTimeout: 100 * time.Millisecond, ReconcileAfter: 100 * time.Millisecond, ReconcileEvery: 20 * time.Millisecond,
 	})
 	if err != nil {
