@@ -9,6 +9,7 @@ import (
 	"path/filepath"
 	"time"
 
+	"github.com/dbrestore/db-restore/internal/pause"
 	"github.com/dbrestore/db-restore/internal/slackapp/slacktest"
 )
 
@@ -158,7 +159,7 @@ func botMeasure(ctx context.Context, cfg Config, w *world, bin, dir string, keys
 		}
 	}
 	cfg.progressf("%d replicas connected; settling %s before reading idle RSS", cfg.Replicas, cfg.Settle)
-	if err := pause(ctx, cfg.Settle); err != nil {
+	if err := pause.For(ctx, cfg.Settle); err != nil {
 		return nil, err
 	}
 	idle, err := usages(*bots)
@@ -261,7 +262,7 @@ func floorRun(ctx context.Context, cfg Config, w *world, msgs []approvalMsg, rep
 			return err
 		}
 	}
-	if err := pause(ctx, cfg.Settle); err != nil {
+	if err := pause.For(ctx, cfg.Settle); err != nil {
 		return err
 	}
 	idle, err := usages(floors)
@@ -314,16 +315,4 @@ func floorBursts(ctx context.Context, cfg Config, w *world, fake *slacktest.Serv
 		return fmt.Errorf("floor, approvals: %w", err)
 	}
 	return nil
-}
-
-// pause waits d, or less if ctx ends.
-func pause(ctx context.Context, d time.Duration) error {
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-t.C:
-		return nil
-	case <-ctx.Done():
-		return ctx.Err()
-	}
 }

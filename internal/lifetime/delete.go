@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/dbrestore/db-restore/internal/pause"
 	"github.com/dbrestore/db-restore/internal/restore"
 )
 
@@ -30,7 +31,7 @@ func (m *Manager) Await(ctx context.Context, rec Record, progress func(status st
 		if time.Now().After(deadline) {
 			return d, fmt.Errorf("new instance %s (%s) is not ACTIVE after %s", rec.Name, rec.InstanceID, m.o.BuildTimeout)
 		}
-		if err := sleep(ctx, m.o.PollInterval); err != nil {
+		if err := pause.For(ctx, m.o.PollInterval); err != nil {
 			return d, err
 		}
 	}

@@ -8,6 +8,7 @@ import (
 
 	"github.com/rs/zerolog"
 
+	"github.com/dbrestore/db-restore/internal/pause"
 	"github.com/dbrestore/db-restore/internal/restore"
 )
 
@@ -214,7 +215,7 @@ func (m *Manager) reconcile(ctx context.Context, rec Record, called time.Time) (
 				}
 			}
 		}
-		if time.Now().After(deadline) || sleep(ctx, m.o.PollInterval) != nil {
+		if time.Now().After(deadline) || pause.For(ctx, m.o.PollInterval) != nil {
 			return restore.Created{}, false
 		}
 	}
@@ -233,15 +234,4 @@ func (m *Manager) jobOf(ctx context.Context, instanceID string, since time.Time)
 		}
 	}
 	return ""
-}
-
-func sleep(ctx context.Context, d time.Duration) error {
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-t.C:
-		return nil
-	case <-ctx.Done():
-		return ctx.Err()
-	}
 }

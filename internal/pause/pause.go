@@ -1,5 +1,6 @@
 // Package pause waits without outliving a context: the one sleep the bot's
-// loops use (reconnect back-off, the safety backup's polling).
+// loops and tools use (Socket Mode reconnect back-off, the safety backup's
+// and a new instance's polling, the load tool's settling).
 package pause
 
 import (
