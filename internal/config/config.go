@@ -98,7 +98,18 @@ func Load(getenv func(string) string) (Config, error) {
 		PolicyFile:      strings.TrimSpace(getenv("RESTORE_POLICY_FILE")),
 		HealthAddr:      strings.TrimSpace(getenv("HEALTH_ADDR")),
 	}
+	loadSlack(&c, &p, d)
+	loadRedis(&c, &p, getenv, d)
+	c.DryRun = p.boolean(getenv, "RESTORE_DRY_RUN", false)
+	loadCloud(&c, &p)
+	loadPeople(&c, &p, getenv)
+	loadRestore(&c, &p, getenv, d)
+	loadProcess(&c, &p, getenv, d)
+	return c, p.err()
+}
 
+// loadSlack checks the Slack tokens and the Web API URL.
+func loadSlack(c *Config, p *problems, d Config) {
 	switch {
 	case c.SlackAppToken == "":
 		p.add("SLACK_APP_TOKEN", "is required: the app-level token (xapp-…) with connections:write")
@@ -118,6 +129,10 @@ func Load(getenv func(string) string) (Config, error) {
 	} else if !strings.HasSuffix(c.SlackAPIURL, "/") {
 		c.SlackAPIURL += "/"
 	}
+}
+
+// loadRedis checks REDIS_URL and reads how approvals are confirmed.
+func loadRedis(c *Config, p *problems, getenv func(string) string, d Config) {
 	if c.RedisURL != "" {
 		if u, err := url.Parse(c.RedisURL); err != nil || !strings.HasPrefix(u.Scheme, "redis") {
 			p.add("REDIS_URL", "must be a redis://, rediss://, redis+sentinel:// or redis+cluster:// URL")
@@ -140,10 +155,10 @@ func Load(getenv func(string) string) (Config, error) {
 		}
 	}
 	c.RedisWaitTimeout = p.duration(getenv, "REDIS_WAIT_TIMEOUT", d.RedisWaitTimeout, 10*time.Millisecond, time.Minute)
+}
 
-	c.DryRun = p.boolean(getenv, "RESTORE_DRY_RUN", false)
-	loadCloud(&c, &p)
-
+// loadPeople reads who may do what, and the channels.
+func loadPeople(c *Config, p *problems, getenv func(string) string) {
 	c.Approvers = p.ids(getenv, "RESTORE_APPROVERS", userOrGroupID, "Slack user (U…, W…) or user-group (S…) IDs")
 	if len(c.Approvers) == 0 && !p.has("RESTORE_APPROVERS") && c.PolicyFile == "" {
 		p.add("RESTORE_APPROVERS", "is required: comma-separated Slack user (U…, W…) or user-group (S…) IDs who may approve")
@@ -159,7 +174,10 @@ func Load(getenv func(string) string) (Config, error) {
 			p.add(ch.name, "must be a Slack channel ID such as C0123ABCD (not a #name)")
 		}
 	}
+}
 
+// loadRestore reads the restore's timings and limits.
+func loadRestore(c *Config, p *problems, getenv func(string) string, d Config) {
 	c.RequestTTL = p.duration(getenv, "RESTORE_REQUEST_TTL", d.RequestTTL, time.Minute, 7*24*time.Hour)
 	c.JobPollInterval = p.duration(getenv, "RESTORE_JOB_POLL_INTERVAL", d.JobPollInterval, 100*time.Millisecond, time.Hour)
 	c.JobTimeout = p.duration(getenv, "RESTORE_JOB_TIMEOUT", d.JobTimeout, time.Second, 7*24*time.Hour)
@@ -175,8 +193,11 @@ func Load(getenv func(string) string) (Config, error) {
 	c.MaxOpenPerUser = p.integer(getenv, "RESTORE_MAX_OPEN_PER_USER", d.MaxOpenPerUser, 0, 1000, "open requests per requester (0: no limit)")
 	c.CommandsPerMinute = p.integer(getenv, "RESTORE_USER_COMMANDS_PER_MINUTE", d.CommandsPerMinute, 0, 10000, "commands per user a minute (0: no limit)")
 	c.MaxTables = p.tableCount(getenv, "RESTORE_MAX_TABLES", d.MaxTables, 1, 1000)
-
 	c.ReconcileEvery = c.JobPollInterval
+}
+
+// loadProcess reads the health listener's address and the log level.
+func loadProcess(c *Config, p *problems, getenv func(string) string, d Config) {
 	if c.HealthAddr == "" {
 		c.HealthAddr = d.HealthAddr
 	} else if c.HealthAddr != "off" {
@@ -194,7 +215,6 @@ func Load(getenv func(string) string) (Config, error) {
 			c.LogLevel = lvl
 		}
 	}
-	return c, p.err()
 }
 
 func loadCloud(c *Config, p *problems) {
