@@ -82,12 +82,17 @@ type Params struct {
 	RestoreTimeMs int64       `json:"restore_time_ms,omitempty"` // UNIX ms, UTC
 	// Tables are the exact renames of a table restore, in call order.
 	Tables []TableRename `json:"tables,omitempty"`
+	// New is the instance a restore to a new instance creates
+	// (TypeNewInstance); TargetID is then empty.
+	New *NewInstance `json:"new,omitempty"`
 }
 
 // Overwrite reports whether the restore writes over the source instance
 // itself (restore to the original instance). A table restore never does:
 // it only adds tables under new names.
-func (p Params) Overwrite() bool { return p.SourceID == p.TargetID && p.Type != TypeTables }
+func (p Params) Overwrite() bool {
+	return p.SourceID == p.TargetID && p.Type != TypeTables && p.Type != TypeNewInstance
+}
 
 // Hash is a short, stable digest of the fields sent to the restore API. An
 // approval carries the hash the approver saw; the store refuses it if the
@@ -101,6 +106,9 @@ func (p Params) Hash() string {
 	// every rename, in order, with a separator no identifier contains.
 	for _, t := range p.Tables {
 		fields = append(fields, t.Database+"\x1f"+t.OldName+"\x1f"+t.NewName)
+	}
+	if p.New != nil { // a new instance: everything it creates
+		fields = append(fields, joinHash(p.New.hashFields()))
 	}
 	canon := strings.Join(fields, "\n")
 	sum := sha256.Sum256([]byte(canon))

@@ -13,6 +13,7 @@ import (
 	"github.com/dbrestore/db-restore/internal/config"
 	"github.com/dbrestore/db-restore/internal/drill"
 	"github.com/dbrestore/db-restore/internal/execution"
+	"github.com/dbrestore/db-restore/internal/lifetime"
 	"github.com/dbrestore/db-restore/internal/limits"
 	"github.com/dbrestore/db-restore/internal/metrics"
 	"github.com/dbrestore/db-restore/internal/policy"
@@ -68,13 +69,24 @@ func build(ctx context.Context, p parts) (*bot, error) {
 		JobPollInterval: p.cfg.JobPollInterval, JobTimeout: p.cfg.JobTimeout, RestoreTimeout: p.cfg.RestoreCallTimeout,
 		ReconcileAfter: p.cfg.ReconcileAfter, ReconcileEvery: p.cfg.ReconcileEvery,
 	}
+	var (
+		fresh *lifetime.Manager
+		nv    *restore.NewInstanceValidator
+	)
 	if client != nil { // nil: an offline dry run, where nothing talks to the cloud
 		eo.Restorer, eo.Tables, eo.Jobs, eo.JobList, eo.Backups = client, client, client, client, client
+		if fresh, nv, err = newInstances(p.cfg, p.log, p.now, p.conn, b.store, client, p.pol); err != nil {
+			return nil, err
+		}
+		eo.NewInstances = fresh
 	}
 	if b.exec, err = execution.New(eo); err != nil {
 		return nil, err
 	}
 	ao := appOptions(p, api, b.store, validator, b.exec, client)
+	if fresh != nil { // never a typed nil in the interface
+		ao.NewInstances, ao.NewValidator = fresh, nv
+	}
 	drills, drillTimes, err := newDrills(drillDeps{cfg: p.cfg, pol: p.pol, conn: p.conn, store: b.store, client: client, api: api,
 		m: p.m, log: p.log, now: p.now, tick: p.cfg.DrillTick})
 	if err != nil {

@@ -46,7 +46,7 @@ func newDrills(d drillDeps) (*drill.Runner, *drill.Store, error) {
 		policyNow = func() *policy.Policy { return &dry }
 	}
 	check := restore.NewValidator(d.client, d.now).ForNewInstances(d.client, d.pol)
-	reg := lifetime.NewRegistry(d.conn.Client, d.cfg.RedisKeyPrefix, d.now, lifetime.DefaultMaxLive)
+	reg := lifetime.NewRegistry(d.conn.Client, d.cfg.RedisKeyPrefix, d.now, d.cfg.MaxNewInstances) // one cap for drills and requests
 	life, err := lifetime.NewManager(lifetime.Options{Log: d.log, Registry: reg, Cloud: d.client, Checker: check, Freezes: d.store, Now: d.now})
 	if err != nil {
 		return nil, nil, err

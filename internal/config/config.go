@@ -52,6 +52,7 @@ type Config struct {
 	RemindAfter     time.Duration // RESTORE_REMIND_AFTER
 	ReconcileAfter  time.Duration // RESTORE_RECONCILE_AFTER: how long to look for the job of an unknown outcome
 	MaxTables       int           // RESTORE_MAX_TABLES: tables per table restore
+	MaxNewInstances int           // RESTORE_MAX_NEW_INSTANCES: new instances alive at once
 
 	// RestoreCallTimeout is RESTORE_CALL_TIMEOUT: the bound on the one
 	// restore call; RESTORE_RECONCILE_AFTER may not be shorter.
@@ -193,6 +194,7 @@ func loadRestore(c *Config, p *problems, getenv func(string) string, d Config) {
 	c.MaxOpenPerUser = p.integer(getenv, "RESTORE_MAX_OPEN_PER_USER", d.MaxOpenPerUser, 0, 1000, "open requests per requester (0: no limit)")
 	c.CommandsPerMinute = p.integer(getenv, "RESTORE_USER_COMMANDS_PER_MINUTE", d.CommandsPerMinute, 0, 10000, "commands per user a minute (0: no limit)")
 	c.MaxTables = p.tableCount(getenv, "RESTORE_MAX_TABLES", d.MaxTables, 1, 1000)
+	c.MaxNewInstances = p.integer(getenv, "RESTORE_MAX_NEW_INSTANCES", d.MaxNewInstances, 1, 100, "new instances the bot may have alive at once")
 	c.ReconcileEvery = c.JobPollInterval
 }
 

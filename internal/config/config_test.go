@@ -185,3 +185,18 @@ func TestLoadTakesDefaults(t *testing.T) {
 		t.Errorf("a tuning default is unset: %+v", tu)
 	}
 }
+
+func TestMaxNewInstances(t *testing.T) {
+	m := valid()
+	if c, err := Load(env(m)); err != nil || c.MaxNewInstances != 3 {
+		t.Errorf("RESTORE_MAX_NEW_INSTANCES default: %d, %v; want 3", c.MaxNewInstances, err)
+	}
+	m["RESTORE_MAX_NEW_INSTANCES"] = "5"
+	if c, err := Load(env(m)); err != nil || c.MaxNewInstances != 5 {
+		t.Errorf("RESTORE_MAX_NEW_INSTANCES=5: %d, %v", c.MaxNewInstances, err)
+	}
+	m["RESTORE_MAX_NEW_INSTANCES"] = "0"
+	if _, err := Load(env(m)); err == nil || !strings.Contains(err.Error(), "RESTORE_MAX_NEW_INSTANCES") {
+		t.Errorf("RESTORE_MAX_NEW_INSTANCES=0: %v, want a refusal naming it", err)
+	}
+}

@@ -60,6 +60,7 @@ func Defaults() Config {
 		ReconcileAfter:     10 * time.Minute,
 		RestoreCallTimeout: 60 * time.Second,
 		MaxTables:          100,
+		MaxNewInstances:    3,
 		MaxOpenPerUser:     3,
 		CommandsPerMinute:  20,
 		HealthAddr:         ":8080",

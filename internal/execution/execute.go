@@ -66,6 +66,10 @@ func (e *Executor) Execute(ctx context.Context, req approvals.Request) {
 // submit re-checks what may have changed since the approval and makes the
 // one restore call.
 func (e *Executor) submit(ctx context.Context, log zerolog.Logger, req approvals.Request) {
+	if req.Params.Type == approvals.TypeNewInstance {
+		e.submitNew(ctx, log, req)
+		return
+	}
 	plan := planOf(req.Params)
 	if err := e.check.Recheck(ctx, plan); err != nil {
 		log.Warn().Err(err).Msg("re-check before restore failed")

@@ -60,6 +60,9 @@ type Options struct {
 	Metrics  *metrics.Metrics // nil: not measured
 	Now      func() time.Time
 	DryRun   bool
+	// NewInstances creates, follows and reports the instances of restores
+	// to a new instance; nil: such requests fail without any call.
+	NewInstances NewInstanceMaker
 
 	JobPollInterval time.Duration // how often a running job is read (RESTORE_JOB_POLL_INTERVAL)
 	JobTimeout      time.Duration // a job running longer gets one warning (RESTORE_JOB_TIMEOUT)
@@ -80,7 +83,8 @@ type Executor struct {
 	cloud  Restorer
 	jobs   JobReader
 	list   JobLister
-	tables TableRestorer // nil: table restores fail, not called
+	tables TableRestorer    // nil: table restores fail, not called
+	fresh  NewInstanceMaker // nil: restores to a new instance fail, not called
 	backup BackupMaker
 	m      *metrics.Metrics
 	now    func() time.Time
@@ -126,7 +130,7 @@ func New(o Options) (*Executor, error) {
 	stopping, stop := context.WithCancel(context.Background())
 	return &Executor{
 		log: o.Log, store: o.Store, say: o.Reporter, check: o.Checker, cloud: o.Restorer,
-		jobs: o.Jobs, list: o.JobList, tables: o.Tables, backup: o.Backups, nextLook: map[string]time.Time{}, m: o.Metrics, now: o.Now, opt: o,
+		jobs: o.Jobs, list: o.JobList, tables: o.Tables, fresh: o.NewInstances, backup: o.Backups, nextLook: map[string]time.Time{}, m: o.Metrics, now: o.Now, opt: o,
 		stopping: stopping, stop: stop,
 	}, nil
 }

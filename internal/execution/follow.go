@@ -166,6 +166,10 @@ func (e *Executor) jobEnded(ctx context.Context, r approvals.Request, job restor
 	if ok {
 		log.Info().Str("took", took).Msg("restore completed")
 		e.recordDuration(ctx, log, rec)
+		if rec.Params.Type == approvals.TypeNewInstance {
+			e.newInstanceReady(ctx, log, rec, e.now().Sub(r.SubmittedAt))
+			return
+		}
 		e.say.Report(ctx, rec, Completed{JobID: r.JobID, Took: e.now().Sub(r.SubmittedAt), Timed: !r.SubmittedAt.IsZero(), At: e.now()})
 		return
 	}

@@ -83,6 +83,12 @@ func (e *Executor) settleAfter() time.Duration {
 }
 
 func (e *Executor) reconcile(ctx context.Context, r approvals.Request) {
+	if r.Params.Type == approvals.TypeNewInstance {
+		// Its create was already looked for by request tag (lifetime); a
+		// source's restore job is not its job, and "no job, a new request
+		// is safe" would be false while an instance may exist.
+		return
+	}
 	log := e.log.With().Str("request_id", r.ID).Logger()
 	call, now := callOf(r, e.opt.RestoreTimeout), e.now()
 	jobs, err := e.list.RecentJobs(ctx, call.Sent.Add(-reconcileLookBack), now.Add(reconcileLookBack))

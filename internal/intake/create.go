@@ -19,6 +19,11 @@ type Draft struct {
 	Tables                         []string // a table restore: "db.table" or "db.*"
 	Suffix                         string   // the word in new table names
 	Origin, Notify                 string   // from a message shortcut: the message's permalink and channel
+	// NewInstance is target=new: a restore into an instance created for the
+	// request, named Name (or the default) and kept Keep (or the rule's).
+	NewInstance bool
+	Name        string
+	Keep        time.Duration
 }
 
 // Create is the one path from a draft to a stored request, whatever the
@@ -43,7 +48,11 @@ func (s *Service) Create(ctx context.Context, requester, channel string, d Draft
 	if err != nil {
 		return approvals.Request{}, err
 	}
-	plan, err := s.validate(ctx, d, loc)
+	validate := s.validate
+	if d.NewInstance {
+		validate = s.validateNew
+	}
+	plan, err := validate(ctx, d, loc)
 	if err != nil {
 		return approvals.Request{}, err
 	}
@@ -55,7 +64,7 @@ func (s *Service) Create(ctx context.Context, requester, channel string, d Draft
 		rule.SafetyBackupMinutes = s.lastBackupMinutes(ctx, plan.Target.ID)
 	}
 	req, err := s.o.Store.Create(ctx, approvals.Request{
-		Estimate: s.estimate(ctx, plan), Params: ParamsOf(plan),
+		Estimate: s.estimate(ctx, plan), Params: s.paramsOf(plan),
 		Reason: d.Reason, Ticket: d.Ticket, Requester: requester, RequesterTZ: loc.String(),
 		Rule: rule, BreakGlass: d.BreakGlass, Origin: d.Origin, Notify: nonEmpty(d.Notify),
 		Channel: ch, ExpiresAt: s.o.Now().Add(s.o.RequestTTL),
@@ -90,6 +99,16 @@ func (s *Service) validate(ctx context.Context, d Draft, loc *time.Location) (re
 	return plan, nil
 }
 
+// paramsOf is ParamsOf with a new instance's maximum lifetime from the
+// rule in force for its source.
+func (s *Service) paramsOf(p restore.Plan) approvals.Params {
+	out := ParamsOf(p)
+	if p.Type == restore.TypeNewInstance {
+		out.New = newParams(p, s.o.Policy.NewInstanceRule(p.Source).MaxKeep)
+	}
+	return out
+}
+
 // ParamsOf turns a validated plan into the parameters a request stores.
 func ParamsOf(p restore.Plan) approvals.Params {
 	out := approvals.Params{
@@ -100,7 +119,8 @@ func ParamsOf(p restore.Plan) approvals.Params {
 	if p.Backup != nil {
 		out.BackupID = p.Backup.ID
 	}
-	if out.Type == approvals.TypeTimestamp || out.Type == approvals.TypeTables {
+	if out.Type == approvals.TypeTimestamp || out.Type == approvals.TypeTables ||
+		out.Type == approvals.TypeNewInstance && p.Backup == nil {
 		out.RestoreTimeMs = p.RestoreTime.UnixMilli()
 	}
 	for _, t := range p.Tables {

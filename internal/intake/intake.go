@@ -68,6 +68,8 @@ type Options struct {
 	// DrillTimes are the restore drills' recovery times per source
 	// instance, for the estimate; nil when no drills run.
 	DrillTimes DrillTimes
+	// NewInstances checks restores to a new instance; nil: refused.
+	NewInstances NewInstanceValidator
 
 	BreakGlass      []string // may lower a rule's threshold to one approver
 	Admins          []string // may freeze restores and review break-glass

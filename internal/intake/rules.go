@@ -14,9 +14,9 @@ import (
 // checked against the requester and the restore, with break-glass applied.
 // It also returns the approval channel (origin when nothing else is set).
 func (s *Service) RuleFor(ctx context.Context, requester, origin string, plan restore.Plan, breakGlass string) (approvals.Rule, string, error) {
-	tables := plan.Type == restore.TypeTables
+	tables, fresh := plan.Type == restore.TypeTables, plan.Type == restore.TypeNewInstance
 	match := plan.Target
-	if tables {
+	if tables || fresh {
 		match = plan.Source
 	}
 	r, why := s.o.Policy.Match(match)
@@ -26,7 +26,7 @@ func (s *Service) RuleFor(ctx context.Context, requester, origin string, plan re
 	if tables && !r.TablesAllowed() {
 		return approvals.Rule{}, "", &FieldProblem{Field: restore.FieldTables, Problem: ProblemTables, Rule: r.Name, Instance: plan.Source.Name}
 	}
-	overwrite := !tables && plan.Source.ID == plan.Target.ID
+	overwrite := !tables && !fresh && plan.Source.ID == plan.Target.ID
 	rule := approvals.Rule{
 		Name: r.Name, Approvers: r.Approvers, RequiredApprovals: r.Required(),
 		SafetyBackup: r.SafetyBackupFor(overwrite), IncidentChannel: firstOf(r.IncidentChannel, s.o.IncidentChannel),
@@ -39,6 +39,9 @@ func (s *Service) RuleFor(ctx context.Context, requester, origin string, plan re
 			IncidentChannel: firstOf(r.IncidentChannel, s.o.IncidentChannel),
 			Why:             why.String() + "; table restore settings",
 		}
+	}
+	if fresh { // the new_instance settings, no safety backup
+		r, rule = s.newInstanceRule(r, why)
 	}
 	if err := s.mayRequestUnder(ctx, requester, r); err != nil {
 		return approvals.Rule{}, "", err
@@ -112,6 +115,9 @@ func reachable(r approvals.Rule, requester string) error {
 // tags needs the target's tags: when the cloud cannot say, there is no rule.
 func (s *Service) ruleNow(ctx context.Context, req approvals.Request) (policy.Rule, error) {
 	target := restore.Instance{ID: req.Params.TargetID, Name: req.Params.TargetName}
+	if req.Params.Type == approvals.TypeNewInstance { // its rule is the source's
+		target = restore.Instance{ID: req.Params.SourceID, Name: req.Params.SourceName}
+	}
 	// Offline (a dry run without credentials) requests were matched without
 	// tags when they were made, and are matched the same way now.
 	if s.o.Instances != nil && s.o.Policy.MatchesTags() { // tags need a read; IDs and names do not
@@ -125,6 +131,13 @@ func (s *Service) ruleNow(ctx context.Context, req approvals.Request) (policy.Ru
 	r, _ := s.o.Policy.Match(target)
 	if req.Params.Type == approvals.TypeTables {
 		return tableRuleNow(r), nil
+	}
+	if req.Params.Type == approvals.TypeNewInstance {
+		t := r.NewInstanceRule()
+		if r.NewInstance.Disallowed && !t.Frozen {
+			t.Frozen, t.FrozenReason = true, "the rule no longer allows restores to a new instance"
+		}
+		return t, nil
 	}
 	return r, nil
 }

@@ -176,3 +176,17 @@ func (m *Manager) Sweep(ctx context.Context) ([]any, error) {
 	}
 	return out, nil
 }
+
+// Ready reads a request's instance once its job ended: the record and
+// the instance's details (address, port).
+func (m *Manager) Ready(ctx context.Context, requestID string) (Record, restore.Detail, error) {
+	rec, ok, err := m.o.Registry.Get(ctx, requestID)
+	switch {
+	case err != nil:
+		return Record{}, restore.Detail{}, err
+	case !ok || rec.InstanceID == "":
+		return rec, restore.Detail{}, fmt.Errorf("request %s has no recorded instance", requestID)
+	}
+	d, err := m.o.Cloud.InstanceDetail(ctx, rec.InstanceID)
+	return rec, d, err
+}

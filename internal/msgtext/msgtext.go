@@ -55,13 +55,16 @@ func What(r approvals.Request) string {
 			Instance(p.SourceName, p.SourceID), Stamp(p.RestoreTime()))
 	}
 	var from string
-	if p.Type == approvals.TypeBackup {
+	if p.Type == approvals.TypeBackup || p.BackupID != "" {
 		from = "backup `" + Esc(p.BackupID) + "`"
 	} else {
 		from = "point in time " + Stamp(p.RestoreTime())
 	}
 	if p.Overwrite() {
 		return fmt.Sprintf("%s from %s, overwriting it", Instance(p.TargetName, p.TargetID), from)
+	}
+	if p.Type == approvals.TypeNewInstance && p.New != nil {
+		return fmt.Sprintf("%s → a new instance `%s` from %s", Instance(p.SourceName, p.SourceID), Esc(p.New.Name), from)
 	}
 	return fmt.Sprintf("%s → %s from %s", Instance(p.SourceName, p.SourceID), Instance(p.TargetName, p.TargetID), from)
 }

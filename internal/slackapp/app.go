@@ -22,6 +22,7 @@ import (
 
 	"github.com/dbrestore/db-restore/internal/approvals"
 	"github.com/dbrestore/db-restore/internal/intake"
+	"github.com/dbrestore/db-restore/internal/lifetime"
 	"github.com/dbrestore/db-restore/internal/limits"
 	"github.com/dbrestore/db-restore/internal/metrics"
 	"github.com/dbrestore/db-restore/internal/policy"
@@ -61,6 +62,10 @@ type Options struct {
 	Instances  Instances      // for `/db-restore policy`; nil offline
 	Backups    BackupMaker    // safety backups; nil offline
 	Now        func() time.Time
+	// NewInstances and NewValidator serve restores to a new instance
+	// (target=new); nil: such requests are refused.
+	NewInstances *lifetime.Manager
+	NewValidator intake.NewInstanceValidator
 
 	Approvers       []string // Slack user and user-group IDs
 	Requesters      []string // empty: anyone may request

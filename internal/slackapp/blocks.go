@@ -68,15 +68,21 @@ func approvalBlocks(r approvals.Request) []slack.Block {
 	if p.Type == approvals.TypeTables {
 		blocks = append(blocks, tableBlocks(r)...)
 	}
+	if p.Type == approvals.TypeNewInstance {
+		blocks = append(blocks, newInstanceBlocks(r)...)
+	}
 	fields := []*slack.TextBlockObject{
 		mrkdwn("*Requested by*\n<@" + r.Requester + ">"),
 		mrkdwn("*Type*\n" + typeLabel(p.Type)),
 		mrkdwn("*Source*\n" + instanceLabel(p.SourceName, p.SourceID)),
 	}
-	if p.Type != approvals.TypeTables {
+	switch {
+	case p.Type == approvals.TypeNewInstance && p.New != nil:
+		fields = append(fields, mrkdwn("*Target*\na new instance `"+esc(p.New.Name)+"`"))
+	case p.Type != approvals.TypeTables:
 		fields = append(fields, mrkdwn("*Target*\n"+instanceLabel(p.TargetName, p.TargetID)))
 	}
-	if p.Type == approvals.TypeBackup {
+	if p.BackupID != "" {
 		fields = append(fields, mrkdwn("*Backup*\n`"+esc(p.BackupID)+"`"))
 	} else {
 		fields = append(fields, mrkdwn("*Restore to*\n"+formatInstant(p.RestoreTime(), r.RequesterTZ)))
@@ -132,6 +138,8 @@ func typeLabel(t approvals.RestoreType) string {
 		return "from a backup"
 	case approvals.TypeTables:
 		return "tables at a point in time"
+	case approvals.TypeNewInstance:
+		return "into a new instance"
 	}
 	return "to a point in time"
 }

@@ -35,11 +35,6 @@ func (a *App) routeCommand(sc slack.SlashCommand) (any, func(context.Context)) {
 	case command.Open:
 		return a.routeOpen(sc)
 	case command.Request:
-		if c.NewInstance {
-			// Until the new-instance path is wired, never let target=new fall
-			// through as a restore onto the source itself.
-			return reply(":construction: Restores to a new instance (`target=new`) are not available yet; nothing was requested.\n\n" + command.Usage), nil
-		}
 		return reply(":hourglass_flowing_sand: Checking your request against GaussDB…"), func(ctx context.Context) { a.onRequest(ctx, u, c) }
 	case command.List:
 		return nil, a.looking(u, func(ctx context.Context) { a.onList(ctx, u, c) })
@@ -93,6 +88,7 @@ func (a *App) onRequest(ctx context.Context, u user, c command.Request) {
 	req, err := a.createRequest(ctx, u.id, u.channel, intake.Draft{
 		Source: c.Source, Target: c.Target, BackupID: c.BackupID, Time: c.Time, Reason: c.Reason, Ticket: c.Ticket,
 		BreakGlass: c.BreakGlass, Tables: c.Tables, Suffix: c.Suffix,
+		NewInstance: c.NewInstance, Name: c.Name, Keep: c.Keep,
 	})
 	if err != nil {
 		a.tell(ctx, u, explain(a.log, err))

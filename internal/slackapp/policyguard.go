@@ -50,6 +50,9 @@ func (a *App) newIntake() error {
 	if o.DrillTimes != nil {
 		io.DrillTimes = o.DrillTimes
 	}
+	if o.NewValidator != nil && o.NewInstances != nil {
+		io.NewInstances = o.NewValidator
+	}
 	in, err := intake.New(io)
 	a.in = in
 	return err

@@ -93,7 +93,7 @@ func renderLate(r approvals.Request, ev execution.Event) (delivery, bool) {
 	case execution.Interrupted:
 		return renderInterrupted(r, ev), true
 	}
-	return delivery{}, false
+	return renderNewInstance(r, ev)
 }
 
 func renderSubmitted(r approvals.Request, ev execution.Submitted) delivery {

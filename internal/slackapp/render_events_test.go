@@ -90,6 +90,8 @@ func eventSamples() map[string]eventSample {
 		"interrupted_not_called":   {failed, execution.Interrupted{}},
 		"interrupted_unknown":      {unknown, execution.Interrupted{MayHaveCalled: true}},
 		"progress_running":         {sub, execution.Progress{JobID: "job-1", Status: "Running", Process: "40%", Elapsed: 8 * time.Minute}},
+		"new_instance_created":     {sub, execution.NewInstanceCreated{Name: "orders-prod-restore-<1>", InstanceID: "in-1", JobID: "job-1", Expires: eventNow.Add(24 * time.Hour), Reconciled: true}},
+		"new_instance_ready":       {done, execution.NewInstanceReady{Name: "orders-prod-restore-1", InstanceID: "in-1", PrivateIPs: []string{"192.168.0.9"}, Port: "3306", Expires: eventNow.Add(24 * time.Hour), Took: 40 * time.Minute}},
 		"progress_finished":        {sub, execution.Progress{JobID: "job-1", Status: "Completed", Elapsed: 20 * time.Minute, Ended: true, OK: true}},
 		"progress_failed":          {sub, execution.Progress{JobID: "job-1", Status: "Failed", Elapsed: 20 * time.Minute, Ended: true}},
 	}
