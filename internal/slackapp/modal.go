@@ -9,6 +9,7 @@ import (
 	"github.com/slack-go/slack"
 
 	"github.com/dbrestore/db-restore/internal/command"
+	"github.com/dbrestore/db-restore/internal/intake"
 	"github.com/dbrestore/db-restore/internal/restore"
 )
 
@@ -42,10 +43,10 @@ func (a *App) openFormWith(ctx context.Context, u user, trigger string, meta for
 		a.tell(ctx, u, explain(a.log, err))
 		return
 	}
-	full := a.forms.cache.hasFreshList()
+	full := a.forms.cache.HasFreshList()
 	view := loadingView()
 	if full {
-		view = formView(meta, values, formData{instances: a.forms.cache.listed()})
+		view = formView(meta, values, formData{instances: a.forms.cache.Listed()})
 	}
 	resp, err := a.api.OpenViewContext(ctx, trigger, view)
 	if err != nil {
@@ -60,7 +61,7 @@ func (a *App) openFormWith(ctx context.Context, u user, trigger string, meta for
 	if full {
 		return
 	}
-	ins, err := a.forms.cache.list(ctx)
+	ins, err := a.forms.cache.List(ctx)
 	if err != nil {
 		a.updateForm(ctx, s, resp.ID, resp.Hash, failedView(":warning: The instance list could not be read from GaussDB. "+explain(a.log, err)))
 		return
@@ -128,10 +129,10 @@ func (a *App) renderForm(ctx context.Context, meta formMeta, v formValues, probl
 	couldNot := func(what string, err error) {
 		loadErrs = append(loadErrs, fmt.Sprintf(":warning: Could not read %s from GaussDB, so the choices may be incomplete. %s", what, explain(a.log, err)))
 	}
-	ins, err := cache.list(ctx)
+	ins, err := cache.List(ctx)
 	if err != nil {
 		couldNot("the instance list", err)
-		ins = cache.listed()
+		ins = cache.Listed()
 	}
 	d.instances = ins
 	if v.Source != meta.Source {
@@ -149,21 +150,21 @@ func (a *App) renderForm(ctx context.Context, meta formMeta, v formValues, probl
 		meta.SourceName = d.source.Name
 		switch v.Type {
 		case restore.TypeBackup:
-			if d.backups, err = cache.completedBackups(ctx, v.Source); err != nil {
+			if d.backups, err = cache.CompletedBackups(ctx, v.Source); err != nil {
 				couldNot("the source's backups", err)
 			}
 		case restore.TypeTimestamp, restore.TypeTables:
-			if d.windows, err = cache.restoreWindows(ctx, v.Source); err != nil {
+			if d.windows, err = cache.RestoreWindows(ctx, v.Source); err != nil {
 				couldNot("the source's restorable window", err)
 			}
 		}
 		if v.Type == restore.TypeTables && v.Time != 0 {
-			if d.tables, err = cache.tablesAt(ctx, v.Source, time.Unix(v.Time, 0)); err != nil {
+			if d.tables, err = cache.TablesAt(ctx, v.Source, time.Unix(v.Time, 0)); err != nil {
 				couldNot("the tables at that time", err)
 			}
 			meta.TablesAt = v.Time
 		} else if v.Type != restore.TypeTables {
-			if d.targets, err = cache.targets(ctx, d.source); err != nil {
+			if d.targets, err = cache.Targets(ctx, d.source); err != nil {
 				couldNot("the possible targets", err)
 			}
 		}
@@ -237,7 +238,7 @@ func (a *App) onFormSubmit(ctx context.Context, sub formSubmission) {
 			problems[k] = words
 			summary = fmt.Sprintf(":warning: *Not requested:* GaussDB does not accept the %s shown below. Change it and submit again.", fe.Field)
 		}
-		a.forms.cache.forget(sub.meta.Source) // show what is true now
+		a.forms.cache.Forget(sub.meta.Source) // show what is true now
 	}
 	log.Info().Err(err).Msg("form submission refused")
 	if _, uerr := a.api.UpdateViewContext(ctx, a.renderForm(ctx, sub.meta, sub.values, problems, summary), "", "", sub.viewID); uerr != nil {
@@ -260,12 +261,12 @@ func (a *App) routeSuggestion(cb slack.InteractionCallback) any {
 	}
 	switch cb.ActionID {
 	case fieldSource:
-		return suggestions(nil, matching(a.forms.cache.listed(), cb.Value))
+		return suggestions(nil, intake.Matching(a.forms.cache.Listed(), cb.Value))
 	case fieldTables:
 		if meta.Source == "" || meta.TablesAt == 0 {
 			return slack.OptionsResponse{Options: []*slack.OptionBlockObject{}}
 		}
-		return slack.OptionsResponse{Options: tableChoices(a.forms.cache.tablesListed(meta.Source, meta.TablesAt), cb.Value)}
+		return slack.OptionsResponse{Options: tableChoices(a.forms.cache.TablesListed(meta.Source, meta.TablesAt), cb.Value)}
 	case fieldTarget:
 		if meta.Source == "" {
 			return nil
@@ -275,7 +276,7 @@ func (a *App) routeSuggestion(cb slack.InteractionCallback) any {
 			name = meta.Source
 		}
 		original := slack.NewOptionBlockObject(targetOriginal, plain(truncate("The original instance (overwrite) · "+name, 75)), nil)
-		return suggestions([]*slack.OptionBlockObject{original}, matching(a.forms.cache.knownTargets(meta.Source), cb.Value))
+		return suggestions([]*slack.OptionBlockObject{original}, intake.Matching(a.forms.cache.KnownTargets(meta.Source), cb.Value))
 	}
 	return nil
 }

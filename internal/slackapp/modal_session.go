@@ -9,13 +9,23 @@ import (
 
 	"github.com/slack-go/slack"
 
+	"github.com/dbrestore/db-restore/internal/intake"
 	"github.com/dbrestore/db-restore/internal/restore"
 )
+
+// Catalog is what the request form offers choices from (intake.Catalog).
+type Catalog = intake.Catalog
+
+// TableCatalog is what the form lists tables with (intake.TableCatalog).
+type TableCatalog = intake.TableCatalog
+
+// maxOptions is Slack's limit for a static select and a suggestion ack.
+const maxOptions = intake.MaxOffered
 
 // forms is the request form's memory in this replica: the cloud data its
 // choices come from, and what is known of each open form.
 type forms struct {
-	cache *catalogCache // nil without a catalog: the form is not offered
+	cache *intake.Offers // nil without a catalog: the form is not offered
 	now   func() time.Time
 
 	mu    sync.Mutex
@@ -38,7 +48,7 @@ type formSession struct {
 func newForms(c Catalog, tc TableCatalog, now func() time.Time) *forms {
 	f := &forms{now: now, views: map[string]*formSession{}}
 	if c != nil {
-		f.cache = newCatalogCache(c, tc, now)
+		f.cache = intake.NewOffers(c, tc, now)
 	}
 	return f
 }

@@ -1,10 +1,7 @@
 package slackapp
 
 import (
-	"context"
-	"errors"
 	"fmt"
-	"strconv"
 	"strings"
 	"time"
 
@@ -19,40 +16,12 @@ import (
 // hold thousands of tables), a preview of the new names, and an optional
 // suffix.
 
-// TableCatalog is what the form reads for table restores (Options.Tables;
-// *restore.Client is one). Without it the tables cannot be listed.
-type TableCatalog interface {
-	TablesAt(ctx context.Context, instanceID string, t time.Time, database, table string) ([]restore.Database, error)
-}
-
 const (
 	fieldTables = "tables"
 	fieldSuffix = "suffix"
 	// previewed is how many new names the form shows.
 	previewed = 10
 )
-
-var errNoTableCatalog = errors.New("this bot cannot list tables")
-
-// tablesAt returns the tables the source had at t, from memory when fresh.
-func (c *catalogCache) tablesAt(ctx context.Context, source string, t time.Time) ([]restore.Database, error) {
-	tc := c.tcat
-	if tc == nil {
-		return nil, errNoTableCatalog
-	}
-	key := source + "@" + strconv.FormatInt(t.Unix(), 10)
-	return load(c, c.tables, "tables/"+key, key, sourceTTL, func(ctx context.Context) ([]restore.Database, error) {
-		return tc.TablesAt(ctx, source, t, "", "")
-	})(ctx)
-}
-
-// tablesListed returns the tables in memory for source at t (Unix seconds),
-// however old; it does no I/O.
-func (c *catalogCache) tablesListed(source string, t int64) []restore.Database {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.tables[source+"@"+strconv.FormatInt(t, 10)].v
-}
 
 // tableChoices are the options for the tables then: db.* for each
 // database, then each db.table, filtered by the words of query.

@@ -236,7 +236,7 @@ func TestRouteSuggestion(t *testing.T) {
 	cat.instances = many
 	a, fake := newFormApp(t, cat, nil)
 	// Fill the cache as the form's jobs do.
-	if _, err := a.forms.cache.targets(context.Background(), fixtureInstances[2]); err != nil {
+	if _, err := a.forms.cache.Targets(context.Background(), fixtureInstances[2]); err != nil {
 		t.Fatal(err)
 	}
 	before := cat.total()

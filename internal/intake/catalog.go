@@ -1,9 +1,11 @@
-package slackapp
+package intake
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"slices"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -14,8 +16,9 @@ import (
 	"github.com/dbrestore/db-restore/internal/restore"
 )
 
-// Catalog is what the request form reads from GaussDB to offer choices
-// instead of asking for IDs. *restore.Client satisfies it.
+// Catalog is what people choose from when they ask for a restore: the
+// cloud's instances, backups and restorable windows, instead of IDs.
+// *restore.Client satisfies it.
 type Catalog interface {
 	ListInstances(ctx context.Context) ([]restore.Instance, error)
 	Backups(ctx context.Context, instanceID string, limit int) ([]restore.Backup, error)
@@ -25,7 +28,7 @@ type Catalog interface {
 
 var _ Catalog = (*restore.Client)(nil)
 
-// How long the form trusts what it read. The choices are only offers: the
+// How long the offers are trusted. The choices are only offers: the
 // request is validated against the cloud when it is submitted and again
 // before the restore call, so a stale offer is refused, never executed.
 const (
@@ -33,18 +36,21 @@ const (
 	sourceTTL    = 30 * time.Second // backups and restorable windows
 	caseTTL      = 10 * time.Minute // lower_case_table_names rarely changes
 	caseLookups  = 8                // parallel parameter reads when listing targets
-	maxOptions   = 100              // Slack's limit for a static select and a suggestion ack
 )
+
+// MaxOffered is the most backups offered for one source (a chat select
+// shows at most a hundred choices).
+const MaxOffered = 100
 
 type cached[T any] struct {
 	v  T
 	at time.Time
 }
 
-// catalogCache keeps the cloud data the form shows, so that a search in an
-// external select can be answered from memory in the ack, and so that a
-// burst of form changes does not become a burst of API calls.
-type catalogCache struct {
+// Offers keeps the cloud data people choose from, so that a search can be
+// answered from memory at once, and so that a burst of changes to a
+// request form does not become a burst of API calls.
+type Offers struct {
 	cat  Catalog
 	tcat TableCatalog // nil: tables cannot be listed
 	now  func() time.Time
@@ -58,8 +64,9 @@ type catalogCache struct {
 	tables    map[string]cached[[]restore.Database] // "source@unix seconds"
 }
 
-func newCatalogCache(c Catalog, tc TableCatalog, now func() time.Time) *catalogCache {
-	return &catalogCache{
+// NewOffers reads through c and tc (nil: tables cannot be listed).
+func NewOffers(c Catalog, tc TableCatalog, now func() time.Time) *Offers {
+	return &Offers{
 		cat: c, tcat: tc, now: now,
 		cases:   map[string]cached[string]{},
 		backups: map[string]cached[[]restore.Backup]{},
@@ -68,27 +75,27 @@ func newCatalogCache(c Catalog, tc TableCatalog, now func() time.Time) *catalogC
 	}
 }
 
-func (c *catalogCache) fresh(at time.Time, ttl time.Duration) bool {
+func (c *Offers) fresh(at time.Time, ttl time.Duration) bool {
 	return !at.IsZero() && c.now().Sub(at) < ttl
 }
 
-// listed returns the instance list in memory, however old; it does no I/O.
-func (c *catalogCache) listed() []restore.Instance {
+// Listed returns the instance list in memory, however old; it does no I/O.
+func (c *Offers) Listed() []restore.Instance {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	return c.instances.v
 }
 
-// hasFreshList reports whether the instance list is in memory and fresh.
-func (c *catalogCache) hasFreshList() bool {
+// HasFreshList reports whether the instance list is in memory and fresh.
+func (c *Offers) HasFreshList() bool {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	return c.fresh(c.instances.at, instancesTTL)
 }
 
-// list returns every instance, sorted by name, reading the cloud when the
+// List returns every instance, sorted by name, reading the cloud when the
 // list in memory is older than instancesTTL.
-func (c *catalogCache) list(ctx context.Context) ([]restore.Instance, error) {
+func (c *Offers) List(ctx context.Context) ([]restore.Instance, error) {
 	c.mu.Lock()
 	if c.fresh(c.instances.at, instancesTTL) {
 		defer c.mu.Unlock()
@@ -118,9 +125,9 @@ func (c *catalogCache) list(ctx context.Context) ([]restore.Instance, error) {
 	return v.([]restore.Instance), nil
 }
 
-// completedBackups returns the source's usable backups, newest first, at
-// most maxOptions of them.
-func (c *catalogCache) completedBackups(ctx context.Context, source string) ([]restore.Backup, error) {
+// CompletedBackups returns the source's usable backups, newest first, at
+// most MaxOffered of them.
+func (c *Offers) CompletedBackups(ctx context.Context, source string) ([]restore.Backup, error) {
 	return load(c, c.backups, "backups/"+source, source, sourceTTL, func(ctx context.Context) ([]restore.Backup, error) {
 		all, err := c.cat.Backups(ctx, source, 0)
 		if err != nil {
@@ -128,7 +135,7 @@ func (c *catalogCache) completedBackups(ctx context.Context, source string) ([]r
 		}
 		var out []restore.Backup
 		for _, b := range all {
-			if (b.Status == "COMPLETED" || b.Status == "AVAILABLE") && len(out) < maxOptions {
+			if (b.Status == "COMPLETED" || b.Status == "AVAILABLE") && len(out) < MaxOffered {
 				out = append(out, b)
 			}
 		}
@@ -136,14 +143,14 @@ func (c *catalogCache) completedBackups(ctx context.Context, source string) ([]r
 	})(ctx)
 }
 
-// restoreWindows returns the source's point-in-time windows.
-func (c *catalogCache) restoreWindows(ctx context.Context, source string) ([]restore.Window, error) {
+// RestoreWindows returns the source's point-in-time windows.
+func (c *Offers) RestoreWindows(ctx context.Context, source string) ([]restore.Window, error) {
 	return load(c, c.windows, "windows/"+source, source, sourceTTL, func(ctx context.Context) ([]restore.Window, error) {
 		return c.cat.RestoreWindows(ctx, source)
 	})(ctx)
 }
 
-func (c *catalogCache) caseSensitivity(ctx context.Context, id string) (string, error) {
+func (c *Offers) caseSensitivity(ctx context.Context, id string) (string, error) {
 	return load(c, c.cases, "case/"+id, id, caseTTL, func(ctx context.Context) (string, error) {
 		return c.cat.CaseSensitivity(ctx, id)
 	})(ctx)
@@ -151,7 +158,7 @@ func (c *catalogCache) caseSensitivity(ctx context.Context, id string) (string, 
 
 // load reads m[key] from memory when fresh, else through fetch, one fetch
 // per key at a time.
-func load[T any](c *catalogCache, m map[string]cached[T], flight, key string, ttl time.Duration, fetch func(context.Context) (T, error)) func(context.Context) (T, error) {
+func load[T any](c *Offers, m map[string]cached[T], flight, key string, ttl time.Duration, fetch func(context.Context) (T, error)) func(context.Context) (T, error) {
 	return func(ctx context.Context) (T, error) {
 		c.mu.Lock()
 		e, ok := m[key]
@@ -177,9 +184,9 @@ func load[T any](c *catalogCache, m map[string]cached[T], flight, key string, tt
 	}
 }
 
-// forget drops what is known about one source, after the cloud refused a
+// Forget drops what is known about one source, after the cloud refused a
 // request built from it: the next form shows what is true now.
-func (c *catalogCache) forget(source string) {
+func (c *Offers) Forget(source string) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	delete(c.backups, source)
@@ -194,11 +201,11 @@ func candidate(source, target restore.Instance) bool {
 	return target.ID != source.ID && restore.Eligible(source, target) == nil
 }
 
-// targets returns the instances, other than the source, that the restore
+// Targets returns the instances, other than the source, that the restore
 // API accepts as its target: ACTIVE, with the source's datastore type,
 // version and lower_case_table_names.
-func (c *catalogCache) targets(ctx context.Context, source restore.Instance) ([]restore.Instance, error) {
-	all, err := c.list(ctx)
+func (c *Offers) Targets(ctx context.Context, source restore.Instance) ([]restore.Instance, error) {
+	all, err := c.List(ctx)
 	if err != nil {
 		return nil, err
 	}
@@ -237,9 +244,9 @@ func (c *catalogCache) targets(ctx context.Context, source restore.Instance) ([]
 	return out, nil
 }
 
-// knownTargets is targets from memory only, for an external select's
-// search: instances whose case sensitivity is not in memory are left out.
-func (c *catalogCache) knownTargets(sourceID string) []restore.Instance {
+// KnownTargets is Targets from memory only, for a search in a select:
+// instances whose case sensitivity is not in memory are left out.
+func (c *Offers) KnownTargets(sourceID string) []restore.Instance {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	var source restore.Instance
@@ -261,9 +268,9 @@ func (c *catalogCache) knownTargets(sourceID string) []restore.Instance {
 	return out
 }
 
-// matching filters instances by a search typed into an external select:
+// Matching filters instances by a search typed into a select:
 // every word must appear in the name or the ID, case ignored.
-func matching(ins []restore.Instance, query string) []restore.Instance {
+func Matching(ins []restore.Instance, query string) []restore.Instance {
 	words := strings.Fields(strings.ToLower(query))
 	var out []restore.Instance
 	for _, in := range ins {
@@ -280,4 +287,33 @@ func matching(ins []restore.Instance, query string) []restore.Instance {
 		}
 	}
 	return out
+}
+
+// TableCatalog lists the tables an instance had at a time, for table
+// restores. *restore.Client is one.
+type TableCatalog interface {
+	TablesAt(ctx context.Context, instanceID string, t time.Time, database, table string) ([]restore.Database, error)
+}
+
+// ErrNoTableCatalog says tables cannot be listed: there is no TableCatalog.
+var ErrNoTableCatalog = errors.New("this bot cannot list tables")
+
+// TablesAt returns the tables the source had at t, from memory when fresh.
+func (c *Offers) TablesAt(ctx context.Context, source string, t time.Time) ([]restore.Database, error) {
+	tc := c.tcat
+	if tc == nil {
+		return nil, ErrNoTableCatalog
+	}
+	key := source + "@" + strconv.FormatInt(t.Unix(), 10)
+	return load(c, c.tables, "tables/"+key, key, sourceTTL, func(ctx context.Context) ([]restore.Database, error) {
+		return tc.TablesAt(ctx, source, t, "", "")
+	})(ctx)
+}
+
+// TablesListed returns the tables in memory for source at t (Unix seconds),
+// however old; it does no I/O.
+func (c *Offers) TablesListed(source string, t int64) []restore.Database {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.tables[source+"@"+strconv.FormatInt(t, 10)].v
 }
