@@ -4,8 +4,10 @@ import (
 	"fmt"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/dbrestore/db-restore/internal/approvals"
+	"github.com/dbrestore/db-restore/internal/slackapp/slacktest"
 )
 
 // TestRestoreToANewInstanceThroughSlack: target=new is checked, shown to
@@ -43,4 +45,64 @@ func TestRestoreToANewInstanceThroughSlack(t *testing.T) {
 	}
 	h.waitFor("the request completed", func() bool { return h.request(id).State == approvals.StateCompleted })
 	h.waitFor("the DM", func() bool { return countContaining(h.slack.DMs(requester), "is ready", "127.0.0.1", id) == 1 })
+}
+
+// newInstanceReady requests a restore to a new instance kept for keep,
+// approves it and waits until it is ACTIVE; it returns the approval message.
+func (h *harness) newInstanceReady(keep string) slacktest.Message {
+	h.t.Helper()
+	h.slash(requester, fmt.Sprintf("source=%s target=new backup=%s reason=%q keep=%s", h.source.Name, h.backup.ID, "look", keep))
+	msg := h.approvalMessage(1)
+	h.click(approver, msg, "approve")
+	h.threadHas(msg, "ACTIVE at private address")
+	return msg
+}
+
+// TestNewInstanceReminderKeepAndDeleteNow: an hour before expiry the
+// thread is reminded with Keep 24h more and Delete now; Keep moves the
+// expiry, Delete now deletes the instance (one delete call), and the
+// instance leaves /db-restore instances.
+func TestNewInstanceReminderKeepAndDeleteNow(t *testing.T) {
+	h := newHarness(t)
+	h.start()
+	msg := h.newInstanceReady("2h")
+	h.slash(requester, "instances")
+	h.ephemeralHas(requester, "Instances the bot created", "orders-prod-restore-", "1 of at most 3")
+	h.clock.Advance(61 * time.Minute)
+	reminder := h.threadHas(msg, "is deleted in", "costs money")
+	h.click(outsider, reminder, "ni_keep")
+	h.ephemeralHas(outsider, "Only the requester or an approver")
+	h.click(requester, reminder, "ni_keep")
+	h.threadHas(msg, "kept the new instance")
+	h.click(approver, reminder, "ni_delete")
+	h.threadHas(msg, "Deleted the new instance", "asked for it")
+	if got := h.gauss.DeleteCalls(); len(got) != 1 {
+		t.Fatalf("delete calls %v, want one", got)
+	}
+	h.slash(requester, "instances")
+	h.ephemeralHas(requester, "No instance created by the bot is alive")
+}
+
+// TestNewInstanceDeletedAtExpiryEvenWhenFrozen: a freeze stops new
+// creations but never the deletion at expiry.
+func TestNewInstanceDeletedAtExpiryEvenWhenFrozen(t *testing.T) {
+	h := newHarness(t)
+	h.env["RESTORE_ADMINS"] = admin
+	if err := h.slack.AddUser(slacktestUser(admin)); err != nil {
+		t.Fatal(err)
+	}
+	h.start()
+	msg := h.newInstanceReady("1h")
+	h.slash(admin, `freeze on "incident"`)
+	h.clock.Advance(61 * time.Minute)
+	h.threadHas(msg, "Deleted the new instance", "its lifetime ended")
+	h.waitFor("the DM", func() bool { return countContaining(h.slack.DMs(requester), "Deleted the new instance") == 1 })
+	if got := h.gauss.DeleteCalls(); len(got) != 1 {
+		t.Fatalf("delete calls %v, want one", got)
+	}
+	h.slash(requester, fmt.Sprintf("source=%s target=new backup=%s reason=%q", h.source.Name, h.backup.ID, "again"))
+	h.ephemeralHas(requester, "frozen")
+	if n := len(h.gauss.CreateCalls()); n != 1 {
+		t.Errorf("%d create calls, want 1 (the freeze stops creation)", n)
+	}
 }

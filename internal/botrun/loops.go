@@ -74,6 +74,7 @@ func (b *bot) sweep(ctx, work context.Context) {
 			continue
 		}
 		b.app.SweepRequests(work)
+		b.app.SweepInstances(work) // reminders and expiry of the instances restores created
 		b.exec.Reap(work)
 		b.exec.Reconcile(work)
 	}

@@ -80,6 +80,7 @@ func (e *Executor) submitNew(ctx context.Context, log zerolog.Logger, req approv
 	}
 	log.Info().Str("instance_id", st.Record.InstanceID).Str("job_id", st.Record.JobID).Msg("new instance created")
 	e.m.RestoreCall("submitted")
+	e.m.NewInstanceCreated(map[bool]string{false: "created", true: "reconciled"}[st.Reconciled])
 	e.say.Report(ctx, req, NewInstanceCreated{Name: st.Record.Name, InstanceID: st.Record.InstanceID, JobID: st.Record.JobID,
 		Expires: st.Record.Expires, Reconciled: st.Reconciled})
 	if st.Record.JobID == "" {

@@ -25,6 +25,8 @@ type Metrics struct {
 	refused      *prometheus.CounterVec
 	drills       *drillGauges // see drills.go
 	drillsOnce   sync.Once
+	inst         *instanceMetrics // see newinstances.go
+	instOnce     sync.Once
 }
 
 // New registers the bot's metrics, plus Go runtime and process metrics, on a

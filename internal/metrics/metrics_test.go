@@ -44,3 +44,22 @@ func TestNilMetricsAreSafe(t *testing.T) {
 	m.APIError("a", "b")
 	m.JobEnded("x", time.Second)
 }
+
+func TestNewInstanceMetrics(t *testing.T) {
+	m := New()
+	m.NewInstanceCreated("created")
+	m.NewInstanceCreated("reconciled")
+	m.NewInstanceDeleted("expiry")
+	m.NewInstancesLive(2)
+	var nilM *Metrics
+	nilM.NewInstancesLive(1) // safe on nil
+	rec := httptest.NewRecorder()
+	m.Handler().ServeHTTP(rec, httptest.NewRequest("GET", "/metrics", nil))
+	body := rec.Body.String()
+	for _, want := range []string{`db_restore_new_instances_created_total{how="reconciled"} 1`,
+		`db_restore_new_instances_deleted_total{why="expiry"} 1`, "db_restore_new_instances_live 2"} {
+		if !strings.Contains(body, want) {
+			t.Errorf("metrics lack %q", want)
+		}
+	}
+}

@@ -44,6 +44,9 @@ func (a *App) routeInteraction(cb slack.InteractionCallback) (any, func(context.
 				channel: cb.Channel.ID, messageTS: cb.Container.MessageTs, value: act.Value,
 			}
 			return nil, func(ctx context.Context) { a.onDecision(ctx, d) }
+		case actionKeep, actionDeleteNow:
+			c := lifetimeClick{keep: act.ActionID == actionKeep, user: cb.User.ID, channel: cb.Channel.ID, requestID: act.Value}
+			return nil, func(ctx context.Context) { a.onLifetimeClick(ctx, c) }
 		}
 	}
 	return nil, nil

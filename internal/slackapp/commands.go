@@ -48,6 +48,8 @@ func (a *App) routeCommand(sc slack.SlashCommand) (any, func(context.Context)) {
 		return nil, a.looking(u, func(ctx context.Context) { a.onPolicy(ctx, u, c.Instance) })
 	case command.Reviews:
 		return nil, func(ctx context.Context) { a.onReviews(ctx, u) }
+	case command.Instances:
+		return nil, a.looking(u, func(ctx context.Context) { a.onInstances(ctx, u) })
 	case command.Review:
 		return nil, func(ctx context.Context) { a.onReview(ctx, u, c) }
 	case command.Drills:

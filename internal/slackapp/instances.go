@@ -1,0 +1,187 @@
+package slackapp
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/slack-go/slack"
+
+	"github.com/dbrestore/db-restore/internal/lifetime"
+	"github.com/dbrestore/db-restore/internal/msgtext"
+	"github.com/dbrestore/db-restore/internal/restore"
+)
+
+// The buttons of a new instance's reminders.
+const (
+	actionKeep      = "ni_keep"
+	actionDeleteNow = "ni_delete"
+	keepStep        = 24 * time.Hour
+)
+
+// SweepInstances gives the reminders that are due for the instances the bot
+// created and deletes those whose time is up, saying so in each request's
+// thread (and to the requester). Call it from the one leased sweeper.
+func (a *App) SweepInstances(ctx context.Context) {
+	if a.opt.NewInstances == nil {
+		return
+	}
+	evs, err := a.opt.NewInstances.Sweep(ctx)
+	if err != nil {
+		a.log.Warn().Err(err).Msg("could not sweep the new instances")
+		return
+	}
+	for _, ev := range evs {
+		switch ev := ev.(type) {
+		case lifetime.Reminder:
+			a.remindInstance(ctx, ev)
+		case lifetime.Expired:
+			a.expiredInstance(ctx, ev)
+		}
+	}
+	a.countInstances(ctx)
+}
+
+func (a *App) remindInstance(ctx context.Context, ev lifetime.Reminder) {
+	r := ev.Record
+	text := fmt.Sprintf(":alarm_clock: <@%s> the new instance `%s` (`%s`) is deleted in %s, at %s. It costs money while it lives.",
+		r.Requester, esc(r.Name), esc(r.InstanceID), msgtext.About(ev.Left), stamp(r.Expires))
+	keep := slack.NewButtonBlockElement(actionKeep, r.RequestID, plain("Keep 24h more"))
+	keep.Style = slack.StylePrimary
+	del := slack.NewButtonBlockElement(actionDeleteNow, r.RequestID, plain("Delete now"))
+	del.Style = slack.StyleDanger
+	del.Confirm = slack.NewConfirmationBlockObject(plain("Delete the instance now?"),
+		mrkdwn(truncate("Delete `"+esc(r.Name)+"` now. Its data is gone with it.", 300)), plain("Delete"), plain("Cancel"))
+	blocks := []slack.Block{slack.NewSectionBlock(mrkdwn(text), nil, nil), slack.NewActionBlock("lifetime", keep, del)}
+	a.postInThread(ctx, r, text, blocks...)
+}
+
+func (a *App) expiredInstance(ctx context.Context, ev lifetime.Expired) {
+	r := ev.Deleted.Record
+	if ev.Err != nil {
+		text := fmt.Sprintf(":warning: The new instance `%s` (`%s`) expired but was *not* deleted: %s. The bot tries again; check it in the GaussDB console.",
+			esc(r.Name), esc(r.InstanceID), esc(ev.Err.Error()))
+		if errors.Is(ev.Err, restore.ErrNotOwned) {
+			text = fmt.Sprintf(":rotating_light: *Deletion refused:* instance `%s` (`%s`) does not carry this request's tags or ID any more, so the bot will not delete it: %s. Delete it by hand if it is yours.",
+				esc(r.Name), esc(r.InstanceID), esc(ev.Err.Error()))
+		}
+		a.postInThread(ctx, r, text)
+		return
+	}
+	a.m.NewInstanceDeleted("expiry")
+	a.postInThread(ctx, r, deletedWords(ev.Deleted, "its lifetime ended"))
+	a.dm(ctx, r.Requester, deletedWords(ev.Deleted, "its lifetime ended"))
+}
+
+func deletedWords(d lifetime.Deleted, why string) string {
+	r := d.Record
+	if d.Gone {
+		return fmt.Sprintf(":wastebasket: The new instance `%s` (`%s`) was already gone; nothing was deleted.", esc(r.Name), esc(r.InstanceID))
+	}
+	return fmt.Sprintf(":wastebasket: Deleted the new instance `%s` (`%s`): %s (delete job `%s`).", esc(r.Name), esc(r.InstanceID), why, esc(d.JobID))
+}
+
+// postInThread posts in the thread of the request a record belongs to.
+func (a *App) postInThread(ctx context.Context, r lifetime.Record, text string, blocks ...slack.Block) {
+	if r.Channel == "" || r.ThreadTS == "" {
+		a.dm(ctx, r.Requester, text)
+		return
+	}
+	opts := []slack.MsgOption{slack.MsgOptionText(text, false), slack.MsgOptionTS(r.ThreadTS)}
+	if len(blocks) > 0 {
+		opts = append(opts, slack.MsgOptionBlocks(blocks...))
+	}
+	if _, _, err := a.api.PostMessageContext(ctx, r.Channel, opts...); err != nil {
+		a.slackFailed("chat.postMessage", err)
+		a.log.Warn().Err(err).Str("request_id", r.RequestID).Msg("could not post in the request's thread")
+	}
+}
+
+// lifetimeClick is a click on Keep 24h more or Delete now.
+type lifetimeClick struct {
+	keep          bool
+	user, channel string
+	requestID     string
+}
+
+// onLifetimeClick keeps or deletes a request's instance, for its requester
+// or one of its rule's approvers.
+func (a *App) onLifetimeClick(ctx context.Context, c lifetimeClick) {
+	if a.opt.NewInstances == nil {
+		return
+	}
+	req, err := a.store.Get(ctx, c.requestID)
+	if err != nil {
+		a.whisper(ctx, c.channel, c.user, "Could not read request `"+esc(c.requestID)+"`; try again.")
+		return
+	}
+	ok := c.user == req.Requester
+	if !ok {
+		if ok, err = a.people.member(ctx, c.user, req.Rule.Approvers); err != nil {
+			a.whisper(ctx, c.channel, c.user, "Could not check who may do this; try again.")
+			return
+		}
+	}
+	if !ok {
+		a.whisper(ctx, c.channel, c.user, "Only the requester or an approver of this request may keep or delete its instance.")
+		return
+	}
+	rec, _, _ := a.opt.NewInstances.Registry().Get(ctx, c.requestID)
+	if c.keep {
+		until, err := a.opt.NewInstances.Keep(ctx, c.requestID, c.user, keepStep)
+		switch {
+		case errors.Is(err, lifetime.ErrMaxKeep):
+			a.whisper(ctx, c.channel, c.user, fmt.Sprintf("The instance is already kept as long as the rule allows, until %s.", stamp(until)))
+		case err != nil:
+			a.whisper(ctx, c.channel, c.user, "Could not keep the instance: "+esc(err.Error()))
+		default:
+			a.postInThread(ctx, rec, fmt.Sprintf(":hourglass_flowing_sand: <@%s> kept the new instance `%s` until %s.", c.user, esc(rec.Name), stamp(until)))
+		}
+		return
+	}
+	d, err := a.opt.NewInstances.Delete(ctx, c.requestID, c.user)
+	if err != nil {
+		a.whisper(ctx, c.channel, c.user, "The instance was not deleted: "+esc(err.Error()))
+		return
+	}
+	a.m.NewInstanceDeleted("asked")
+	a.postInThread(ctx, d.Record, deletedWords(d, fmt.Sprintf("<@%s> asked for it", c.user)))
+}
+
+// onInstances lists the live instances the bot created.
+func (a *App) onInstances(ctx context.Context, u user) {
+	if a.opt.NewInstances == nil {
+		a.tell(ctx, u, "This bot does not create instances (no cloud credentials).")
+		return
+	}
+	recs, err := a.opt.NewInstances.Registry().Live(ctx)
+	if err != nil {
+		a.tell(ctx, u, "Could not read the instances; try again.")
+		return
+	}
+	a.tell(ctx, u, instancesText(recs, a.opt.NewInstances.Registry().MaxLive(), a.now()))
+}
+
+func instancesText(recs []lifetime.Record, maxLive int, now time.Time) string {
+	if len(recs) == 0 {
+		return fmt.Sprintf("No instance created by the bot is alive (at most %d may be).", maxLive)
+	}
+	var b strings.Builder
+	fmt.Fprintf(&b, "*Instances the bot created* (%d of at most %d):\n", len(recs), maxLive)
+	for _, r := range recs {
+		fmt.Fprintf(&b, "• `%s` (`%s`) · %s · request `%s` by <@%s> · age %s · deleted at %s (in %s)\n",
+			esc(r.Name), esc(orDash(r.InstanceID)), r.State, esc(r.RequestID), r.Requester,
+			msgtext.About(now.Sub(r.Created)), stamp(r.Expires), msgtext.About(r.Expires.Sub(now)))
+	}
+	return strings.TrimRight(b.String(), "\n")
+}
+
+// countInstances sets the live-instance gauge.
+func (a *App) countInstances(ctx context.Context) {
+	recs, err := a.opt.NewInstances.Registry().Live(ctx)
+	if err == nil {
+		a.m.NewInstancesLive(len(recs))
+	}
+}
