@@ -21,7 +21,8 @@
 // Cluster of three primaries with replicas each: every process a
 // redis-server on a free loopback port, killed by PID when the test ends
 // (or by the test, to cause a failover). A Proxy between a replica and its
-// primary holds replication back, making the replica lag. When
+// primary holds replication back, making the replica lag; between a client
+// and a server it loses a command's reply. When
 // redis-server is missing these tests are skipped, saying why, unless CI
 // is set: then they fail.
 //
