@@ -25,6 +25,7 @@ const (
 	StopLeaseLost  = "lease_lost"
 	StopFrozen     = "frozen"
 	StopRuleFrozen = "rule_frozen"
+	StopHeld       = "held" // another request is restoring onto the instance
 )
 
 // PreCallResult is what the one check before a mutating call found.

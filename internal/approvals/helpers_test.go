@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -88,11 +89,17 @@ func (e *env) store(opts ...approvals.Option) *approvals.Store {
 	return approvals.NewStore(e.rdb, e.prefix, e.clk.Now, opts...)
 }
 
+// targets numbers the instances newRequest restores onto.
+var targets atomic.Int64
+
 // newRequest is a request as the command layer would hand it to Create.
+// Each restores onto an instance of its own, so that tests driving several
+// requests to executing are not held back by one restore at a time per
+// target (hold_test.go tests that).
 func newRequest(required int) approvals.Request {
 	return approvals.Request{
 		Params: approvals.Params{
-			SourceID: "src-1", SourceName: "orders-prod", TargetID: "tgt-1", TargetName: "orders-restore",
+			SourceID: "src-1", SourceName: "orders-prod", TargetID: fmt.Sprintf("tgt-%d", targets.Add(1)), TargetName: "orders-restore",
 			Type: approvals.TypeTimestamp, RestoreTimeMs: 1_900_000_000_123,
 		},
 		Reason:    "bad migration",

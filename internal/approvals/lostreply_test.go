@@ -2,7 +2,7 @@ package approvals_test
 
 import (
 	"context"
-	"strings"
+	"fmt"
 	"testing"
 	"time"
 
@@ -26,8 +26,7 @@ func lossyEnv(t *testing.T) (*env, *redistest.Proxy) {
 	rdb := redis.NewClient(&redis.Options{Addr: p.Addr, Username: o.Single.Username, Password: o.Single.Password,
 		DB: o.Single.DB, ReadTimeout: 300 * time.Millisecond})
 	t.Cleanup(func() { _ = rdb.Close() })
-	prefix := "{lost-" + strings.ToLower(t.Name()[len(t.Name())-6:]) + "}:"
-	_ = redistest.DeletePrefix(context.Background(), rdb, prefix)
+	prefix := fmt.Sprintf("{lost-%d}:", time.Now().UnixNano())
 	t.Cleanup(func() { _ = redistest.DeletePrefix(context.Background(), rdb, prefix) })
 	return &env{rdb: rdb, prefix: prefix, clk: newClock()}, p
 }
@@ -59,7 +58,7 @@ func TestLostScriptReplyActsOnce(t *testing.T) {
 		t.Fatal(err)
 	}
 	if len(mine) != 2 {
-		t.Errorf("requests after a create whose reply was lost: %d, want 2 (the warm-up and this one, no orphan)", len(mine))
+		t.Errorf("requests after a create whose reply was lost: %d, want 2 (the warm-up and this one, no orphan): %+v", len(mine), mine)
 	}
 
 	p.SwallowNext("evalsha")

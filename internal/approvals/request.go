@@ -23,9 +23,14 @@ type State string
 // The states of a request. Pending is the only state that can be approved,
 // denied, cancelled or expired; executing means the approval threshold was
 // reached and the restore call is being made (by exactly one replica);
-// submitted means the cloud accepted it and gave a job ID. The rest are final.
+// queued means the threshold was reached while another request was
+// restoring onto the same instance (Request.WaitingFor): it waits, is never
+// called while the instance is held, and is called when it is free (its
+// requester may cancel it; it expires at its expiry); submitted means the
+// cloud accepted it and gave a job ID. The rest are final.
 const (
 	StatePending   State = "pending"
+	StateQueued    State = "queued"
 	StateExecuting State = "executing"
 	StateSubmitted State = "submitted"
 	StateCompleted State = "completed"
@@ -41,7 +46,7 @@ const (
 // changes again.
 func (s State) Terminal() bool {
 	switch s {
-	case StatePending, StateExecuting, StateSubmitted:
+	case StatePending, StateQueued, StateExecuting, StateSubmitted:
 		return false
 	}
 	return true
@@ -115,6 +120,26 @@ func (p Params) Hash() string {
 	return hex.EncodeToString(sum[:])[:16]
 }
 
+// HoldTarget is the instance a restore of these parameters writes to, and
+// so holds while it runs (one restore at a time per instance): the target,
+// which for a table restore is the source itself.
+func (p Params) HoldTarget() string {
+	if p.TargetID != "" {
+		return p.TargetID
+	}
+	return p.SourceID
+}
+
+// NewTableNames are the instance/db.table names a table restore creates,
+// reserved for the request from its creation until it ends.
+func (p Params) NewTableNames() []string {
+	out := make([]string, 0, len(p.Tables))
+	for _, t := range p.Tables {
+		out = append(out, p.HoldTarget()+"/"+t.Database+"."+t.NewName)
+	}
+	return out
+}
+
 // RestoreTime is the point in time for a timestamp restore, in UTC.
 func (p Params) RestoreTime() time.Time { return time.UnixMilli(p.RestoreTimeMs).UTC() }
 
@@ -174,6 +199,9 @@ type Request struct {
 	SubmittedAt time.Time  `json:"submitted_at,omitempty"` // when the cloud accepted the restore
 	CalledAt    time.Time  `json:"called_at,omitempty"`    // when the restore call went out (the called marker)
 	Detail      string     `json:"detail,omitempty"`       // last error or outcome note
+	// WaitingFor is, for a queued request, the request restoring onto the
+	// same instance that it waits for (the last one it waited for, after).
+	WaitingFor string `json:"waiting_for,omitempty"`
 	// Estimate is how long the restore job should take, and from what; it is
 	// shown to people only, never part of the hash.
 	Estimate *Estimate `json:"estimate,omitempty"`
@@ -240,6 +268,9 @@ const (
 	ReasonNotEnded        Reason = "not_ended"       // a break-glass request is reviewed only once it has ended
 	ReasonNotBreakGlass   Reason = "not_break_glass" // review of a request made without break-glass
 	ReasonReviewed        Reason = "already_reviewed"
+	// ReasonNameTaken: a new table name of the request is reserved by
+	// another open request (Refusal.HeldBy); Detail is the name.
+	ReasonNameTaken Reason = "name_taken"
 )
 
 // Refusal is the error the store returns when a transition is not allowed.
@@ -252,6 +283,8 @@ type Refusal struct {
 	// With ReasonTooManyOpen: the limit, and the requester's open requests.
 	Limit int
 	Open  []string
+	// With ReasonNameTaken: the request that holds the name.
+	HeldBy string
 }
 
 func (e *Refusal) Error() string {

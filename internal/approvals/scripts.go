@@ -24,6 +24,7 @@ type scripts struct {
 	expire, finish, reap, remind           *redisconn.Script
 	freeze, note, review, progress         *redisconn.Script
 	precall, reconcile, withdraw           *redisconn.Script
+	dispatch                               *redisconn.Script
 
 	renew, leaseRenew, leaseRelease, rate *redis.Script
 	policyClaim, policyRelease            *redis.Script
@@ -53,6 +54,7 @@ func loadScripts() scripts {
 		precall:   perRequest("precall"),
 		reconcile: perRequest("reconcile"),
 		withdraw:  perRequest("withdraw"),
+		dispatch:  perRequest("dispatch"),
 
 		leaseRenew:   redis.NewScript(mustRead("lease_renew")),
 		leaseRelease: redis.NewScript(mustRead("lease_release")),

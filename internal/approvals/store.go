@@ -205,7 +205,8 @@ func (s *Store) Create(ctx context.Context, r Request) (Request, error) {
 		res, err := s.runKeys(ctx, s.sc.create, keys, r.ID,
 			string(doc), r.Requester, r.ParamHash, strconv.FormatInt(ceilMS(ttl), 10),
 			strconv.Itoa(r.Rule.Required()), r.Channel, r.MessageTS, breakGlass,
-			strconv.FormatInt(IndexRetention.Milliseconds(), 10), strconv.Itoa(s.maxOpen))
+			strconv.FormatInt(IndexRetention.Milliseconds(), 10), strconv.Itoa(s.maxOpen),
+			r.Params.HoldTarget(), strings.Join(r.Params.NewTableNames(), "\n"))
 		if err != nil {
 			return Request{}, fmt.Errorf("create request: %w", err)
 		}
@@ -216,6 +217,9 @@ func (s *Store) Create(ctx context.Context, r Request) (Request, error) {
 			return Request{}, &Refusal{Reason: ReasonFrozen}
 		case "too_many_open":
 			return Request{}, &Refusal{Reason: ReasonTooManyOpen, Limit: s.maxOpen, Open: strings.Split(res.extra, ",")}
+		case "name_taken":
+			by, name, _ := strings.Cut(res.extra, " ")
+			return Request{}, &Refusal{Reason: ReasonNameTaken, HeldBy: by, Detail: name}
 		}
 		return decode(r.ID, res.fields)
 	}
@@ -392,6 +396,7 @@ func decode(id string, f map[string]string) (Request, error) {
 	r.Progress = f["progress"]
 	r.ProgressTS = f["progress_ts"]
 	r.ReviewedBy, r.ReviewNote = f["reviewed_by"], f["review_note"]
+	r.WaitingFor = f["waiting_for"]
 	var err error
 	times := []struct {
 		field string

@@ -28,6 +28,7 @@ func TestCreateAndGet(t *testing.T) {
 		t.Errorf("ID = %q, want 6 characters of the typeable alphabet", got.ID)
 	}
 	want := newRequest(2)
+	want.Params.TargetID = in.Params.TargetID
 	want.ID = got.ID
 	want.State = approvals.StatePending
 	want.ParamHash = want.Params.Hash()

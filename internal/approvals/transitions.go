@@ -18,6 +18,11 @@ type ApproveResult struct {
 	// RenewExec) and must make the restore call, then record its outcome
 	// with MarkSubmitted, MarkFailed, MarkUnknown or MarkDryRun.
 	Executing bool
+	// Queued: this approval reached Required while another request holds
+	// the target instance (Request.WaitingFor names it). Nothing may be
+	// called now; DispatchQueued moves it to executing when the instance
+	// is free.
+	Queued bool
 	// Dropped are earlier approvers whose approvals this call removed
 	// because they lost the right (Checks.Dropped still counted then).
 	Dropped []string
@@ -99,7 +104,8 @@ func (s *Store) ApproveChecked(ctx context.Context, id, actor, seenHash string, 
 		return out, err
 	}
 	out.Executing = res.extra == "executing"
-	if !out.Executing && res.extra != "" {
+	out.Queued = res.extra == "queued"
+	if !out.Executing && !out.Queued && res.extra != "" {
 		out.Dropped = strings.Split(res.extra, ",")
 	}
 	return out, nil

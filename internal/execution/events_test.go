@@ -144,8 +144,12 @@ func TestCrashReaped(t *testing.T) {
 	f := newFixture(t, nil)
 	dead := approvals.NewStore(f.rdb, f.prefix, time.Now, approvals.WithLeaseTTL(300*time.Millisecond), approvals.WithOwner("dead-replica"))
 	mk := func(called bool) approvals.Request {
+		target := f.target.ID
+		if !called { // one restore at a time per target: two executing need two
+			target = "another-target"
+		}
 		r, err := dead.Create(f.ctx, approvals.Request{
-			Params: approvals.Params{SourceID: f.source.ID, SourceName: f.source.Name, TargetID: f.target.ID, TargetName: f.target.Name,
+			Params: approvals.Params{SourceID: f.source.ID, SourceName: f.source.Name, TargetID: target, TargetName: f.target.Name,
 				Type: approvals.TypeBackup, BackupID: f.backup.ID},
 			Requester: "UREQ0001", Reason: "crash", Channel: "C0APPR001",
 			Rule:      approvals.Rule{Name: "default", Approvers: []string{"UAPP0001"}, RequiredApprovals: 1},

@@ -1,8 +1,10 @@
 -- approve: ARGV id, now, actor, seen_hash, lease_token, lease_ms,
 -- policy_hash, rule, recheck ('1' or ''), checked, dropped (comma lists).
 -- Counts one distinct approval; the approval that reaches the required
--- number moves the request to executing, takes the restore lease, and is
--- the only one answered with extra = 'executing'.
+-- number moves the request to executing, takes the restore lease and the
+-- target's hold, and is the only one answered with extra = 'executing';
+-- while the target is held it moves the request to queued instead (extra
+-- 'queued', the field waiting_for names the request it waits for).
 -- policy_hash, when given, must be the policy record's (else
 -- 'policy_changed', extra = the record's hash); rule, when given, is the
 -- rule in force for the target now: frozen in the record means 'rule_frozen'
@@ -66,6 +68,20 @@ if rule ~= '' then redis.call('HSET', K.req, 'rule', rule) end
 local n = earlier + 1
 local detail = n .. ' of ' .. required
 if n >= required then
+  -- One restore at a time per target: the threshold takes the target's
+  -- hold in this same step, or, while another request holds it (or an
+  -- earlier one waits for it), the request waits: queued, never called
+  -- while the target is held (dispatch.lua calls it when the hold frees).
+  local hk, t = hold_key(), target()
+  local busy = hk and (holder(hk) or first_queued(t))
+  if busy then
+    redis.call('HSET', K.req, 'waiting_for', busy)
+    set_state('queued')
+    audit(actor, 'approved', detail)
+    audit('bot', 'queued', busy .. ' is restoring this instance')
+    return reply('ok', 'queued')
+  end
+  if hk then redis.call('SET', hk, id) end
   set_state('executing')
   redis.call('SET', K.lease, ARGV[5], 'PX', ARGV[6])
   audit(actor, 'approved', detail)

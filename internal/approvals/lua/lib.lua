@@ -82,7 +82,75 @@ local function exists()
 end
 
 local function terminal(state)
-  return state ~= 'pending' and state ~= 'executing' and state ~= 'submitted'
+  return state ~= 'pending' and state ~= 'queued' and state ~= 'executing' and state ~= 'submitted'
+end
+
+-- The keys below are not in KEYS: they are named after the request's
+-- target, known only here. They share the prefix's {hash tag}, so one
+-- Cluster slot, as create.lua's reads of other requests do.
+--   hold:<instance>      string: the id of the request restoring onto it
+--   queued               zset: queued ids in the order they queued
+--   queued_seq           string: the counter that orders them
+--   name:<instance>/<db.table> string: the id that reserved a new table name
+local prefix = string.sub(K.req, 1, #K.req - #id - 4)
+local K_queued = prefix .. 'queued'
+
+-- target is the instance the request restores onto, which its restore
+-- holds (a table restore's is its source): the 'target' field written at
+-- creation, or for a request made before it, its params.
+local function target()
+  local t = get('target')
+  if t ~= '' then return t end
+  local ok, doc = pcall(cjson.decode, get('doc'))
+  if not ok or type(doc) ~= 'table' or type(doc.params) ~= 'table' then return '' end
+  t = doc.params.target_id
+  if type(t) ~= 'string' or t == '' then t = doc.params.source_id end
+  if type(t) ~= 'string' then return '' end
+  return t
+end
+
+local function hold_key()
+  local t = target()
+  if t == '' then return nil end
+  return prefix .. 'hold:' .. t
+end
+
+-- holds reports whether request other (by id) holds its target now: from
+-- the threshold until its job ends; an outcome still unknown holds it
+-- until reconciliation settles it (it is in the reconcile index).
+local function holds(other)
+  local st = redis.call('HGET', prefix .. 'req:' .. other, 'state')
+  return st == 'executing' or st == 'submitted' or
+    (st == 'outcome_unknown' and redis.call('ZSCORE', K.reconcile, other) ~= false)
+end
+
+-- holder is the id of another request holding hk, or nil. A hold whose
+-- holder no longer holds (a defect; terminal states release it) is dropped.
+local function holder(hk)
+  local h = redis.call('GET', hk)
+  if not h or h == id then return nil end
+  if holds(h) then return h end
+  redis.call('DEL', hk)
+  return nil
+end
+
+-- first_queued is the earliest queued request onto target t, or nil.
+local function first_queued(t)
+  for _, other in ipairs(redis.call('ZRANGE', K_queued, 0, -1)) do
+    if redis.call('HGET', prefix .. 'req:' .. other, 'target') == t then return other end
+  end
+  return nil
+end
+
+-- release frees what the request holds: its target and its new table
+-- names (see create.lua), where it still holds them.
+local function release()
+  local hk = hold_key()
+  if hk and redis.call('GET', hk) == id then redis.call('DEL', hk) end
+  for name in string.gmatch(get('names'), '[^\n]+') do
+    local nk = prefix .. 'name:' .. name
+    if redis.call('GET', nk) == id then redis.call('DEL', nk) end
+  end
 end
 
 local function audit(actor, action, detail)
@@ -93,12 +161,19 @@ end
 
 -- set_state writes the new state and keeps every index in step with it.
 -- The lease only means something while executing, so leaving executing
--- deletes it.
+-- deletes it. Ending releases the target and the table names.
 local function set_state(state)
   redis.call('HSET', K.req, 'state', state, 'updated_at_ms', now)
   if state ~= 'pending' then
-    redis.call('ZREM', K.expiry, id)
+    -- a queued request keeps its expiry: it is not called after it
+    if state ~= 'queued' then redis.call('ZREM', K.expiry, id) end
     redis.call('ZREM', K.remind, id)
+  end
+  if state == 'queued' then
+    -- scored by a sequence, not the ms: first come, first served
+    redis.call('ZADD', K_queued, redis.call('INCR', prefix .. 'queued_seq'), id)
+  else
+    redis.call('ZREM', K_queued, id)
   end
   if state == 'executing' then
     redis.call('ZADD', K.executing, now, id)
@@ -119,6 +194,9 @@ local function set_state(state)
   if terminal(state) then
     redis.call('ZREM', K.active, id)
     redis.call('ZADD', K.ended, now, id)
+    -- An unknown outcome may be a restore running: it keeps its target
+    -- until reconciliation settles it (reconcile.lua).
+    if state ~= 'outcome_unknown' then release() end
   end
 end
 
@@ -127,6 +205,10 @@ local function past_expiry()
 end
 
 local function expire()
+  if get('state') == 'queued' then
+    redis.call('HSET', K.req, 'detail', 'expired while waiting for ' .. get('waiting_for') ..
+      ' to finish restoring the same instance; nothing was restored')
+  end
   set_state('expired')
   audit('bot', 'expired', '')
 end
