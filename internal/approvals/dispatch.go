@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"strconv"
+	"time"
 )
 
 // What DispatchQueued did with a queued request (Dispatched.Outcome).
@@ -59,4 +60,29 @@ func (s *Store) DispatchQueued(ctx context.Context, limit int) ([]Dispatched, er
 		out = append(out, Dispatched{Request: req, Outcome: res.extra, NotDurable: notDurable})
 	}
 	return out, nil
+}
+
+// Patience is how long a request whose move to executing the replicas did
+// not confirm may wait for ConfirmExecuting (Durability.Patience); 0 when
+// the store does not wait (or confirms nothing).
+func (s *Store) Patience() time.Duration {
+	if s.durability == nil {
+		return 0
+	}
+	return s.durability.Patience
+}
+
+// ConfirmExecuting asks again whether the replicas hold the request's move
+// to executing, after Approve (or DispatchQueued) reported NotDurable: on
+// the primary of the moment (after a failover, the promoted replica) it
+// renews this store's lease and confirms that write, which follows the
+// move in the replication stream. nil: confirmed, go ahead (PreCall checks
+// the rest). An error wrapping ErrNotDurable: not yet. A *Refusal: the
+// request is no longer executing under this store's lease (the move was
+// lost with a failed primary, or the lease lapsed): nothing may be called.
+func (s *Store) ConfirmExecuting(ctx context.Context, id string) (Request, error) {
+	ok := func(r result) bool { return r.status == "ok" }
+	req, _, err := s.transitionDurable(ctx, "confirm", s.sc.confirm, id, ok,
+		s.owner, strconv.FormatInt(s.leaseTTL.Milliseconds(), 10))
+	return req, err
 }

@@ -40,6 +40,12 @@ var ErrNotDurable = errors.New("the store could not confirm the write durably")
 type Durability struct {
 	MinReplicas int           // never wait for fewer replicas (REDIS_WAIT_REPLICAS)
 	Timeout     time.Duration // how long to wait (REDIS_WAIT_TIMEOUT)
+	// Patience is how long an approval that reached the threshold but was
+	// not confirmed may wait for the confirmation (REDIS_CONFIRM_WITHIN):
+	// with it, Approve leaves the request executing under this store's
+	// lease and the caller retries with ConfirmExecuting until it is
+	// confirmed or Patience has passed. 0 ends the request at once.
+	Patience time.Duration
 }
 
 // DefaultWaitTimeout bounds a WAIT when Durability.Timeout is 0.

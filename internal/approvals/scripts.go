@@ -24,7 +24,7 @@ type scripts struct {
 	expire, finish, reap, remind           *redisconn.Script
 	freeze, note, review, progress         *redisconn.Script
 	precall, reconcile, withdraw           *redisconn.Script
-	dispatch                               *redisconn.Script
+	dispatch, confirm                      *redisconn.Script
 
 	renew, leaseRenew, leaseRelease, rate *redis.Script
 	policyClaim, policyRelease            *redis.Script
@@ -55,6 +55,7 @@ func loadScripts() scripts {
 		reconcile: perRequest("reconcile"),
 		withdraw:  perRequest("withdraw"),
 		dispatch:  perRequest("dispatch"),
+		confirm:   perRequest("confirm"),
 
 		leaseRenew:   redis.NewScript(mustRead("lease_renew")),
 		leaseRelease: redis.NewScript(mustRead("lease_release")),

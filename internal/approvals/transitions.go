@@ -27,10 +27,11 @@ type ApproveResult struct {
 	// because they lost the right (Checks.Dropped still counted then).
 	Dropped []string
 	// NotDurable: this approval reached Required, but the Redis replicas
-	// did not confirm it (see Durability), so nothing may be called. The
+	// did not confirm it (see Durability), so nothing may be called yet,
+	// and the error wraps ErrNotDurable. Without Durability.Patience the
 	// request has been ended as failed with NotDurableDetail (Request shows
-	// it), and the error wraps ErrNotDurable: tell the approvers to
-	// re-request.
+	// it): tell the approvers to re-request. With it, the request is still
+	// executing under this store's lease: wait for ConfirmExecuting.
 	NotDurable bool
 }
 
@@ -89,6 +90,9 @@ func (s *Store) ApproveChecked(ctx context.Context, id, actor, seenHash string, 
 	switch {
 	case errors.Is(err, ErrNotDurable):
 		out.NotDurable = true
+		if s.durability.Patience > 0 && req.State == StateExecuting {
+			return out, err // the caller waits for the confirmation
+		}
 		failed, ferr := s.MarkFailed(ctx, req.ID, NotDurableDetail)
 		if ferr != nil {
 			// The request stays executing under this store's lease, which
