@@ -107,7 +107,7 @@ func build(ctx context.Context, p parts) (*bot, error) {
 func newStore(p parts) *approvals.Store {
 	opts := []approvals.Option{approvals.WithMaxOpenPerUser(p.cfg.MaxOpenPerUser), approvals.WithLeaseTTL(p.cfg.LeaseTTL)}
 	if !p.conn.Embedded {
-		d := approvals.Durability{MinReplicas: p.cfg.RedisWaitReplicas, Timeout: p.cfg.RedisWaitTimeout}
+		d := approvals.Durability{MinReplicas: p.cfg.RedisWaitReplicas, Timeout: p.cfg.RedisWaitTimeout, Patience: p.cfg.RedisConfirmWithin}
 		if d.MinReplicas < 0 { // unset: a deployment with failover has at least one replica
 			d.MinReplicas = 0
 			if p.conn.Mode != redisconn.ModeSingle {

@@ -77,5 +77,6 @@ func (b *bot) sweep(ctx, work context.Context) {
 		b.app.SweepInstances(work) // reminders and expiry of the instances restores created
 		b.exec.Reap(work)
 		b.exec.Reconcile(work)
+		b.exec.Dispatch(work) // queued requests whose instance is free
 	}
 }

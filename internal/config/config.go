@@ -30,6 +30,10 @@ type Config struct {
 	// redis+sentinel:// and redis+cluster:// URLs, 0 for redis://.
 	RedisWaitReplicas int
 	RedisWaitTimeout  time.Duration // REDIS_WAIT_TIMEOUT; default 2s
+	// RedisConfirmWithin is REDIS_CONFIRM_WITHIN: how long an approval the
+	// replicas did not confirm waits for the confirmation before it ends
+	// not called; 0 ends it at once. Default 30s.
+	RedisConfirmWithin time.Duration
 
 	CloudAK        string // HUAWEICLOUD_SDK_AK
 	CloudSK        string // HUAWEICLOUD_SDK_SK
@@ -156,6 +160,7 @@ func loadRedis(c *Config, p *problems, getenv func(string) string, d Config) {
 		}
 	}
 	c.RedisWaitTimeout = p.duration(getenv, "REDIS_WAIT_TIMEOUT", d.RedisWaitTimeout, 10*time.Millisecond, time.Minute)
+	c.RedisConfirmWithin = p.duration(getenv, "REDIS_CONFIRM_WITHIN", d.RedisConfirmWithin, 0, 10*time.Minute)
 }
 
 // loadPeople reads who may do what, and the channels.

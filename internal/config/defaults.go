@@ -53,6 +53,7 @@ func Defaults() Config {
 		RedisKeyPrefix:     "{db-restore}:",
 		RedisWaitReplicas:  -1,
 		RedisWaitTimeout:   2 * time.Second,
+		RedisConfirmWithin: 30 * time.Second,
 		RequestTTL:         30 * time.Minute,
 		JobPollInterval:    jobPoll,
 		JobTimeout:         6 * time.Hour,

@@ -111,10 +111,10 @@ func (e *Executor) pollJob(ctx context.Context, r approvals.Request, w *jobWatch
 	w.backoff, w.next = 0, now.Add(e.opt.JobPollInterval)
 	switch strings.ToLower(job.Status) {
 	case "completed", "success", "successful":
-		e.jobEnded(ctx, r, job, true)
+		e.jobEndedThenDispatch(ctx, r, job, true)
 		return
 	case "failed", "canceled", "cancelled", "unauthorized":
-		e.jobEnded(ctx, r, job, false)
+		e.jobEndedThenDispatch(ctx, r, job, false)
 		return
 	}
 	e.say.Report(ctx, r, Progress{JobID: r.JobID, Status: job.Status, Process: job.Progress, Elapsed: e.elapsed(r)})
@@ -175,6 +175,13 @@ func (e *Executor) jobEnded(ctx context.Context, r approvals.Request, job restor
 	}
 	log.Warn().Str("fail_reason", job.FailReason).Msg("restore job failed")
 	e.say.Report(ctx, rec, JobFailed{JobID: r.JobID, Status: job.Status, Reason: job.FailReason})
+}
+
+// jobEndedThenDispatch is jobEnded, then the queued requests waiting for
+// the instance the job has released are moved on.
+func (e *Executor) jobEndedThenDispatch(ctx context.Context, r approvals.Request, job restore.Job, ok bool) {
+	e.jobEnded(ctx, r, job, ok)
+	e.Dispatch(ctx)
 }
 
 // elapsed is how long the request's job has run.

@@ -101,7 +101,7 @@ func (s *Service) boardActive(ctx context.Context, b *Board) error {
 			if b.Role.Approve && s.waitsFor(ctx, b.User, r) {
 				b.Waiting = b.capped(b.Waiting, r, "waiting")
 			}
-		case approvals.StateExecuting, approvals.StateSubmitted:
+		case approvals.StateQueued, approvals.StateExecuting, approvals.StateSubmitted:
 			b.Running = b.capped(b.Running, r, "running")
 		}
 	}

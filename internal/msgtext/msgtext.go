@@ -92,6 +92,8 @@ func Plural(n int, one, many string) string {
 // StateWords says a state the way people read it.
 func StateWords(s approvals.State) string {
 	switch s {
+	case approvals.StateQueued:
+		return "approved, waiting for the instance"
 	case approvals.StateExecuting:
 		return "approved and being submitted"
 	case approvals.StateSubmitted:

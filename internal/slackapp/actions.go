@@ -78,9 +78,9 @@ func (a *App) onDecision(ctx context.Context, d decision) {
 	res, err := a.in.Decide(ctx, intake.Click{User: d.user, RequestID: id, SeenHash: hash, Approve: d.approve})
 	switch {
 	case res.NotDurable:
-		log.Error().Err(err).Msg("approval reached the threshold but the Redis replicas did not confirm it: restore not called")
+		log.Error().Err(err).Msg("approval reached the threshold but the Redis replicas did not confirm it: nothing called until they do")
 		a.m.Decision(kind, "not_durable")
-		a.exec.NotDurable(ctx, d.located(res.Request))
+		a.exec.AwaitConfirmation(ctx, d.located(res.Request))
 		return
 	case err != nil:
 		a.refuseDecision(ctx, d, kind, err)
@@ -99,6 +99,10 @@ func (a *App) onDecision(ctx context.Context, d decision) {
 		a.thread(ctx, req, fmt.Sprintf(":no_entry: Denied by <@%s>. Nothing will be restored.", d.user)+warn)
 		a.announce(ctx, req, fmt.Sprintf(":no_entry: <@%s> denied restore `%s`: %s", d.user, req.ID, whatLine(req)))
 		a.dm(ctx, req.Requester, fmt.Sprintf(":no_entry: <@%s> denied your restore request `%s`: %s", d.user, req.ID, whatLine(req)))
+	case res.Queued:
+		log.Info().Str("waiting_for", res.Request.WaitingFor).Msg("threshold reached; waiting for the instance")
+		a.m.Decision(kind, "queued")
+		a.exec.Queued(ctx, req)
 	case !res.Executing:
 		log.Info().Int("approvals", res.Count).Int("required", res.Required).Strs("dropped", res.Dropped).Msg("approval counted")
 		a.m.Decision(kind, "counted")

@@ -40,8 +40,12 @@ type Validator interface {
 type Executor interface {
 	// Execute runs a request the click moved to executing.
 	Execute(ctx context.Context, r approvals.Request)
-	// NotDurable reports a threshold approval the store could not confirm.
-	NotDurable(ctx context.Context, r approvals.Request)
+	// AwaitConfirmation handles a threshold approval the store could not
+	// confirm: it waits for the confirmation (shown in the thread), then
+	// runs it or reports it not called.
+	AwaitConfirmation(ctx context.Context, r approvals.Request)
+	// Queued reports a threshold approval that waits for its instance.
+	Queued(ctx context.Context, r approvals.Request)
 }
 
 // Options is everything the app needs. The durations, rates and sizes are

@@ -161,6 +161,8 @@ func statusLine(r approvals.Request) string {
 			s += " · approved so far by " + approvedBy()
 		}
 		return s
+	case approvals.StateQueued:
+		return ":hourglass_flowing_sand: Approved by " + approvedBy() + " · waiting: `" + esc(r.WaitingFor) + "` is restoring this instance"
 	case approvals.StateExecuting:
 		return ":gear: Approved by " + approvedBy() + " · submitting the restore"
 	case approvals.StateSubmitted:

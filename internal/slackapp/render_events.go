@@ -93,7 +93,10 @@ func renderLate(r approvals.Request, ev execution.Event) (delivery, bool) {
 	case execution.Interrupted:
 		return renderInterrupted(r, ev), true
 	}
-	return renderNewInstance(r, ev)
+	if d, ok := renderNewInstance(r, ev); ok {
+		return d, true
+	}
+	return renderQueue(r, ev)
 }
 
 func renderSubmitted(r approvals.Request, ev execution.Submitted) delivery {

@@ -94,6 +94,10 @@ func eventSamples() map[string]eventSample {
 		"new_instance_ready":       {done, execution.NewInstanceReady{Name: "orders-prod-restore-1", InstanceID: "in-1", PrivateIPs: []string{"192.168.0.9"}, Port: "3306", Expires: eventNow.Add(24 * time.Hour), Took: 40 * time.Minute}},
 		"progress_finished":        {sub, execution.Progress{JobID: "job-1", Status: "Completed", Elapsed: 20 * time.Minute, Ended: true, OK: true}},
 		"progress_failed":          {sub, execution.Progress{JobID: "job-1", Status: "Failed", Elapsed: 20 * time.Minute, Ended: true}},
+		"queued":                   {eventRequest(approvals.StateQueued, false), execution.Queued{WaitingFor: "r7k2q"}},
+		"dispatched":               {ex, execution.Dispatched{After: "r7k2q"}},
+		"queue_expired":            {eventRequest(approvals.StateExpired, false), execution.QueueExpired{WaitingFor: "r7k2q"}},
+		"awaiting_confirmation":    {ex, execution.AwaitingConfirmation{Within: 30 * time.Second}},
 	}
 }
 

@@ -5,6 +5,7 @@ import (
 	"fmt"
 
 	"github.com/dbrestore/db-restore/internal/approvals"
+	"github.com/dbrestore/db-restore/internal/execution"
 )
 
 // SweepRequests expires requests whose time is up, not only when someone
@@ -38,6 +39,11 @@ func (a *App) remind(ctx context.Context, r approvals.Request) {
 func (a *App) expired(ctx context.Context, r approvals.Request) {
 	a.log.Info().Str("request_id", r.ID).Msg("request expired")
 	a.m.Transition(string(approvals.StateExpired))
+	if r.WaitingFor != "" { // approved, but its instance was held until now
+		d, _ := renderQueue(r, execution.QueueExpired{WaitingFor: r.WaitingFor})
+		a.deliver(ctx, r, d)
+		return
+	}
 	a.deliver(ctx, r, delivery{Refresh: true,
 		Thread:   []string{fmt.Sprintf(":alarm_clock: Expired at %s without enough approvals. Nothing will be restored; the requester can ask again.", stamp(r.ExpiresAt))},
 		Announce: fmt.Sprintf(":alarm_clock: Restore `%s` expired unapproved: %s", r.ID, whatLine(r)),
