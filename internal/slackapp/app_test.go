@@ -21,8 +21,12 @@ func (e idleExecutor) Execute(context.Context, approvals.Request) {
 	e.t.Error("Execute called in a test that approves nothing")
 }
 
-func (e idleExecutor) NotDurable(context.Context, approvals.Request) {
-	e.t.Error("NotDurable called in a test that approves nothing")
+func (e idleExecutor) AwaitConfirmation(context.Context, approvals.Request) {
+	e.t.Error("AwaitConfirmation called in a test that approves nothing")
+}
+
+func (e idleExecutor) Queued(context.Context, approvals.Request) {
+	e.t.Error("Queued called in a test that approves nothing")
 }
 
 // withDefaults fills what o leaves unset from config.Defaults, as botrun
