@@ -260,3 +260,21 @@ func TestHoldAcrossReplicas(t *testing.T) {
 		})
 	}
 }
+
+// TestNewInstanceRestoreHoldsNothing: a restore to a new instance writes
+// into no existing instance, so it neither waits for nor holds its source.
+func TestNewInstanceRestoreHoldsNothing(t *testing.T) {
+	e := newEnv(t)
+	s := e.store()
+	over := onto(e, "src-9")
+	over.Params.SourceID = "src-9"
+	if res := approveOne(t, s, createAs(t, s, over)); !res.Executing {
+		t.Fatalf("restore over src-9 = %+v, want executing", res)
+	}
+	fresh := onto(e, "")
+	fresh.Params.SourceID, fresh.Params.Type = "src-9", approvals.TypeNewInstance
+	fresh.Params.New = &approvals.NewInstance{Name: "orders-copy"}
+	if res := approveOne(t, s, createAs(t, s, fresh)); !res.Executing {
+		t.Errorf("restore of src-9 to a new instance = queued %v; want executing (it writes into no instance)", res.Queued)
+	}
+}

@@ -122,9 +122,13 @@ func (p Params) Hash() string {
 
 // HoldTarget is the instance a restore of these parameters writes to, and
 // so holds while it runs (one restore at a time per instance): the target,
-// which for a table restore is the source itself.
+// which for a table restore is the source itself; none for a restore to a
+// new instance.
 func (p Params) HoldTarget() string {
-	if p.TargetID != "" {
+	switch {
+	case p.Type == TypeNewInstance: // creates an instance: nothing existing is written
+		return ""
+	case p.TargetID != "":
 		return p.TargetID
 	}
 	return p.SourceID

@@ -99,8 +99,9 @@ local K_queued = prefix .. 'queued'
 -- holds (a table restore's is its source): the 'target' field written at
 -- creation, or for a request made before it, its params.
 local function target()
-  local t = get('target')
-  if t ~= '' then return t end
+  -- written at creation, empty for a restore to a new instance
+  if redis.call('HEXISTS', K.req, 'target') == 1 then return get('target') end
+  local t
   local ok, doc = pcall(cjson.decode, get('doc'))
   if not ok or type(doc) ~= 'table' or type(doc.params) ~= 'table' then return '' end
   t = doc.params.target_id
