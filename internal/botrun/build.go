@@ -88,7 +88,7 @@ func build(ctx context.Context, p parts) (*bot, error) {
 		ao.NewInstances, ao.NewValidator = fresh, nv
 	}
 	drills, drillTimes, err := newDrills(drillDeps{cfg: p.cfg, pol: p.pol, conn: p.conn, store: b.store, client: client, api: api,
-		m: p.m, log: p.log, now: p.now, tick: p.cfg.DrillTick})
+		m: p.m, log: p.log, now: p.now, tick: p.cfg.DrillTick, poll: p.cfg.DrillPoll})
 	if err != nil {
 		return nil, err
 	}

@@ -29,6 +29,7 @@ type drillDeps struct {
 	log    zerolog.Logger
 	now    func() time.Time
 	tick   time.Duration // how often due drills are looked for
+	poll   time.Duration // how often a drill's new instance is read
 }
 
 // newDrills returns the drill runner, or nil when there is nothing to do:
@@ -57,7 +58,7 @@ func newDrills(d drillDeps) (*drill.Runner, *drill.Store, error) {
 		Policy: policyNow, Store: st,
 		Lister: g, Backups: g, Creator: g, Keeper: g, Guard: drill.RuleGuard{Policy: policyNow},
 		Notifier: &slackapp.DrillNotifier{API: d.api, Channel: d.cfg.ApprovalChannel, IncidentChannel: d.cfg.IncidentChannel, Metrics: d.m, Log: d.log},
-		Log:      d.log.With().Str("component", "drills").Logger(), Now: d.now, Tick: d.tick,
+		Log:      d.log.With().Str("component", "drills").Logger(), Now: d.now, Tick: d.tick, Poll: d.poll,
 	})
 	d.log.Info().Int("drills", len(d.pol.Drills)).Msg("Restore drills scheduled.")
 	return r, st, nil

@@ -39,8 +39,9 @@ type Tuning struct {
 	// ProgressInterval is the least time between two updates of a running
 	// restore's progress message.
 	ProgressInterval time.Duration
-	// DrillTick is how often due restore drills are looked for.
-	DrillTick time.Duration
+	// DrillTick is how often due restore drills are looked for; DrillPoll
+	// how often a drill's new instance is read while it builds.
+	DrillTick, DrillPoll time.Duration
 }
 
 // Defaults is every setting's default: what Load gives a variable that is
@@ -85,6 +86,7 @@ func Defaults() Config {
 			HomeRateWindow:   time.Minute,
 			ProgressInterval: 15 * time.Second,
 			DrillTick:        30 * time.Second,
+			DrillPoll:        30 * time.Second,
 		},
 	}
 }

@@ -163,9 +163,33 @@ func (r *Runner) call(ctx context.Context, d policy.Drill, run *Run, t *TargetRu
 	if err := r.save(ctx, run); err != nil { // not recorded: not called
 		return err
 	}
-	created, pw, err := r.o.Creator.Create(context.WithoutCancel(ctx), d, p)
+	cctx, cancel := afterGrace(ctx, createGrace)
+	created, pw, err := r.o.Creator.Create(cctx, d, p)
+	cancel()
 	r.settle(ctx, run, t, created, pw, err)
 	return r.save(context.WithoutCancel(ctx), run)
+}
+
+// createGrace is how long a create call in flight (and the look for its
+// instance after an unclear answer) may go on once the run is stopped: the
+// call itself is bounded by the new-instance path's own timeout, and an
+// instance it may have made is looked for again by the next replica.
+const createGrace = 5 * time.Second
+
+// afterGrace is ctx without its cancellation, cancelled grace after ctx
+// ends.
+func afterGrace(ctx context.Context, grace time.Duration) (context.Context, context.CancelFunc) {
+	out, cancel := context.WithCancel(context.WithoutCancel(ctx))
+	stop := context.AfterFunc(ctx, func() {
+		t := time.NewTimer(grace)
+		defer t.Stop()
+		select {
+		case <-t.C:
+			cancel()
+		case <-out.Done():
+		}
+	})
+	return out, func() { stop(); cancel() }
 }
 
 // settle records a create call's answer.

@@ -21,6 +21,8 @@ import (
 	"time"
 
 	"github.com/dbrestore/db-restore/internal/botrun"
+	"github.com/dbrestore/db-restore/internal/config"
+	"github.com/dbrestore/db-restore/internal/drill/mysqlemu"
 	"github.com/dbrestore/db-restore/internal/restore/gaussdbtest"
 	"github.com/dbrestore/db-restore/internal/slackapp/slacktest"
 )
@@ -89,6 +91,8 @@ type Sandbox struct {
 	botErr  error
 	tmpDir  string
 	wg      sync.WaitGroup
+
+	restored *mysqlemu.Server // where new instances answer (drills.go)
 }
 
 // CheckEnv refuses settings that would point the sandbox anywhere but its
@@ -153,7 +157,7 @@ func (sb *Sandbox) startEmulators() error {
 	sb.GaussDB.SetBackupJobPolls(sb.opts.BackupPolls)
 	sb.Estate = seedGaussDB(sb.GaussDB, time.Now())
 	sb.dir = directory{}
-	return nil
+	return sb.startRestoredDB()
 }
 
 // startBot runs the bot against the emulators (and the loop that keeps
@@ -166,16 +170,21 @@ func (sb *Sandbox) startBot(ctx context.Context) error {
 	}
 	bctx, cancel := context.WithCancel(context.WithoutCancel(ctx))
 	sb.cancel = cancel
-	sb.wg.Add(2)
+	sb.wg.Add(3)
 	go func() {
 		defer sb.wg.Done()
 		getenv := func(k string) string { return env[k] }
-		sb.botErr = botrun.RunWith(bctx, []string{"db-restore"}, getenv, sb.logs, sb.logs, botrun.Hooks{})
+		hooks := botrun.Hooks{Tune: func(c *config.Config) { c.DrillTick, c.DrillPoll = DrillTick, sb.opts.PollInterval }}
+		sb.botErr = botrun.RunWith(bctx, []string{"db-restore"}, getenv, sb.logs, sb.logs, hooks)
 		close(sb.botDone)
 	}()
 	go func() {
 		defer sb.wg.Done()
 		sb.keepWindowsFresh(bctx)
+	}()
+	go func() {
+		defer sb.wg.Done()
+		sb.followPasswords(bctx)
 	}()
 	wctx, wcancel := context.WithTimeout(ctx, 15*time.Second)
 	defer wcancel()
@@ -272,6 +281,9 @@ func (sb *Sandbox) Close() {
 		sb.GaussDB.Close()
 	}
 	sb.wg.Wait()
+	if sb.restored != nil {
+		_ = sb.restored.Close()
+	}
 	if sb.tmpDir != "" {
 		_ = os.RemoveAll(sb.tmpDir)
 	}

@@ -2,6 +2,7 @@ package slackapp
 
 import (
 	"context"
+	"encoding/json"
 	"strings"
 	"sync"
 	"testing"
@@ -90,3 +91,28 @@ func TestStaleBackupText(t *testing.T) {
 }
 
 func restoreInstance(name, id string) restore.Instance { return restore.Instance{Name: name, ID: id} }
+
+func TestHomeDrillsSection(t *testing.T) {
+	run := sampleRun(true)
+	ds := []drill.Status{
+		{Drill: policy.Drill{Name: "orders-weekly", Schedule: policy.Schedule{Cron: "0 3 * * 1", TimeZone: "UTC"}}, Stats: drill.Summarize([]drill.Run{run}), Next: time.Date(2026, 12, 14, 3, 0, 0, 0, time.UTC)},
+		{Drill: policy.Drill{Name: "pitr-daily", Schedule: policy.Schedule{Every: 24 * time.Hour}}, Running: true},
+	}
+	blocks := drillBlocks(ds)
+	raw, err := json.Marshal(blocks)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{"Restore drills (2)", "*orders-weekly*", "passed 2026-12-07 03:14 UTC, recovery 12 min", "median of the last 1: 12 min", "next 2026-12-14 03:00 UTC", "*pitr-daily*", "running now"} {
+		if !strings.Contains(string(raw), want) {
+			t.Errorf("Drills section lacks %q: %s", want, raw)
+		}
+	}
+	if drillBlocks(nil) != nil {
+		t.Error("a Drills section with no drills")
+	}
+	many := make([]drill.Status, 15)
+	if n := len(drillBlocks(many)); n != 1+homeDrillsMax+1 {
+		t.Errorf("15 drills take %d blocks, want %d", n, 2+homeDrillsMax)
+	}
+}

@@ -180,5 +180,5 @@ func (a *App) publishHome(ctx context.Context, user string) {
 func (a *App) homeData(ctx context.Context, user string) (homeData, error) {
 	notice := a.homes.takeNotice(user)
 	b, err := a.in.Board(ctx, user)
-	return homeData{Board: b, notice: notice}, err
+	return homeData{Board: b, notice: notice, drills: a.homeDrills(ctx, b.Role)}, err
 }

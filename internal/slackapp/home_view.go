@@ -10,6 +10,7 @@ import (
 	"github.com/slack-go/slack"
 
 	"github.com/dbrestore/db-restore/internal/approvals"
+	"github.com/dbrestore/db-restore/internal/drill"
 	"github.com/dbrestore/db-restore/internal/intake"
 )
 
@@ -32,7 +33,8 @@ const homeListMax = intake.BoardListMax
 // homeData is everything one person's Home tab shows.
 type homeData struct {
 	intake.Board
-	notice string // the answer to the person's last click here, if any
+	notice string         // the answer to the person's last click here, if any
+	drills []drill.Status // the restore drills (drills_home.go); none when no drills run
 }
 
 // homeView draws a person's Home tab.
@@ -86,6 +88,7 @@ func homeView(d homeData) slack.HomeTabViewRequest {
 		b = append(b, slack.NewSectionBlock(mrkdwn(truncate(recentLine(r, d.Undo[r.ID]), 3000)), nil, nil, slack.SectionBlockOptionBlockID("done:"+r.ID)))
 	}
 	b = append(b, emptyOrMore(d, "recent", "No restore finished in the last 7 days.")...)
+	b = append(b, drillBlocks(d.drills)...)
 	if d.Role.Admin {
 		b = append(b, sectionTitle("reviews", fmt.Sprintf("Break-glass restores waiting for review (%d)", len(d.Reviews)+d.More["reviews"])))
 		for _, r := range d.Reviews {
