@@ -40,28 +40,7 @@ func TestParseDrills(t *testing.T) {
 	if got.Rules[0].MaxBackupAge != 26*time.Hour {
 		t.Errorf("max_backup_age = %v, want 26h", got.Rules[0].MaxBackupAge)
 	}
-	want := []Drill{{
-		Name:     "orders-weekly",
-		Match:    Matchers{Names: []string{"orders*"}, Tags: map[string]string{"env": "prod"}},
-		Schedule: Schedule{Cron: "0 3 * * 1", TimeZone: "Europe/Berlin"},
-		From:     FromLatestBackup,
-		Checks: []Check{
-			{SQL: "SELECT COUNT(*) FROM shop.orders", Expect: Expect{Op: ">=", Num: big.NewRat(1000, 1)}, Timeout: time.Minute},
-			{TablesExist: []string{"shop.orders", "shop.customers"}, Timeout: time.Minute},
-			{SQL: "select status from shop.meta", Expect: Expect{Op: "text", Text: "ok"}, Timeout: 10 * time.Second},
-			{SQL: "SELECT 2", Expect: Expect{Op: "between", Num: big.NewRat(1, 1), Hi: big.NewRat(5, 2)}, Timeout: time.Minute},
-		},
-		Channel:     "C0DRILLS",
-		MaxDuration: 3 * time.Hour,
-	}, {
-		Name:        "pitr-daily",
-		Match:       Matchers{IDs: []string{idOrders}},
-		Schedule:    Schedule{Every: 24 * time.Hour},
-		From:        FromPointInTime,
-		Ago:         5 * time.Minute,
-		MaxDuration: 90 * time.Minute,
-		Keep:        2 * time.Hour,
-	}}
+	want := wantDrills()
 	rat := cmp.Comparer(func(a, b *big.Rat) bool { return (a == nil) == (b == nil) && (a == nil || a.Cmp(b) == 0) })
 	if diff := cmp.Diff(got.Drills, want, rat); diff != "" {
 		t.Errorf("drills mismatch (-got +want):\n%s", diff)
@@ -164,4 +143,30 @@ func TestParseExpect(t *testing.T) {
 			t.Errorf("ParseExpect(%q) = %s, want %s", tt.in, e, tt.want)
 		}
 	}
+}
+
+// wantDrills are the drills TestParseDrills parses.
+func wantDrills() []Drill {
+	return []Drill{{
+		Name:     "orders-weekly",
+		Match:    Matchers{Names: []string{"orders*"}, Tags: map[string]string{"env": "prod"}},
+		Schedule: Schedule{Cron: "0 3 * * 1", TimeZone: "Europe/Berlin"},
+		From:     FromLatestBackup,
+		Checks: []Check{
+			{SQL: "SELECT COUNT(*) FROM shop.orders", Expect: Expect{Op: ">=", Num: big.NewRat(1000, 1)}, Timeout: time.Minute},
+			{TablesExist: []string{"shop.orders", "shop.customers"}, Timeout: time.Minute},
+			{SQL: "select status from shop.meta", Expect: Expect{Op: "text", Text: "ok"}, Timeout: 10 * time.Second},
+			{SQL: "SELECT 2", Expect: Expect{Op: "between", Num: big.NewRat(1, 1), Hi: big.NewRat(5, 2)}, Timeout: time.Minute},
+		},
+		Channel:     "C0DRILLS",
+		MaxDuration: 3 * time.Hour,
+	}, {
+		Name:        "pitr-daily",
+		Match:       Matchers{IDs: []string{idOrders}},
+		Schedule:    Schedule{Every: 24 * time.Hour},
+		From:        FromPointInTime,
+		Ago:         5 * time.Minute,
+		MaxDuration: 90 * time.Minute,
+		Keep:        2 * time.Hour,
+	}}
 }

@@ -51,4 +51,17 @@ func TestBrowserDrillReport(t *testing.T) {
 	b.typeCommand("/db-restore drills")
 	b.waitText("#messages", "last run passed")
 	b.shot("drills-listing")
+
+	// Only admins run a drill now; Rita is told who may.
+	b.actAs("Rita Requester")
+	b.typeCommand("/db-restore drill orders-daily now")
+	b.waitText("#messages", "You are not allowed to start drill restores")
+	b.actAs("Ada Admin")
+	b.typeCommand("/db-restore drill orders-daily now")
+	b.waitText("#messages", "Drill orders-daily started (run orders-daily-now-")
+	b.waitText("#messages", "started asked for by")
+	b.waitJS("a second passed report", `[...document.querySelectorAll('#messages *')].filter(e => e.children.length === 0 && e.textContent.includes('passed (run')).length >= 2 || (document.querySelector('#messages').innerText.split('passed (run').length > 2)`)
+	if calls := sb.GaussDB.CreateCalls(); len(calls) != 2 {
+		t.Errorf("%d create calls after the scheduled run and one asked for now, want 2", len(calls))
+	}
 }
