@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/dbrestore/db-restore/internal/approvals"
+	"github.com/dbrestore/db-restore/internal/restore/gaussdbtest"
 	"github.com/dbrestore/db-restore/internal/slackapp/slacktest"
 )
 
@@ -104,5 +105,64 @@ func TestNewInstanceDeletedAtExpiryEvenWhenFrozen(t *testing.T) {
 	h.ephemeralHas(requester, "frozen")
 	if n := len(h.gauss.CreateCalls()); n != 1 {
 		t.Errorf("%d create calls, want 1 (the freeze stops creation)", n)
+	}
+}
+
+// TestNewInstanceCreate500ReconciledThroughSlack: a create answered 500
+// whose instance did appear is found by its tag, followed to ACTIVE, and
+// never sent again.
+func TestNewInstanceCreate500ReconciledThroughSlack(t *testing.T) {
+	h := newHarness(t)
+	h.gauss.FailNextCreate(gaussdbtest.Response{Status: 500, Body: `{"error_code":"DBS.200001","error_msg":"Internal"}`, StartJob: true})
+	h.start()
+	msg := h.newInstanceReady("24h")
+	h.threadHas(msg, "found by its request tag", "nothing was sent again")
+	if n := len(h.gauss.CreateCalls()); n != 1 {
+		t.Fatalf("%d create calls, want 1", n)
+	}
+}
+
+// TestNewInstanceCapAndQuota: RESTORE_MAX_NEW_INSTANCES stops a second
+// live instance after approval (no create call); a used-up quota refuses
+// the request before it is stored.
+func TestNewInstanceCapAndQuota(t *testing.T) {
+	h := newHarness(t)
+	h.env["RESTORE_MAX_NEW_INSTANCES"] = "1"
+	h.start()
+	h.newInstanceReady("24h")
+	h.slash(requester, fmt.Sprintf("source=%s target=new backup=%s reason=%q name=orders-second", h.source.Name, h.backup.ID, "two"))
+	second := h.approvalMessage(2)
+	h.click(approver, second, "approve")
+	h.threadHas(second, "too many instances created by the bot are alive", "RESTORE_MAX_NEW_INSTANCES")
+	if n := len(h.gauss.CreateCalls()); n != 1 {
+		t.Fatalf("%d create calls, want 1 (the cap)", n)
+	}
+	h.gauss.SetInstanceQuota(3) // source, target and the new one
+	h.slash(requester, fmt.Sprintf("source=%s target=new backup=%s reason=%q name=orders-third", h.source.Name, h.backup.ID, "three"))
+	h.ephemeralHas(requester, "quota is used up")
+}
+
+// TestNewInstanceDeleteRefusedWhenRetagged: Delete now on an instance
+// whose tags no longer name the request deletes nothing and says why.
+func TestNewInstanceDeleteRefusedWhenRetagged(t *testing.T) {
+	h := newHarness(t)
+	h.start()
+	msg := h.newInstanceReady("2h")
+	calls := h.gauss.CreateCalls()
+	in, _ := h.gauss.Instance(calls[0].InstanceID)
+	in.Tags["db-restore-request"] = "someone-else"
+	h.gauss.AddInstance(in)
+	h.clock.Advance(61 * time.Minute)
+	reminder := h.threadHas(msg, "is deleted in")
+	h.click(requester, reminder, "ni_delete")
+	h.ephemeralHas(requester, "not deleted", "not an instance this bot created for the request")
+	h.threadHas(msg, "Deletion refused", "will never delete it")
+	h.clock.Advance(time.Hour) // past its expiry: still nothing is deleted, and it is said once
+	time.Sleep(300 * time.Millisecond)
+	if got := h.gauss.DeleteCalls(); len(got) != 0 {
+		t.Fatalf("delete calls %v, want none", got)
+	}
+	if n := countContaining(h.slack.Thread(msg.Channel, msg.TS), "Deletion refused"); n != 1 {
+		t.Errorf("%d refusals in the thread, want 1", n)
 	}
 }

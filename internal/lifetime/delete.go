@@ -71,6 +71,10 @@ func (m *Manager) Delete(ctx context.Context, requestID, actor string) (Deleted,
 	}
 	if err := restore.CheckOwned(d.Live, rec.InstanceID, rec.RequestID); err != nil {
 		log.Error().Err(err).Msg("REFUSED to delete an instance the bot did not create for this request")
+		if serr := m.o.Registry.set(ctx, requestID, []State{StateLive}, StateRefused, "deletion refused: "+err.Error()); serr != nil {
+			log.Warn().Err(serr).Msg("could not record the refusal")
+		}
+		rec.State = StateRefused
 		return Deleted{Record: rec}, err
 	}
 	if err := m.o.Registry.set(ctx, requestID, []State{StateLive}, StateDeleting, "deleting (by "+actor+")"); err != nil {

@@ -204,16 +204,26 @@ func TestDeleteRefusedOnTagOrIDMismatch(t *testing.T) {
 	if _, err := w.m.Delete(ctx, "nosuch", "U1"); !errors.Is(err, restore.ErrNotOwned) {
 		t.Errorf("Delete of a request without an instance = %v, want ErrNotOwned", err)
 	}
-	// The source itself, untagged, under a record pointing at it.
-	w.srv.AddInstance(gaussdbtest.Instance{ID: st.Record.InstanceID, Name: in.Name, Tags: map[string]string{}})
-	if _, err := w.m.Delete(ctx, "tags01", "expiry"); !errors.Is(err, restore.ErrNotOwned) {
+	// An untagged instance under another request's record pointing at it.
+	st2, err := w.m.Start(ctx, w.req("tags02"), w.plan(t, restore.NewSpec{Source: "orders-prod", BackupID: w.backup.ID, Name: "orders-untagged"}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	w.srv.AddInstance(gaussdbtest.Instance{ID: st2.Record.InstanceID, Name: "orders-untagged", Tags: map[string]string{}})
+	if _, err := w.m.Delete(ctx, "tags02", "expiry"); !errors.Is(err, restore.ErrNotOwned) {
 		t.Fatalf("Delete of an untagged instance = %v, want ErrNotOwned", err)
+	}
+	if _, err := w.m.Delete(ctx, "tags01", "U1"); err == nil || errors.Is(err, restore.ErrNotOwned) {
+		t.Errorf("Delete of a disowned record = %v, want a state refusal without any call", err)
 	}
 	if n := len(w.srv.DeleteCalls()); n != 0 {
 		t.Errorf("%d delete calls, want none", n)
 	}
-	if r, _, _ := w.m.Registry().Get(ctx, "tags01"); r.State != lifetime.StateLive {
-		t.Errorf("record state %s after refusals, want live", r.State)
+	if r, _, _ := w.m.Registry().Get(ctx, "tags01"); r.State != lifetime.StateRefused {
+		t.Errorf("record state %s after refusals, want refused (disowned, off the cap)", r.State)
+	}
+	if live, _ := w.m.Registry().Live(ctx); len(live) != 0 {
+		t.Errorf("a disowned instance still counts against the cap: %+v", live)
 	}
 }
 

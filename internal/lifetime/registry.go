@@ -47,7 +47,7 @@ type State string
 
 // The states of a record. Creating, Unknown, Live and Deleting hold one of
 // the places the cap counts; Released (the create was refused or never
-// sent) and Deleted do not.
+// sent), Refused and Deleted do not.
 const (
 	StateCreating State = "creating"
 	StateUnknown  State = "unknown" // the create call gave no clear answer and nothing was found yet
@@ -55,6 +55,9 @@ const (
 	StateDeleting State = "deleting"
 	StateDeleted  State = "deleted"
 	StateReleased State = "released"
+	// StateRefused: the instance no longer carries the record's ID or the
+	// request's tags; the bot disowns it (said once) and never deletes it.
+	StateRefused State = "refused"
 )
 
 // Record is what the bot remembers of one new instance, by request.

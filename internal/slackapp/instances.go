@@ -64,8 +64,7 @@ func (a *App) expiredInstance(ctx context.Context, ev lifetime.Expired) {
 		text := fmt.Sprintf(":warning: The new instance `%s` (`%s`) expired but was *not* deleted: %s. The bot tries again; check it in the GaussDB console.",
 			esc(r.Name), esc(r.InstanceID), esc(ev.Err.Error()))
 		if errors.Is(ev.Err, restore.ErrNotOwned) {
-			text = fmt.Sprintf(":rotating_light: *Deletion refused:* instance `%s` (`%s`) does not carry this request's tags or ID any more, so the bot will not delete it: %s. Delete it by hand if it is yours.",
-				esc(r.Name), esc(r.InstanceID), esc(ev.Err.Error()))
+			text = refusedWords(r, ev.Err)
 		}
 		a.postInThread(ctx, r, text)
 		return
@@ -73,6 +72,13 @@ func (a *App) expiredInstance(ctx context.Context, ev lifetime.Expired) {
 	a.m.NewInstanceDeleted("expiry")
 	a.postInThread(ctx, r, deletedWords(ev.Deleted, "its lifetime ended"))
 	a.dm(ctx, r.Requester, deletedWords(ev.Deleted, "its lifetime ended"))
+}
+
+// refusedWords say, loudly, that the bot will not delete an instance that
+// is no longer provably the one it created for the request.
+func refusedWords(r lifetime.Record, err error) string {
+	return fmt.Sprintf(":rotating_light: <@%s> *Deletion refused:* instance `%s` (`%s`) does not carry this request's tags or ID any more, so the bot will never delete it: %s. It may still cost money: delete it by hand if it is yours.",
+		r.Requester, esc(r.Name), esc(r.InstanceID), esc(err.Error()))
 }
 
 func deletedWords(d lifetime.Deleted, why string) string {
@@ -142,6 +148,9 @@ func (a *App) onLifetimeClick(ctx context.Context, c lifetimeClick) {
 		return
 	}
 	d, err := a.opt.NewInstances.Delete(ctx, c.requestID, c.user)
+	if errors.Is(err, restore.ErrNotOwned) {
+		a.postInThread(ctx, rec, refusedWords(rec, err))
+	}
 	if err != nil {
 		a.whisper(ctx, c.channel, c.user, "The instance was not deleted: "+esc(err.Error()))
 		return

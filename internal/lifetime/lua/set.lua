@@ -8,7 +8,7 @@ for s in string.gmatch(ARGV[3], '[^,]+') do if s == st then ok = true end end
 if not ok then return {'state', st} end
 redis.call('HSET', KEYS[1], 'state', ARGV[4], 'updated_ms', ARGV[2])
 for i = 6, #ARGV, 2 do redis.call('HSET', KEYS[1], ARGV[i], ARGV[i + 1]) end
-if ARGV[4] == 'deleted' or ARGV[4] == 'released' then
+if ARGV[4] == 'deleted' or ARGV[4] == 'released' or ARGV[4] == 'refused' then
   redis.call('ZREM', KEYS[2], ARGV[1])
   redis.call('PEXPIRE', KEYS[1], 2592000000)
   redis.call('PEXPIRE', KEYS[3], 2592000000)
