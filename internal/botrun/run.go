@@ -3,7 +3,8 @@
 // Slack, builds the request store, the executor (execution) and the Slack
 // app (slackapp) side by side, and runs every long-lived loop in one
 // errgroup: the Slack app, following jobs, the sweeper (expiry, reminders,
-// interrupted submissions, reconciliation) and the health server. cmd/bot
+// interrupted submissions, reconciliation), restore drills and the health
+// server. Defaults are config's; nothing here or below sets one. cmd/bot
 // is a thin main around it; cmd/sandbox runs the same Run against its
 // emulators.
 package botrun
