@@ -87,7 +87,12 @@ type NotAllowedError struct {
 	Who    []string // user and group IDs
 }
 
-func (e *NotAllowedError) Error() string { return fmt.Sprintf("not allowed (action %d)", e.Action) }
+func (e *NotAllowedError) Error() string { return "not allowed to " + actionNames[e.Action] }
+
+var actionNames = map[Action]string{
+	ActionRequest: "request", ActionBreakGlass: "use break-glass", ActionFreeze: "freeze",
+	ActionListReviews: "list reviews", ActionReview: "review",
+}
 
 // UnreachableError refuses a request no set of approvers could approve:
 // the rule lists only users, and fewer than it needs besides the requester.
@@ -142,4 +147,6 @@ type FieldProblem struct {
 	Instance string // the instance's name
 }
 
-func (e *FieldProblem) Error() string { return fmt.Sprintf("%s: problem %d", e.Field, e.Problem) }
+func (e *FieldProblem) Error() string {
+	return fmt.Sprintf("%s refused under rule %q (problem %d)", e.Field, e.Rule, e.Problem)
+}

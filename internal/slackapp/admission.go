@@ -52,7 +52,7 @@ func admissionOf(evt socketmode.Event) admission {
 			return admission{once: "view:" + cb.View.ID + ":" + cb.View.Hash, count: cb.User.ID, reply: user{id: cb.User.ID}, view: cb.View.ID}
 		case slack.InteractionTypeMessageAction:
 			if cb.CallbackID == ShortcutCallbackID {
-				return admission{once: "trigger:" + cb.TriggerID, count: cb.User.ID,
+				return admission{once: onceKey(cb.TriggerID, evt), count: cb.User.ID,
 					reply: user{id: cb.User.ID, channel: cb.Channel.ID, responseURL: cb.ResponseURL}}
 			}
 		case slack.InteractionTypeBlockActions:
@@ -67,12 +67,21 @@ func admissionOf(evt socketmode.Event) admission {
 				case actionApprove, actionDeny, actionHomeCancel: // in a channel or a Home tab
 					return admission{lane: laneDecision}
 				case actionHomeNew:
-					return admission{once: "trigger:" + cb.TriggerID, count: cb.User.ID, reply: user{id: cb.User.ID}, home: true}
+					return admission{once: onceKey(cb.TriggerID, evt), count: cb.User.ID, reply: user{id: cb.User.ID}, home: true}
 				}
 			}
 		}
 	}
 	return admission{}
+}
+
+// onceKey names an interaction for admitting it once: by its trigger, else
+// by its envelope.
+func onceKey(trigger string, evt socketmode.Event) string {
+	if trigger == "" && evt.Request != nil {
+		return "env:" + evt.Request.EnvelopeID
+	}
+	return "trigger:" + trigger
 }
 
 // admitted wraps an envelope's work: it starts once the envelope is acked,

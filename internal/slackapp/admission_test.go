@@ -41,6 +41,7 @@ func TestAdmissionOf(t *testing.T) {
 		{"message shortcut", shortcut, admission{once: "trigger:T9", count: "U4", reply: user{id: "U4", channel: "C4", responseURL: "https://r4"}}},
 		{"another app's shortcut", other, admission{}},
 		{"New restore in Home", homeNew, admission{once: "trigger:T8", count: "U2", reply: user{id: "U2"}, home: true}},
+		{"New restore without a trigger", click(slack.View{ID: "VH", Type: slack.VTHomeTab}, actionHomeNew), admission{once: "env:env-2", count: "U2", reply: user{id: "U2"}, home: true}},
 		{"approve in a channel", click(slack.View{}, actionApprove), admission{lane: laneDecision}},
 		{"deny in a channel", click(slack.View{}, actionDeny), admission{lane: laneDecision}},
 		{"approve in Home", click(slack.View{ID: "VH", Type: slack.VTHomeTab}, actionApprove), admission{lane: laneDecision}},
