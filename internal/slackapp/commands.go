@@ -198,17 +198,24 @@ func (a *App) onStatus(ctx context.Context, u user, id string) {
 }
 
 func (a *App) onCancel(ctx context.Context, u user, id string) {
-	req, err := a.store.Cancel(ctx, id, u.id)
+	a.cancelRequest(ctx, u.id, id, "", func(text string) { a.tell(ctx, u, text) })
+}
+
+// cancelRequest withdraws the person's own pending request, answers them
+// where they asked (a refusal prefixed with refused) and tells the
+// incident channel.
+func (a *App) cancelRequest(ctx context.Context, userID, id, refused string, answer func(string)) {
+	req, err := a.store.Cancel(ctx, id, userID)
 	warn, err := unconfirmed(err)
 	if err != nil {
 		a.m.Decision("cancel", "refused")
-		a.tell(ctx, u, explain(a.log, storeErr(err)))
+		answer(refused + explain(a.log, storeErr(err)))
 		return
 	}
 	a.m.Decision("cancel", "done")
 	a.m.Transition(string(req.State))
-	a.log.Info().Str("request_id", req.ID).Str("user_id", u.id).Msg("request cancelled")
+	a.log.Info().Str("request_id", req.ID).Str("user_id", userID).Msg("request cancelled")
 	a.refresh(ctx, req)
-	a.tell(ctx, u, fmt.Sprintf(":wastebasket: Request `%s` is cancelled.", req.ID)+warn)
-	a.announce(ctx, req, fmt.Sprintf(":wastebasket: <@%s> cancelled restore `%s`: %s", u.id, req.ID, whatLine(req)))
+	answer(fmt.Sprintf(":wastebasket: Request `%s` is cancelled.", req.ID) + warn)
+	a.announce(ctx, req, fmt.Sprintf(":wastebasket: <@%s> cancelled restore `%s`: %s", userID, req.ID, whatLine(req)))
 }

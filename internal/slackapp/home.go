@@ -3,7 +3,6 @@ package slackapp
 import (
 	"context"
 	"errors"
-	"fmt"
 	"strings"
 	"time"
 
@@ -61,19 +60,7 @@ func (a *App) routeHomeAction(cb slack.InteractionCallback) (any, func(context.C
 // onHomeCancel withdraws the person's own pending request, as
 // `/db-restore cancel ID` does, and answers in their Home tab.
 func (a *App) onHomeCancel(ctx context.Context, user, id string) {
-	req, err := a.store.Cancel(ctx, id, user)
-	warn, err := unconfirmed(err)
-	if err != nil {
-		a.m.Decision("cancel", "refused")
-		a.homes.note(user, ":warning: "+explain(a.log, storeErr(err)))
-		return
-	}
-	a.m.Decision("cancel", "done")
-	a.m.Transition(string(req.State))
-	a.log.Info().Str("request_id", req.ID).Str("user_id", user).Msg("request cancelled from the Home tab")
-	a.refresh(ctx, req)
-	a.homes.note(user, fmt.Sprintf(":wastebasket: Request `%s` is cancelled.", req.ID)+warn)
-	a.announce(ctx, req, fmt.Sprintf(":wastebasket: <@%s> cancelled restore `%s`: %s", user, req.ID, whatLine(req)))
+	a.cancelRequest(ctx, user, id, ":warning: ", func(text string) { a.homes.note(user, text) })
 }
 
 // onHomeNew opens the request form from the Home tab. The approval message
