@@ -49,6 +49,12 @@ func (a *App) routeHomeAction(cb slack.InteractionCallback) (any, func(context.C
 			}
 		case actionHomeCancel:
 			return nil, func(ctx context.Context) { a.onHomeCancel(ctx, user, value) }
+		case actionKeep, actionDeleteNow:
+			c := lifetimeClick{keep: act.ActionID == actionKeep, user: user, requestID: value, home: true}
+			return nil, func(ctx context.Context) {
+				a.onLifetimeClick(ctx, c)
+				a.homes.want(user, true)
+			}
 		case actionHomeNew:
 			trigger := cb.TriggerID
 			return nil, func(ctx context.Context) { a.onHomeNew(ctx, user, trigger) }
@@ -167,5 +173,5 @@ func (a *App) publishHome(ctx context.Context, user string) {
 func (a *App) homeData(ctx context.Context, user string) (homeData, error) {
 	notice := a.homes.takeNotice(user)
 	b, err := a.in.Board(ctx, user)
-	return homeData{Board: b, notice: notice, drills: a.homeDrills(ctx, b.Role)}, err
+	return homeData{Board: b, notice: notice, drills: a.homeDrills(ctx, b.Role), instances: a.homeInstances(ctx, user)}, err
 }

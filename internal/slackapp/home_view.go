@@ -12,6 +12,7 @@ import (
 	"github.com/dbrestore/db-restore/internal/approvals"
 	"github.com/dbrestore/db-restore/internal/drill"
 	"github.com/dbrestore/db-restore/internal/intake"
+	"github.com/dbrestore/db-restore/internal/lifetime"
 )
 
 // The App Home tab: what one person sees when they open the bot. homeView
@@ -35,6 +36,8 @@ type homeData struct {
 	intake.Board
 	notice string         // the answer to the person's last click here, if any
 	drills []drill.Status // the restore drills (drills_home.go); none when no drills run
+	// instances are the person's live new instances (home_instances.go).
+	instances []lifetime.Record
 }
 
 // homeView draws a person's Home tab.
@@ -78,6 +81,7 @@ func homeView(d homeData) slack.HomeTabViewRequest {
 		}
 		b = append(b, emptyOrMore(d, "mine", "You have not requested a restore recently.")...)
 	}
+	b = append(b, instanceBlocks(d.instances, d.Now)...)
 	b = append(b, sectionTitle("running", "Running now"))
 	for _, r := range d.Running {
 		b = append(b, slack.NewSectionBlock(mrkdwn(truncate(runningLine(r, d.Now), 3000)), nil, nil, slack.SectionBlockOptionBlockID("run:"+r.ID)))

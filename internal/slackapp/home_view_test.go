@@ -13,6 +13,7 @@ import (
 	"github.com/dbrestore/db-restore/internal/approvals"
 	"github.com/dbrestore/db-restore/internal/execution"
 	"github.com/dbrestore/db-restore/internal/intake"
+	"github.com/dbrestore/db-restore/internal/lifetime"
 )
 
 var homeNow = time.Date(2026, 12, 2, 12, 0, 0, 0, time.UTC)
@@ -86,6 +87,8 @@ func homeStates() map[string]homeData {
 	done.Rule.SafetyBackup = true
 	requester.Recent = []approvals.Request{done, homeRequest("gggggg", approvals.StateFailed, 50*time.Hour)}
 	requester.Undo["ffffff"] = execution.UndoCommand(done, "sbk-1")
+	requester.instances = []lifetime.Record{{RequestID: "jjjjjj", State: lifetime.StateLive, Name: "orders-prod-restore-202612011000",
+		InstanceID: "in-9", Requester: "UREQ0001", Created: homeNow.Add(-2 * time.Hour), Expires: homeNow.Add(22 * time.Hour)}}
 
 	admin := base(intake.Role{Admin: true, Approve: true, Request: true})
 	admin.Frozen, admin.FreezeReason, admin.FreezeBy = true, "incident <!here> INC-9", "UADM0001"
@@ -132,10 +135,11 @@ func TestHomeStatesShowWhatTheyShould(t *testing.T) {
 			`"block_id":"decision:bbbbbb"`, "Approve this restore?", "*Break-glass:* prod is down", "0 of 2 approvals", "expires in 25m0s",
 			"`▓▓▓▓░░░░░░` 40%", "running 17m0s", "about 25m30s left",
 			"*Reason:* bad migration &lt;!channel&gt;"},
-			[]string{"New restore", "Your requests", `"action_id":"home_cancel"`, "<!channel>"}},
+			[]string{"New restore", "Your requests", `"action_id":"home_cancel"`, "<!channel>", "Your new instances"}},
 		{"requester", []string{"Your requests", `"action_id":"home_cancel"`, `"value":"eeeeee"`, "1 of 2 approvals (<@UAPP0001>)",
 			"expires in 28m0s", "is cancelled", "completed", "took 21m0s", "To undo: `/db-restore source=tgt-1 backup=sbk-1",
-			"job failed: disk full"},
+			"job failed: disk full", "Your new instances (1)", "cost money", "`orders-prod-restore-202612011000` (`in-9`)",
+			`"action_id":"ni_keep"`, `"action_id":"ni_delete"`, `"value":"jjjjjj"`, "in 22.0 h"},
 			[]string{"Waiting for your approval", "Break-glass restores waiting"}},
 		{"admin", []string{"*All restores are frozen* by <@UADM0001>: incident &lt;!here&gt; INC-9", "Rule frozen: payments: audit",
 			"Break-glass restores waiting for review (1)", "/db-restore review hhhhhh"}, []string{"Restores are not frozen"}},

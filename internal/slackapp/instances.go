@@ -108,6 +108,7 @@ func (a *App) postInThread(ctx context.Context, r lifetime.Record, text string, 
 // lifetimeClick is a click on Keep 24h more or Delete now.
 type lifetimeClick struct {
 	keep          bool
+	home          bool // clicked in the clicker's Home tab: answers go there
 	user, channel string
 	requestID     string
 }
@@ -118,20 +119,27 @@ func (a *App) onLifetimeClick(ctx context.Context, c lifetimeClick) {
 	if a.opt.NewInstances == nil {
 		return
 	}
+	tell := func(text string) {
+		if c.home {
+			a.homes.note(c.user, text)
+			return
+		}
+		a.whisper(ctx, c.channel, c.user, text)
+	}
 	req, err := a.store.Get(ctx, c.requestID)
 	if err != nil {
-		a.whisper(ctx, c.channel, c.user, "Could not read request `"+esc(c.requestID)+"`; try again.")
+		tell("Could not read request `" + esc(c.requestID) + "`; try again.")
 		return
 	}
 	ok := c.user == req.Requester
 	if !ok {
 		if ok, err = a.people.member(ctx, c.user, req.Rule.Approvers); err != nil {
-			a.whisper(ctx, c.channel, c.user, "Could not check who may do this; try again.")
+			tell("Could not check who may do this; try again.")
 			return
 		}
 	}
 	if !ok {
-		a.whisper(ctx, c.channel, c.user, "Only the requester or an approver of this request may keep or delete its instance.")
+		tell("Only the requester or an approver of this request may keep or delete its instance.")
 		return
 	}
 	rec, _, _ := a.opt.NewInstances.Registry().Get(ctx, c.requestID)
@@ -139,9 +147,9 @@ func (a *App) onLifetimeClick(ctx context.Context, c lifetimeClick) {
 		until, err := a.opt.NewInstances.Keep(ctx, c.requestID, c.user, keepStep)
 		switch {
 		case errors.Is(err, lifetime.ErrMaxKeep):
-			a.whisper(ctx, c.channel, c.user, fmt.Sprintf("The instance is already kept as long as the rule allows, until %s.", stamp(until)))
+			tell(fmt.Sprintf("The instance is already kept as long as the rule allows, until %s.", stamp(until)))
 		case err != nil:
-			a.whisper(ctx, c.channel, c.user, "Could not keep the instance: "+esc(err.Error()))
+			tell("Could not keep the instance: " + esc(err.Error()))
 		default:
 			a.postInThread(ctx, rec, fmt.Sprintf(":hourglass_flowing_sand: <@%s> kept the new instance `%s` until %s.", c.user, esc(rec.Name), stamp(until)))
 		}
@@ -152,7 +160,7 @@ func (a *App) onLifetimeClick(ctx context.Context, c lifetimeClick) {
 		a.postInThread(ctx, rec, refusedWords(rec, err))
 	}
 	if err != nil {
-		a.whisper(ctx, c.channel, c.user, "The instance was not deleted: "+esc(err.Error()))
+		tell("The instance was not deleted: " + esc(err.Error()))
 		return
 	}
 	a.m.NewInstanceDeleted("asked")
