@@ -352,3 +352,29 @@ func firstLine(s string) string {
 	}
 	return s
 }
+
+// TestBrowserRestoreToANewInstance walks a restore to a new instance to
+// its ACTIVE message: the approval shows what is created and its cost,
+// and the thread gives the new instance's address.
+func TestBrowserRestoreToANewInstance(t *testing.T) {
+	sb := startSandbox(t)
+	b := newBrowser(t, sb.URL, 1280, 860)
+	b.actAs("Rita Requester")
+	b.openChannel("db-ops")
+	staging := sb.Estate.Instances[1]
+	backup := sb.Estate.Backups[staging.ID][0]
+	b.typeCommand(fmt.Sprintf(`/db-restore source=%s target=new backup=%s reason="look at last night's carts" keep=36h`, staging.Name, backup.ID))
+	b.openChannel("db-approvals")
+	b.waitText("#messages", "costs money every hour")
+	b.shot("new instance approval request")
+
+	b.actAs("Alice Approver")
+	b.openChannel("db-approvals")
+	b.clickText(`#messages button[data-act="button"]`, "Approve")
+	b.waitText("#confirm", "Approve this restore?")
+	b.clickText("#confirm button", "Approve")
+	b.clickText("#messages .replies", "repl")
+	b.waitText("#thread", "GaussDB is creating the new instance")
+	b.waitText("#thread", "is ACTIVE at private address")
+	b.shot("thread with the new instance active")
+}

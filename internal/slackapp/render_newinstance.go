@@ -30,7 +30,7 @@ func newInstanceBlocks(r approvals.Request) []slack.Block {
 			esc(n.DatastoreType), esc(n.DatastoreVersion), esc(n.Region), zone),
 		fmt.Sprintf("*Network* VPC `%s` · subnet `%s` · security group `%s` · *Time zone* %s · *lower_case_table_names* %d",
 			esc(n.VpcID), esc(n.SubnetID), esc(orDash(n.SecurityGroupID)), esc(orDash(n.TimeZone)), n.LowerCaseTables),
-		fmt.Sprintf("*Tags* `%s=%s` `%s=%s` `%s=%s` `%s=<expiry>`", restore.TagCreatedBy, restore.CreatedByBot,
+		fmt.Sprintf("*Tags* `%s=%s` `%s=%s` `%s=%s` `%s=` (its expiry, UTC)", restore.TagCreatedBy, restore.CreatedByBot,
 			restore.TagRequest, esc(r.ID), restore.TagSource, esc(r.Params.SourceID), restore.TagExpires),
 	}
 	if n.ConfigurationID != "" {
