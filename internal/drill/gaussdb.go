@@ -84,7 +84,10 @@ type gaussPlan struct{ plan restore.Plan }
 // Plan picks what to restore (the newest COMPLETED backup, or the instant
 // ago before at), and checks the restore as a person's would be checked.
 func (g *GaussDB) Plan(ctx context.Context, d policy.Drill, src restore.Instance, requestID string, at time.Time) (Planned, error) {
-	spec := restore.NewSpec{Source: src.ID, Name: InstanceName(src.Name, at)}
+	// The instance's lifetime on record (and in its expiry tag) covers the
+	// run and keep:, so the new-instance sweeper would delete it too if
+	// every drill replica were gone; the rule's max_keep bounds it.
+	spec := restore.NewSpec{Source: src.ID, Name: InstanceName(src.Name, at), Keep: max(restore.MinKeep, d.MaxDuration+d.Keep)}
 	if d.From == policy.FromPointInTime {
 		spec.Time = at.Add(-d.Ago).UTC().Truncate(time.Second)
 	} else {

@@ -131,6 +131,10 @@ func TestGaussDBDrillEndToEnd(t *testing.T) {
 			if tags[restore.TagRequest] != tr.RequestID || tags[restore.TagCreatedBy] != restore.CreatedByBot || calls[0].Body.RestorePoint.BackupId == nil || *calls[0].Body.RestorePoint.BackupId != w.backup.ID {
 				t.Errorf("create call tags %v, restore point %+v", tags, calls[0].Body.RestorePoint)
 			}
+			exp, err := time.Parse("20060102T1504Z", tags[restore.TagExpires])
+			if d := time.Until(exp); err != nil || d < 55*time.Minute || d > 61*time.Minute {
+				t.Errorf("expiry tag %q: %v from now, want about an hour (max_duration 1m, at least restore.MinKeep)", tags[restore.TagExpires], d)
+			}
 			if dels := w.srv.DeleteCalls(); len(dels) != 1 || dels[0] != tr.NewID {
 				t.Errorf("delete calls %v, want the new instance %s", dels, tr.NewID)
 			}
