@@ -1,6 +1,7 @@
 package botrun
 
 import (
+	"context"
 	"time"
 
 	"github.com/rs/zerolog"
@@ -57,8 +58,12 @@ func newDrills(d drillDeps) (*drill.Runner, *drill.Store, error) {
 	r := drill.NewRunner(drill.Options{
 		Policy: policyNow, Store: st,
 		Lister: g, Backups: g, Creator: g, Keeper: g, Guard: drill.RuleGuard{Policy: policyNow},
-		Notifier: &slackapp.DrillNotifier{API: d.api, Channel: d.cfg.ApprovalChannel, IncidentChannel: d.cfg.IncidentChannel, Metrics: d.m, Log: d.log},
+		Notifier: &slackapp.DrillNotifier{API: d.api, Channel: d.cfg.ApprovalChannel, IncidentChannel: d.cfg.IncidentChannel, Log: d.log},
 		Log:      d.log.With().Str("component", "drills").Logger(), Now: d.now, Tick: d.tick, Poll: d.poll,
+	})
+	d.m.RegisterDrills(func(ctx context.Context) ([]metrics.DrillSample, error) {
+		sts, err := r.Statuses(ctx)
+		return drillSamples(sts), err
 	})
 	d.log.Info().Int("drills", len(d.pol.Drills)).Msg("Restore drills scheduled.")
 	return r, st, nil
@@ -74,4 +79,17 @@ func hasBackupAge(p *policy.Policy) bool {
 		}
 	}
 	return false
+}
+
+// drillSamples are the drills as /metrics reports them.
+func drillSamples(sts []drill.Status) []metrics.DrillSample {
+	out := make([]metrics.DrillSample, 0, len(sts))
+	for _, s := range sts {
+		m := metrics.DrillSample{Drill: s.Drill.Name, LastSuccess: s.Stats.LastPass, LastRecovery: s.Stats.LastRecovery}
+		if l := s.Stats.Last; l != nil {
+			m.Ran, m.LastPassed = true, l.Passed()
+		}
+		out = append(out, m)
+	}
+	return out
 }

@@ -108,12 +108,14 @@ func RequestID(runID, sourceID string) string {
 
 // Stats sum up a drill's last runs.
 type Stats struct {
-	Last        *Run          // the newest ended run; nil when none
-	LastPass    time.Time     // when the newest passed run ended
-	Median      time.Duration // of the last 10 recovery times
-	Trend       string        // "rising 20%", "falling 15%", "steady", or "" with fewer than 4
-	Recoveries  int           // how many recovery times the median covers
-	TrendChange float64       // newer half's median over the older half's, minus 1
+	Last       *Run          // the newest ended run; nil when none
+	LastPass   time.Time     // when the newest passed run ended
+	Median     time.Duration // of the last 10 recovery times
+	Trend      string        // "rising 20%", "falling 15%", "steady", or "" with fewer than 4
+	Recoveries int           // how many recovery times the median covers
+	// LastRecovery is the newest recovery time (zero when none yet).
+	LastRecovery time.Duration
+	TrendChange  float64 // newer half's median over the older half's, minus 1
 }
 
 // statsWindow is how many recovery times the median and trend cover.
@@ -138,6 +140,9 @@ func Summarize(runs []Run) Stats {
 		}
 	}
 	s.Recoveries = len(rec)
+	if len(rec) > 0 {
+		s.LastRecovery = rec[0]
+	}
 	s.Median = median(rec)
 	if len(rec) >= 4 {
 		half := len(rec) / 2

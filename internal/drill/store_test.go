@@ -184,7 +184,7 @@ func TestSummarize(t *testing.T) {
 		}
 		many = append(many, run("passed", d))
 	}
-	if s := drill.Summarize(many); s.Median != 10*m || s.Recoveries != 10 {
+	if s := drill.Summarize(many); s.Median != 10*m || s.Recoveries != 10 || s.LastRecovery != 10*m {
 		t.Errorf("15 runs: median %v over %d, want 10m over 10", s.Median, s.Recoveries)
 	}
 }

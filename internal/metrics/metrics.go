@@ -23,8 +23,6 @@ type Metrics struct {
 	apiErrors    *prometheus.CounterVec
 	jobDuration  *prometheus.HistogramVec
 	refused      *prometheus.CounterVec
-	drills       *drillGauges // see drills.go
-	drillsOnce   sync.Once
 	inst         *instanceMetrics // see newinstances.go
 	instOnce     sync.Once
 }

@@ -13,7 +13,6 @@ import (
 
 	"github.com/dbrestore/db-restore/internal/drill"
 	"github.com/dbrestore/db-restore/internal/intake"
-	"github.com/dbrestore/db-restore/internal/metrics"
 	"github.com/dbrestore/db-restore/internal/msgtext"
 	"github.com/dbrestore/db-restore/internal/policy"
 )
@@ -30,7 +29,6 @@ type DrillNotifier struct {
 	API             Poster
 	Channel         string // the bot's configured channel, when a drill names none
 	IncidentChannel string
-	Metrics         *metrics.Metrics
 	Log             zerolog.Logger
 }
 
@@ -46,7 +44,6 @@ func (n *DrillNotifier) DrillEvent(ctx context.Context, e drill.Event) {
 	case drill.EventStarted:
 		n.post(ctx, ch, DrillStartedText(e))
 	case drill.EventEnded:
-		n.Metrics.DrillEnded(e.Drill.Name, e.Run.Passed(), e.Run.Ended, e.Run.Recovery())
 		n.post(ctx, ch, DrillReportText(e))
 		if !e.Run.Passed() && n.IncidentChannel != "" && n.IncidentChannel != ch {
 			n.post(ctx, n.IncidentChannel, fmt.Sprintf(":x: Restore drill *%s* failed: %s", msgtext.Esc(e.Drill.Name), msgtext.Esc(e.Run.Reason)))
