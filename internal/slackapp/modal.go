@@ -276,7 +276,7 @@ func (a *App) routeSuggestion(cb slack.InteractionCallback) any {
 			name = meta.Source
 		}
 		original := slack.NewOptionBlockObject(targetOriginal, plain(truncate("The original instance (overwrite) · "+name, 75)), nil)
-		return suggestions([]*slack.OptionBlockObject{original}, intake.Matching(a.forms.cache.KnownTargets(meta.Source), cb.Value))
+		return suggestions([]*slack.OptionBlockObject{newInstanceOption(), original}, intake.Matching(a.forms.cache.KnownTargets(meta.Source), cb.Value))
 	}
 	return nil
 }

@@ -38,6 +38,9 @@ const (
 
 	// targetOriginal is the target option "the original instance (overwrite)".
 	targetOriginal = "original"
+	// targetNew is the target option "a new instance": a restore into an
+	// instance created for the request (target=new).
+	targetNew = "new"
 )
 
 // perSource is the block_id of a field that depends on the source.
@@ -182,7 +185,11 @@ func (v formValues) apply(act slack.BlockAction) formValues {
 // The time goes as epoch milliseconds: the instant picked, whatever the zone.
 func (v formValues) draft() intake.Draft {
 	d := intake.Draft{Source: v.Source, Reason: strings.TrimSpace(v.Reason), Ticket: strings.TrimSpace(v.Ticket)}
-	if v.Target != targetOriginal {
+	switch v.Target {
+	case targetOriginal:
+	case targetNew:
+		d.NewInstance = true
+	default:
 		d.Target = v.Target
 	}
 	switch v.Type {

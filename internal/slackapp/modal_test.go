@@ -276,15 +276,15 @@ func TestRouteSuggestion(t *testing.T) {
 		t.Errorf("search by ID: got %q", got)
 	}
 	got := suggest(fieldTarget, "")
-	if len(got) == 0 || got[0] != targetOriginal {
-		t.Fatalf("target search: got %q, want the original instance first", got)
+	if len(got) < 2 || got[0] != targetNew || got[1] != targetOriginal {
+		t.Fatalf("target search: got %q, want a new instance, then the original instance, first", got)
 	}
-	for _, id := range got[1:] {
+	for _, id := range got[2:] {
 		if id == srcID || id == oldID || id == busyID || id == caseID {
 			t.Errorf("target search offers %s, which the API refuses", id)
 		}
 	}
-	if got := suggest(fieldTarget, "orders-restore"); len(got) != 2 || got[1] != tgtID {
+	if got := suggest(fieldTarget, "orders-restore"); len(got) != 3 || got[2] != tgtID {
 		t.Errorf("target search by name: got %q", got)
 	}
 	if n := cat.total() - before; n != 0 {

@@ -307,8 +307,8 @@ func targetHint(source restore.Instance) string {
 	return s + "."
 }
 
-// targetElement offers the original instance first, then the instances the
-// API accepts as targets.
+// targetElement offers a new instance first, then the original instance,
+// then the instances the API accepts as targets.
 func targetElement(v formValues, d formData) slack.BlockElement {
 	name := d.source.Name
 	if name == "" {
@@ -319,7 +319,11 @@ func targetElement(v formValues, d formData) slack.BlockElement {
 	if v.Target == targetOriginal {
 		initial = original
 	}
-	opts := []*slack.OptionBlockObject{original}
+	fresh := newInstanceOption()
+	if v.Target == targetNew {
+		initial = fresh
+	}
+	opts := []*slack.OptionBlockObject{fresh, original}
 	for _, in := range d.targets {
 		o := instanceOption(in)
 		if in.ID == v.Target {
@@ -391,4 +395,10 @@ func doneView(r approvals.Request) slack.ModalViewRequest {
 func failedView(words string) slack.ModalViewRequest {
 	return noteView(formTitle, "Close", words,
 		"Try again in a minute, or type the request: `/db-restore source=NAME backup=BACKUP_ID reason=\"…\"` (`/db-restore help` shows every form).")
+}
+
+// newInstanceOption is the target "a new instance": a pay-per-use copy of
+// the source's size and network, deleted after its lifetime.
+func newInstanceOption() *slack.OptionBlockObject {
+	return slack.NewOptionBlockObject(targetNew, plain("A new instance (a copy of the source's size and network)"), nil)
 }

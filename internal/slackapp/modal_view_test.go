@@ -206,8 +206,9 @@ func TestFormStatesShowWhatTheyShould(t *testing.T) {
 	}
 }
 
-// TestTargetsOfferOnlyWhatTheAPIAccepts checks the target menu: the
-// original instance first, then only the eligible instances given.
+// TestTargetsOfferOnlyWhatTheAPIAccepts checks the target menu: a new
+// instance first (issue 17), the original instance, then only the eligible
+// instances given.
 func TestTargetsOfferOnlyWhatTheAPIAccepts(t *testing.T) {
 	el, ok := targetElement(formValues{Source: srcID}, sourceData()).(*slack.SelectBlockElement)
 	if !ok {
@@ -217,8 +218,12 @@ func TestTargetsOfferOnlyWhatTheAPIAccepts(t *testing.T) {
 	for _, o := range el.Options {
 		got = append(got, o.Value)
 	}
-	if want := []string{targetOriginal, tgtID}; !slices.Equal(got, want) {
+	if want := []string{targetNew, targetOriginal, tgtID}; !slices.Equal(got, want) {
 		t.Errorf("target options: got %q, want %q", got, want)
+	}
+	d := formValues{Source: srcID, Target: targetNew, Type: restore.TypeBackup, Backup: "b1", Reason: "look"}.draft()
+	if !d.NewInstance || d.Target != "" || d.BackupID != "b1" {
+		t.Errorf("the new-instance target drafts %+v, want target=new", d)
 	}
 }
 

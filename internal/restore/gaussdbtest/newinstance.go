@@ -27,14 +27,15 @@ const DefaultInstanceQuota = 50
 // freshState is the fake's state for creating and deleting instances. The
 // fields are guarded by Server.mu.
 type freshState struct {
-	quota      int                          // 0: DefaultInstanceQuota
-	flavors    map[string]map[string]string // spec code -> AZ -> status override
-	withdrawn  map[string]bool              // spec codes no longer sold at all
-	createNext *Response                    // one-shot scripted answer to a create
-	addr       struct{ ip, port string }    // where new instances answer
-	creates    []*CreateCall
-	deletes    []string
-	building   map[string]*job // instance ID -> the job that builds it
+	quota       int                          // 0: DefaultInstanceQuota
+	flavors     map[string]map[string]string // spec code -> AZ -> status override
+	withdrawn   map[string]bool              // spec codes no longer sold at all
+	createNext  *Response                    // one-shot scripted answer to a create
+	addr        struct{ ip, port string }    // where new instances answer
+	creates     []*CreateCall
+	deletes     []string
+	building    map[string]*job // instance ID -> the job that builds it
+	nextJobFail string          // the next create job ends Failed with this reason
 }
 
 // CreateCall is one POST /v3/{project}/instances as received. Body holds
@@ -92,6 +93,14 @@ func (s *Server) FailNextCreate(r Response) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.fresh.createNext = &r
+}
+
+// FailNextCreateJob makes the next created instance's job end Failed with
+// reason, and the instance FAILED.
+func (s *Server) FailNextCreateJob(reason string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.fresh.nextJobFail = reason
 }
 
 // SetNewInstanceAddress makes instances created from now on show this
@@ -204,7 +213,9 @@ func (s *Server) startCreate(c *CreateCall) (*Instance, *job, *apiErr) {
 		name = restore.JobRestoreNewInstance
 	}
 	id := in.ID
-	j := s.newJob(name, in, s.restoreJobFailureLocked(), func(failed bool) {
+	fail := s.fresh.nextJobFail // its own knob: the restore knobs stay with RestoreOldInstance
+	s.fresh.nextJobFail = ""
+	j := s.newJob(name, in, fail, func(failed bool) {
 		if in := s.instance(id); in != nil {
 			in.Status = "ACTIVE"
 			if failed {
