@@ -327,3 +327,20 @@ func TestTableRestoreDryRun(t *testing.T) {
 		t.Fatalf("table restore calls in a dry run: %d", n)
 	}
 }
+
+// TestTableRestoreNewNamesReservedAcrossRequests: two table restores of
+// the same table in the same minute would create the same new name; the
+// second is refused naming the request that holds it, and nothing of it is
+// stored or posted.
+func TestTableRestoreNewNamesReservedAcrossRequests(t *testing.T) {
+	h := newHarness(t)
+	at := h.withTables()
+	h.start()
+	h.slash(requester, tablesCommand("orders-prod", "shop.orders", at, "suffix=again"))
+	first := h.approvalMessage(1)
+	h.slash(requester, tablesCommand("orders-prod", "shop.orders", at, "suffix=again"))
+	h.ephemeralHas(requester, "Not requested", "already reserved by request `"+requestID(t, first)+"`")
+	if _, total, _ := h.store().List(h.ctx(), 0, 10); total != 1 || len(h.slack.Messages(approvals_)) != 1 {
+		t.Fatalf("%d requests stored, %d posted; want the first only", total, len(h.slack.Messages(approvals_)))
+	}
+}

@@ -134,8 +134,10 @@ func TestFaultPanelReachesTheBot(t *testing.T) {
 		fault, want string
 	}{
 		{sandbox.FaultRestore400, `(?i)DBS\.280001`},
-		{sandbox.FaultRestore500, `(?i)outcome unknown|unknown`},
 		{sandbox.FaultJob, `(?i)restore job failed`},
+		// Last: an unknown outcome holds the instance until reconciliation
+		// settles it (one restore at a time per instance).
+		{sandbox.FaultRestore500, `(?i)outcome unknown|unknown`},
 	}
 	for _, tt := range tests {
 		t.Run(tt.fault, func(t *testing.T) {

@@ -80,6 +80,9 @@ func refusalWords(r *approvals.Refusal) string {
 		return fmt.Sprintf(":no_entry: You are not an approver for request `%s`. Approvers: %s.", id, mentionList(r.Request.Rule.Approvers))
 	case approvals.ReasonFrozen:
 		return ":snowflake: Restores are frozen right now; nothing changed."
+	case approvals.ReasonNameTaken:
+		return fmt.Sprintf(":no_entry: Not requested: the new table name `%s` is already reserved by request `%s`, which is still open. Choose another suffix, or wait until `%s` has ended, then ask again.",
+			esc(r.Detail), esc(r.HeldBy), esc(r.HeldBy))
 	case approvals.ReasonTooManyOpen:
 		ids := make([]string, 0, len(r.Open))
 		for _, o := range r.Open {
