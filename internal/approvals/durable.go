@@ -46,6 +46,10 @@ type Durability struct {
 	// lease and the caller retries with ConfirmExecuting until it is
 	// confirmed or Patience has passed. 0 ends the request at once.
 	Patience time.Duration
+	// WaitAOF: after each confirmed write, WAITAOF 1 0 waits until the
+	// primary has fsynced it to its append-only file (Redis 7.2+), so that
+	// a crash of a server without replicas cannot lose it either.
+	WaitAOF bool
 }
 
 // DefaultWaitTimeout bounds a WAIT when Durability.Timeout is 0.
@@ -155,6 +159,11 @@ func (s *Store) confirm(ctx context.Context, conn *redis.Conn) error {
 	case err != nil:
 		return fmt.Errorf("%w: %v", ErrNotDurable, err)
 	}
+	if d.WaitAOF {
+		if err := waitAOF(ctx, conn, d.Timeout); err != nil {
+			return err
+		}
+	}
 	want := max(connected, d.MinReplicas)
 	if want == 0 {
 		return nil
@@ -169,6 +178,21 @@ func (s *Store) confirm(ctx context.Context, conn *redis.Conn) error {
 	}
 	if acked < int64(want) {
 		return fmt.Errorf("%w: %d of %d replicas confirmed within %s", ErrNotDurable, acked, want, d.Timeout)
+	}
+	return nil
+}
+
+// waitAOF waits until the primary behind conn has fsynced every write made
+// on conn so far to its own append-only file.
+func waitAOF(ctx context.Context, conn *redis.Conn, timeout time.Duration) error {
+	wctx, cancel := context.WithTimeout(ctx, timeout+5*time.Second)
+	defer cancel()
+	v, err := conn.Do(wctx, "WAITAOF", 1, 0, timeout.Milliseconds()).Int64Slice()
+	if err != nil {
+		return fmt.Errorf("%w: WAITAOF 1 0: %v", ErrNotDurable, err)
+	}
+	if len(v) < 1 || v[0] < 1 {
+		return fmt.Errorf("%w: the primary did not fsync the write to its append-only file within %s", ErrNotDurable, timeout)
 	}
 	return nil
 }
@@ -195,5 +219,12 @@ func first(v []any) any {
 
 // String says what the store waits for, for logs.
 func (d Durability) String() string {
-	return "min " + strconv.Itoa(d.MinReplicas) + " replicas within " + d.Timeout.String()
+	s := "min " + strconv.Itoa(d.MinReplicas) + " replicas within " + d.Timeout.String()
+	if d.WaitAOF {
+		s += ", and WAITAOF 1 0 on the primary"
+	}
+	if d.Patience > 0 {
+		s += "; an unconfirmed approval waits up to " + d.Patience.String()
+	}
+	return s
 }

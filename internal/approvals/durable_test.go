@@ -108,3 +108,27 @@ func TestClusterConfirmsOnTheKeysPrimary(t *testing.T) {
 		t.Fatalf("approval in a cluster = %+v, %v; want executing, confirmed", res, err)
 	}
 }
+
+// TestWaitAOFFailsClosedWithoutIt: a store told to wait for the local
+// fsync (WAITAOF, Redis 7.2+) on a server that cannot do it does not act on
+// the approval: it is not confirmed.
+func TestWaitAOFFailsClosedWithoutIt(t *testing.T) {
+	ctx := context.Background()
+	srv := redistest.Start(t, false)
+	rdb := srv.Client(t)
+	p, err := redisconn.ReadPersistence(ctx, rdb)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if p.WaitAOF {
+		t.Skipf("%s has WAITAOF; this test needs a server without it", p)
+	}
+	e := &env{rdb: rdb, prefix: "{waitaof}:", clk: newClock()}
+	s := approvals.NewStore(rdb, e.prefix, e.clk.Now,
+		approvals.WithDurability(approvals.Durability{Timeout: 100 * time.Millisecond, WaitAOF: true}))
+	r := e.create(t, s, 1)
+	res, err := s.Approve(ctx, r.ID, approver(1), r.ParamHash)
+	if !errors.Is(err, approvals.ErrNotDurable) || res.Executing {
+		t.Errorf("approval with WAITAOF refused by the server = executing %v, %v; want ErrNotDurable", res.Executing, err)
+	}
+}

@@ -54,7 +54,11 @@ func (rs *reporters) Report(ctx context.Context, r approvals.Request, ev executi
 
 // build makes the store, the cloud client, the executor and the Slack app.
 func build(ctx context.Context, p parts) (*bot, error) {
-	b := &bot{parts: p, store: newStore(p)}
+	store, err := newStore(ctx, p)
+	if err != nil {
+		return nil, err
+	}
+	b := &bot{parts: p, store: store}
 	validator, client, err := cloud(ctx, p.cfg, p.log, p.now)
 	if err != nil {
 		return nil, err
@@ -103,21 +107,18 @@ func build(ctx context.Context, p parts) (*bot, error) {
 }
 
 // newStore is the request store on the opened Redis, confirming approvals
-// on its replicas before any cloud call.
-func newStore(p parts) *approvals.Store {
+// before any cloud call (see durability).
+func newStore(ctx context.Context, p parts) (*approvals.Store, error) {
 	opts := []approvals.Option{approvals.WithMaxOpenPerUser(p.cfg.MaxOpenPerUser), approvals.WithLeaseTTL(p.cfg.LeaseTTL)}
-	if !p.conn.Embedded {
-		d := approvals.Durability{MinReplicas: p.cfg.RedisWaitReplicas, Timeout: p.cfg.RedisWaitTimeout, Patience: p.cfg.RedisConfirmWithin}
-		if d.MinReplicas < 0 { // unset: a deployment with failover has at least one replica
-			d.MinReplicas = 0
-			if p.conn.Mode != redisconn.ModeSingle {
-				d.MinReplicas = 1
-			}
-		}
-		opts = append(opts, approvals.WithDurability(d))
+	d, err := durability(ctx, p)
+	if err != nil {
+		return nil, err
+	}
+	if d != nil {
+		opts = append(opts, approvals.WithDurability(*d))
 		p.log.Info().Str("redis_wait", d.String()).Msg("approvals are confirmed by the Redis replicas before any cloud call")
 	}
-	return approvals.NewStore(p.conn.Client, p.cfg.RedisKeyPrefix, p.now, opts...)
+	return approvals.NewStore(p.conn.Client, p.cfg.RedisKeyPrefix, p.now, opts...), nil
 }
 
 // slackClient is the Web API client, its bot token checked.

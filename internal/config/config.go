@@ -34,6 +34,11 @@ type Config struct {
 	// replicas did not confirm waits for the confirmation before it ends
 	// not called; 0 ends it at once. Default 30s.
 	RedisConfirmWithin time.Duration
+	// RedisBestEffort is REDIS_DURABILITY=best_effort: start on a single
+	// Redis server that cannot promise to keep an acknowledged write across
+	// its crash (no append-only file fsynced always, no WAITAOF), with a
+	// warning. Unset or required: the bot refuses to start there.
+	RedisBestEffort bool
 
 	CloudAK        string // HUAWEICLOUD_SDK_AK
 	CloudSK        string // HUAWEICLOUD_SDK_SK
@@ -161,6 +166,14 @@ func loadRedis(c *Config, p *problems, getenv func(string) string, d Config) {
 	}
 	c.RedisWaitTimeout = p.duration(getenv, "REDIS_WAIT_TIMEOUT", d.RedisWaitTimeout, 10*time.Millisecond, time.Minute)
 	c.RedisConfirmWithin = p.duration(getenv, "REDIS_CONFIRM_WITHIN", d.RedisConfirmWithin, 0, 10*time.Minute)
+	switch v := strings.TrimSpace(getenv("REDIS_DURABILITY")); v {
+	case "", "required":
+		c.RedisBestEffort = false
+	case "best_effort":
+		c.RedisBestEffort = true
+	default:
+		p.add("REDIS_DURABILITY", "must be required (the default: a single Redis server must keep acknowledged writes across a crash) or best_effort (accept losing the last second of writes)")
+	}
 }
 
 // loadPeople reads who may do what, and the channels.

@@ -237,6 +237,7 @@ func (sb *Sandbox) botEnv() (map[string]string, error) {
 	}
 	if sb.opts.RedisURL != "" {
 		env["REDIS_URL"] = sb.opts.RedisURL
+		env["REDIS_DURABILITY"] = "best_effort" // a sandbox to try the bot out, not a deployment
 		env["REDIS_KEY_PREFIX"] = "{db-restore-sandbox}:"
 	}
 	return env, nil
