@@ -30,8 +30,12 @@ func durability(ctx context.Context, p parts) (*approvals.Durability, error) {
 		return &d, nil // a replica holds every confirmed write
 	}
 	per, err := redisconn.ReadPersistence(ctx, p.conn.Client)
-	if err != nil {
-		return nil, fmt.Errorf("REDIS_URL %s: %w", p.conn.Addr, err)
+	switch {
+	case err != nil && p.cfg.RedisBestEffort:
+		p.log.Warn().Err(err).Msg("REDIS_DURABILITY=best_effort: could not read how this Redis server persists; it may lose the last acknowledged writes in a crash")
+		return &d, nil
+	case err != nil:
+		return nil, fmt.Errorf("REDIS_URL %s: %w (the bot needs to know it keeps acknowledged writes across a crash; REDIS_DURABILITY=best_effort skips the check)", p.conn.Addr, err)
 	}
 	switch {
 	case per.AOF && per.WaitAOF:

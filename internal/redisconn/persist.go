@@ -47,14 +47,16 @@ func (p Persistence) String() string {
 // persists: INFO server and persistence, and CONFIG GET appendfsync where
 // the server allows it (managed services often do not; then Fsync is "").
 func ReadPersistence(ctx context.Context, c redis.UniversalClient) (Persistence, error) {
-	info, err := c.Info(ctx, "server", "persistence").Result()
-	if err != nil {
-		return Persistence{}, fmt.Errorf("read redis persistence (INFO): %w", err)
-	}
 	fields := map[string]string{}
-	for _, line := range strings.Split(info, "\n") {
-		if k, v, ok := strings.Cut(strings.TrimSpace(line), ":"); ok {
-			fields[k] = v
+	for _, section := range []string{"server", "persistence"} { // one at a time: INFO a b is Redis 7+
+		info, err := c.Info(ctx, section).Result()
+		if err != nil {
+			return Persistence{}, fmt.Errorf("read redis persistence (INFO %s): %w", section, err)
+		}
+		for _, line := range strings.Split(info, "\n") {
+			if k, v, ok := strings.Cut(strings.TrimSpace(line), ":"); ok {
+				fields[k] = v
+			}
 		}
 	}
 	p := Persistence{Version: fields["redis_version"], AOF: fields["aof_enabled"] == "1"}
