@@ -203,9 +203,9 @@ func (r *Runner) settle(ctx context.Context, run *Run, t *TargetRun, created Cre
 	case errors.Is(err, ErrRejected):
 		t.Called = false
 		t.Reason = "GaussDB refused the create call: " + err.Error()
-	case errors.Is(err, ErrNotSent):
+	case errors.Is(err, ErrNotSent): // its words start "not called: "
 		t.Called = false
-		t.Reason = "not called: " + err.Error()
+		t.Reason = err.Error()
 	case err != nil && t.NewID == "":
 		if t.NewID, _ = r.o.Creator.Find(ctx, t.NewName, t.RequestID); t.NewID == "" {
 			t.Reason = "outcome unknown (" + err.Error() + "); no instance named " + t.NewName + " found yet: the bot keeps looking and deletes it if it appears"

@@ -67,7 +67,7 @@ var (
 
 // ErrNotSent wraps a create call that was never sent (a check just before
 // it failed): nothing was created.
-var ErrNotSent = errors.New("not sent")
+var ErrNotSent = errors.New("not called")
 
 // ListInstances lists the project's instances.
 func (g *GaussDB) ListInstances(ctx context.Context) ([]restore.Instance, error) {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"net"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -30,9 +31,10 @@ type withLogin struct {
 }
 
 func (w withLogin) Create(ctx context.Context, d policy.Drill, p drill.Planned) (drill.Created, restore.Password, error) {
+	before := len(w.srv.CreateCalls())
 	c, pw, err := w.GaussDB.Create(ctx, d, p)
 	calls := w.srv.CreateCalls()
-	if len(calls) > 0 {
+	if len(calls) > before {
 		if got := calls[len(calls)-1].Body.Password; got != pw.Reveal() {
 			w.t.Errorf("the fake received another password than the runner was given")
 		}
@@ -43,10 +45,6 @@ func (w withLogin) Create(ctx context.Context, d policy.Drill, p drill.Planned) 
 	return c, pw, err
 }
 
-type noFreeze struct{}
-
-func (noFreeze) Freeze(context.Context) (string, string, bool, error) { return "", "", false, nil }
-
 type gaussWorld struct {
 	srv    *gaussdbtest.Server
 	client *restore.Client
@@ -55,6 +53,8 @@ type gaussWorld struct {
 	backup restore.Backup
 	ev     *events
 	runner *drill.Runner
+	other  *drill.Runner // a second replica over the same Redis and cloud
+	freeze *freezeKnob
 }
 
 func newGaussWorld(t *testing.T, mk func(db *mysqltest.DB) policy.Drill) *gaussWorld {
@@ -66,7 +66,7 @@ func newGaussWorld(t *testing.T, mk func(db *mysqltest.DB) policy.Drill) *gaussW
 	if err != nil {
 		t.Fatal(err)
 	}
-	w := &gaussWorld{srv: srv, client: c, db: db, ev: &events{}}
+	w := &gaussWorld{srv: srv, client: c, db: db, ev: &events{}, freeze: &freezeKnob{}}
 	w.src = srv.AddInstance(gaussdbtest.Instance{Name: "orders-prod", LowerCaseTableNames: "0", Net: gaussdbtest.Net{
 		FlavorRef: "gaussdb.mysql.2xlarge.x86.8", AZMode: "single", MasterAZ: "cn-north-4b", VpcID: "vpc-1", SubnetID: "subnet-1", SecurityGroupID: "sg-1"}})
 	w.backup = srv.AddBackup(restore.Backup{InstanceID: w.src.ID, Begin: time.Now().Add(-5 * time.Hour), TakeUpMinutes: 10})
@@ -75,19 +75,29 @@ func newGaussWorld(t *testing.T, mk func(db *mysqltest.DB) policy.Drill) *gaussW
 	pol := &policy.Policy{Default: policy.Rule{Name: "default", Approvers: []string{"U1"}, RequiredApprovals: 1}, Drills: []policy.Drill{mk(db)}}
 	check := restore.NewValidator(c, time.Now).ForNewInstances(c, pol)
 	rdb, prefix := redistest.New(t)
-	reg := lifetime.NewRegistry(rdb, prefix, time.Now, 3)
-	life, err := lifetime.NewManager(lifetime.Options{Log: zerolog.Nop(), Registry: reg, Cloud: c, Checker: check, Freezes: noFreeze{}, PollInterval: 20 * time.Millisecond})
-	if err != nil {
-		t.Fatal(err)
-	}
-	g := &drill.GaussDB{Cloud: c, Check: check, Life: life, Records: reg}
 	user := "drlg" + strings.ToLower(w.src.ID[:8])
-	w.runner = drill.NewRunner(drill.Options{
-		Policy: func() *policy.Policy { return pol }, Store: drill.NewStore(rdb, prefix, "", time.Minute),
-		Lister: g, Creator: withLogin{g, srv, db, user, t}, Keeper: g, Guard: drill.RuleGuard{Policy: func() *policy.Policy { return pol }}, Notifier: w.ev,
-		Log: zerolog.Nop(), Tick: 50 * time.Millisecond, Poll: 20 * time.Millisecond, User: user,
-	})
+	replica := func() *drill.Runner {
+		reg := lifetime.NewRegistry(rdb, prefix, time.Now, 3)
+		life, err := lifetime.NewManager(lifetime.Options{Log: zerolog.Nop(), Registry: reg, Cloud: c, Checker: check, Freezes: w.freeze, PollInterval: 20 * time.Millisecond})
+		if err != nil {
+			t.Fatal(err)
+		}
+		g := &drill.GaussDB{Cloud: c, Check: check, Life: life, Records: reg}
+		return drill.NewRunner(drill.Options{
+			Policy: func() *policy.Policy { return pol }, Store: drill.NewStore(rdb, prefix, "", time.Minute),
+			Lister: g, Creator: withLogin{g, srv, db, user, t}, Keeper: g, Guard: drill.RuleGuard{Policy: func() *policy.Policy { return pol }}, Notifier: w.ev,
+			Log: zerolog.Nop(), Tick: 50 * time.Millisecond, Poll: 20 * time.Millisecond, User: user,
+		})
+	}
+	w.runner, w.other = replica(), replica()
 	return w
+}
+
+// freezeKnob is the approvals freeze as the new-instance path reads it.
+type freezeKnob struct{ on atomic.Bool }
+
+func (f *freezeKnob) Freeze(context.Context) (string, string, bool, error) {
+	return "drill test", "U0ADMIN", f.on.Load(), nil
 }
 
 func gaussDrill(t *testing.T, db *mysqltest.DB, expect string) policy.Drill {
@@ -154,4 +164,30 @@ func reasons(r drill.Run) []string {
 		}
 	}
 	return out
+}
+
+// Two replicas over the GaussDB fake: one create call for the period; a
+// freeze stops a drill's create call as it stops a person's.
+func TestGaussDBDrillTwoReplicasAndFreeze(t *testing.T) {
+	w := newGaussWorld(t, func(db *mysqltest.DB) policy.Drill { return gaussDrill(t, db, ">= 1000") })
+	tick(w.runner, w.other)
+	tick(w.other, w.runner)
+	if got := w.ev.of(drill.EventEnded); len(got) != 1 || !got[0].Run.Passed() {
+		t.Fatalf("ended runs %+v, want one passed", got)
+	}
+	if n := len(w.srv.CreateCalls()); n != 1 {
+		t.Fatalf("%d create calls across two replicas, want 1", n)
+	}
+	w.freeze.on.Store(true)
+	if _, err := w.other.RunNow(context.Background(), "orders-daily", "U0ADMIN"); err != nil {
+		t.Fatal(err)
+	}
+	w.other.Wait()
+	got := w.ev.of(drill.EventEnded)
+	if len(got) != 2 || got[1].Run.Passed() || !strings.Contains(got[1].Run.Reason, "orders-prod: not called: restores are frozen by U0ADMIN: drill test") {
+		t.Fatalf("run under a freeze: %+v", got[len(got)-1].Run)
+	}
+	if n := len(w.srv.CreateCalls()); n != 1 {
+		t.Errorf("%d create calls after a frozen run, want still 1", n)
+	}
 }
