@@ -137,16 +137,18 @@ func TestCreateBodyMatchesSDKModel(t *testing.T) {
 
 func ptrTo[T any](v T) *T { return &v }
 
-func TestNewInstanceRefusals(t *testing.T) {
-	ctx := context.Background()
-	tests := []struct {
-		name    string
-		rules   rules
-		arrange func(w *freshWorld)
-		spec    func(w *freshWorld) restore.NewSpec
-		field   string
-		problem string
-	}{
+// refusalCase is one refused restore to a new instance.
+type refusalCase struct {
+	name    string
+	rules   rules
+	arrange func(w *freshWorld)
+	spec    func(w *freshWorld) restore.NewSpec
+	field   string
+	problem string
+}
+
+func refusalCases() []refusalCase {
+	return []refusalCase{
 		{"policy forbids", rules{Allowed: false, Rule: "orders"}, nil,
 			func(w *freshWorld) restore.NewSpec {
 				return restore.NewSpec{Source: "orders-prod", BackupID: w.backup.ID}
@@ -194,7 +196,11 @@ func TestNewInstanceRefusals(t *testing.T) {
 			},
 			"target", "no longer sold"},
 	}
-	for _, tt := range tests {
+}
+
+func TestNewInstanceRefusals(t *testing.T) {
+	ctx := context.Background()
+	for _, tt := range refusalCases() {
 		t.Run(tt.name, func(t *testing.T) {
 			w := newFreshWorld(t, tt.rules)
 			if tt.arrange != nil {
