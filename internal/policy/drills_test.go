@@ -170,3 +170,26 @@ func wantDrills() []Drill {
 		Keep:        2 * time.Hour,
 	}}
 }
+
+// FuzzParseExpect: any text either is refused or reads back as itself.
+func FuzzParseExpect(f *testing.F) {
+	for _, s := range []string{">= 1000", "<=3", "== 42", "42", "between 1 and 10", "between 2.5 and 2.5", "nonempty", "ok", "= 3", "> x", "between", "1e400", "-0.5", "\"q\""} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		e, err := ParseExpect(s)
+		if err != nil {
+			return
+		}
+		if e.Op == "text" {
+			if e.Text != s {
+				t.Errorf("text expectation %q holds %q", s, e.Text)
+			}
+			return
+		}
+		again, err := ParseExpect(e.String())
+		if err != nil || again.String() != e.String() {
+			t.Errorf("ParseExpect(%q) = %s, which reads back as %v, %v", s, e, again, err)
+		}
+	})
+}

@@ -24,6 +24,8 @@ func FuzzParse(f *testing.F) {
 		"rules: [{name: a, match: {ids: [" + idOrders + "]}, required_approvals: 9}]",
 		"default: {approvers: [U1A], required_approvals: 0x10, safety_backup: ~}",
 		"default: {approvers: [U1A], new_instance: {approvers: [S0X], keep: 1d12h, max_keep: 7d, allowed: true}}",
+		"default: {approvers: [U1A], max_backup_age: 26h}\ndrills:\n  - {name: d, match: {name: 'x*'}, cron: '0 3 * * 1', time_zone: Europe/Berlin, checks: [{sql: 'SELECT 1', expect: 'between 1 and 2'}, {tables_exist: [a.b]}]}\n",
+		"default: {approvers: [U1A]}\ndrills: [{name: p, match: {tags: {env: prod}}, every: 24h, from: point_in_time, ago: 5m, keep: 1h, max_duration: 90m}]",
 		"a: [1,\n b: {c: 'd\n", "\t- x", "? [a]\n: b", "default: !!binary aGk=",
 	} {
 		f.Add(seed)
