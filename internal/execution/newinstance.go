@@ -70,7 +70,7 @@ func (e *Executor) submitNew(ctx context.Context, log zerolog.Logger, req approv
 	if req.Params.New != nil {
 		maxKeep = req.Params.New.MaxKeep
 	}
-	callCtx, cancel := context.WithTimeout(ctx, e.opt.RestoreTimeout+10*time.Minute) // the call, and looking for its instance
+	callCtx, cancel := context.WithTimeout(ctx, e.opt.RestoreTimeout+e.opt.ReconcileAfter+time.Minute) // the call, and looking for its instance
 	st, err := e.fresh.Start(callCtx, lifetime.Request{ID: req.ID, Requester: req.Requester, Channel: req.Channel,
 		ThreadTS: req.MessageTS, MaxKeep: maxKeep}, plan)
 	cancel()

@@ -149,6 +149,10 @@ func (m *Manager) Sweep(ctx context.Context) ([]any, error) {
 	var out []any
 	now := m.o.Now()
 	for _, r := range recs {
+		if r.State == StateUnknown && !now.Before(r.Expires) {
+			m.settleUnknown(ctx, r)
+			continue
+		}
 		if r.State != StateLive {
 			continue
 		}
@@ -193,4 +197,29 @@ func (m *Manager) Ready(ctx context.Context, requestID string) (Record, restore.
 	}
 	d, err := m.o.Cloud.InstanceDetail(ctx, rec.InstanceID)
 	return rec, d, err
+}
+
+// settleUnknown settles, once its lifetime is over, a record whose create
+// had an unknown outcome and whose instance was not found then: an
+// instance tagged with the request that appeared since is recorded (and
+// deleted at the next sweep, its time being up); none gives the place
+// back. A cloud that cannot answer leaves it for the next sweep.
+func (m *Manager) settleUnknown(ctx context.Context, r Record) {
+	found, err := m.o.Cloud.InstancesTagged(ctx, restore.TagRequest, r.RequestID)
+	if err != nil {
+		m.o.Log.Warn().Err(err).Str("request_id", r.RequestID).Msg("could not look for the instance of an unknown outcome")
+		return
+	}
+	for _, l := range found {
+		if l.Name == r.Name && l.Tags[restore.TagCreatedBy] == restore.CreatedByBot {
+			if err := m.o.Registry.set(ctx, r.RequestID, []State{StateUnknown}, StateLive, "found "+l.ID+" after an unknown outcome",
+				"instance_id", l.ID); err != nil {
+				m.o.Log.Warn().Err(err).Str("request_id", r.RequestID).Msg("could not record the instance found")
+			}
+			return
+		}
+	}
+	if err := m.o.Registry.set(ctx, r.RequestID, []State{StateUnknown}, StateReleased, "no instance appeared by its expiry"); err != nil {
+		m.o.Log.Warn().Err(err).Str("request_id", r.RequestID).Msg("could not give back the place")
+	}
 }

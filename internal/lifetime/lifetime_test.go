@@ -300,6 +300,16 @@ func TestCreate500ReconciledToTheInstanceThatAppeared(t *testing.T) {
 	if n := len(w.srv.CreateCalls()); n != 2 {
 		t.Errorf("%d create calls, want 2", n)
 	}
+	// Its lifetime over and still nothing tagged with it: the place is
+	// given back; the found one is deleted at its expiry.
+	w.clock.advance(25 * time.Hour)
+	sweep(t, w)
+	if r, _, _ := w.m.Registry().Get(ctx, "r500bb"); r.State != lifetime.StateReleased {
+		t.Errorf("unknown record after its expiry: %s, want released", r.State)
+	}
+	if r, _, _ := w.m.Registry().Get(ctx, "r500aa"); r.State != lifetime.StateDeleted {
+		t.Errorf("reconciled record after its expiry: %s, want deleted", r.State)
+	}
 }
 
 func TestFreezeStopsCreationNotDeletion(t *testing.T) {
