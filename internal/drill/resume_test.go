@@ -95,6 +95,9 @@ func TestRunnerLooksForAnInstanceThatAppearsLate(t *testing.T) {
 	if run.Passed() || !strings.Contains(run.Reason, "the bot keeps looking and deletes it if it appears") {
 		t.Fatalf("run = %s %q", run.Stage, run.Reason)
 	}
+	if sts, err := b.Statuses(context.Background()); err != nil || len(sts) != 1 || len(sts[0].Kept) != 1 || sts[0].Kept[0].Name != dead.Targets[0].NewName {
+		t.Fatalf("Statuses = %+v, %v; want the instance still looked for", sts, err)
+	}
 	// The lost call's instance shows up.
 	if _, _, err := w.cloud.Create(context.Background(), d, drill.Planned{Name: dead.Targets[0].NewName, RequestID: dead.Targets[0].RequestID}); err != nil {
 		t.Fatal(err)
@@ -103,6 +106,9 @@ func TestRunnerLooksForAnInstanceThatAppearsLate(t *testing.T) {
 	tick(b)
 	if _, live := w.cloud.counts(); live != 0 {
 		t.Errorf("the late instance is still there after the sweep")
+	}
+	if sts, _ := b.Statuses(context.Background()); len(sts) != 1 || len(sts[0].Kept) != 0 {
+		t.Errorf("after the sweep, Statuses = %+v; want nothing left to delete", sts)
 	}
 }
 

@@ -13,11 +13,18 @@ type Status struct {
 	Stats   Stats
 	Running bool      // a run is in progress (on any replica)
 	Next    time.Time // the next period's start
+	// Kept are the drill's instances still to delete (kept by keep:, a
+	// failed deletion, or an unclear create call still looked for).
+	Kept []Kept
 }
 
 // Statuses returns every drill of the policy with its last runs summed up.
 func (r *Runner) Statuses(ctx context.Context) ([]Status, error) {
 	now := r.o.Now()
+	kept, err := r.o.Store.AllKept(ctx)
+	if err != nil {
+		return nil, err
+	}
 	var out []Status
 	for _, d := range r.o.Policy().Drills {
 		runs, err := r.o.Store.Runs(ctx, d.Name, KeptRuns)
@@ -29,6 +36,11 @@ func (r *Runner) Statuses(ctx context.Context) ([]Status, error) {
 			return nil, err
 		}
 		s := Status{Drill: d, Stats: Summarize(runs), Running: cur != nil}
+		for _, k := range kept {
+			if k.Drill == d.Name {
+				s.Kept = append(s.Kept, k)
+			}
+		}
 		if sched, err := NewSchedule(d.Schedule); err == nil {
 			_, s.Next = sched.Slot(now)
 		}

@@ -208,7 +208,14 @@ func DrillsText(rows []DrillRow) string {
 			}
 			b.WriteString("; ")
 		}
-		fmt.Fprintf(&b, "next %s\n", stampOr(r.Next))
+		fmt.Fprintf(&b, "next %s", stampOr(r.Next))
+		if n := len(r.Kept); n > 0 {
+			fmt.Fprintf(&b, "; %d %s still to delete", n, msgtext.Plural(n, "instance", "instances"))
+			for _, k := range r.Kept {
+				fmt.Fprintf(&b, " `%s`", msgtext.Esc(k.Name))
+			}
+		}
+		b.WriteString("\n")
 	}
 	return strings.TrimSpace(b.String())
 }

@@ -116,3 +116,19 @@ func TestHomeDrillsSection(t *testing.T) {
 		t.Errorf("15 drills take %d blocks, want %d", n, 2+homeDrillsMax)
 	}
 }
+
+func TestDrillsText(t *testing.T) {
+	if got := DrillsText(nil); !strings.Contains(got, "No restore drills") {
+		t.Errorf("no drills: %q", got)
+	}
+	rows := []DrillRow{{Drill: policy.Drill{Name: "orders-weekly", Schedule: policy.Schedule{Every: 168 * time.Hour}},
+		Stats: drill.Summarize([]drill.Run{sampleRun(false)}), Next: time.Date(2026, 12, 10, 0, 0, 0, 0, time.UTC),
+		Kept: []drill.Kept{{Name: "orders-prod-drill-202612070300"}}}}
+	got := DrillsText(rows)
+	for _, want := range []string{"*orders-weekly* — every 168h", "last run FAILED 2026-12-07 03:14 UTC: orders: got 1200; want &gt;= 5000",
+		"median of the last 1: 12 min", "next 2026-12-10 00:00 UTC; 1 instance still to delete `orders-prod-drill-202612070300`"} {
+		if !strings.Contains(got, want) {
+			t.Errorf("listing lacks %q:\n%s", want, got)
+		}
+	}
+}
