@@ -24,7 +24,7 @@ func lossyEnv(t *testing.T) (*env, *redistest.Proxy) {
 	}
 	p := redistest.NewProxy(t, o.Single.Addr)
 	rdb := redis.NewClient(&redis.Options{Addr: p.Addr, Username: o.Single.Username, Password: o.Single.Password,
-		DB: o.Single.DB, ReadTimeout: 300 * time.Millisecond})
+		DB: o.Single.DB, ReadTimeout: time.Second})
 	t.Cleanup(func() { _ = rdb.Close() })
 	prefix := fmt.Sprintf("{lost-%d}:", time.Now().UnixNano())
 	t.Cleanup(func() { _ = redistest.DeletePrefix(context.Background(), rdb, prefix) })

@@ -19,7 +19,7 @@ func TestCalledMarkerNotConfirmedIsNotActedOn(t *testing.T) {
 	rdb := clientOf(t, d.URL())
 	clk := newClock()
 	s := approvals.NewStore(rdb, "{precall}:", clk.Now,
-		approvals.WithDurability(approvals.Durability{MinReplicas: 1, Timeout: 300 * time.Millisecond}))
+		approvals.WithDurability(approvals.Durability{MinReplicas: 1, Timeout: 1500 * time.Millisecond}))
 	env := &env{rdb: rdb, prefix: "{precall}:", clk: clk}
 
 	r := env.create(t, s, 1)
