@@ -10,7 +10,7 @@ import (
 // Reporter tells people what happened to a request. Execution hands it
 // plain data (the request as stored after the step, and one Event); every
 // word, emoji and mention people read is chosen by the Reporter (for Slack,
-// slackapp's render_events.go). Implementations log and swallow their own
+// slackview's render_events.go). Implementations log and swallow their own
 // failures: a lost message never changes what happens to the restore.
 type Reporter interface {
 	Report(ctx context.Context, r approvals.Request, ev Event)
@@ -29,7 +29,7 @@ func (f ReporterFunc) Report(ctx context.Context, r approvals.Request, ev Event)
 // To add an event: declare a struct here carrying data, never sentences
 // (IDs, durations, instants, the plain-text detail the store recorded);
 // give it the `event()` marker; report it where it happens
-// (`e.say.Report(ctx, rec, YourEvent{...})`); render it in slackapp's
+// (`e.say.Report(ctx, rec, YourEvent{...})`); render it in slackview's
 // render_events.go and add a sample to its golden test, which fails for an
 // Event type that has no sample.
 type Event interface{ event() }

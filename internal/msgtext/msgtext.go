@@ -1,9 +1,9 @@
 // Package msgtext writes the short pieces of Slack mrkdwn text the bot's
 // messages share: escaping, instance labels, mentions, one-line summaries of
 // a request and the words for its states. Its mrkdwn helpers (Esc,
-// Instance, Mentions, What) are the Slack adapter's (slackapp) alone: the
-// engine packages (execution, intake) report data and never write mrkdwn (a
-// test in slackapp reads them to make sure); About and Plural are plain words.
+// Instance, Mentions, What) are the Slack packages' (slackview, slackapp)
+// alone: the engine packages (execution, intake) report data and never write
+// mrkdwn (a test in slackview reads them to make sure); About and Plural are plain words.
 package msgtext
 
 import (

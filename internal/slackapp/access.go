@@ -3,6 +3,8 @@ package slackapp
 import (
 	"context"
 	"strings"
+
+	"github.com/dbrestore/db-restore/internal/slackview"
 )
 
 // looking wraps work that shows instances, requests or rules: it runs
@@ -12,7 +14,7 @@ func (a *App) looking(u user, work func(context.Context)) func(context.Context) 
 	return func(ctx context.Context) {
 		if err := a.in.MayLook(ctx, u.id); err != nil {
 			a.log.Info().Str("user_id", u.id).Err(err).Msg("refused: may not look")
-			a.tell(ctx, u, explain(a.log, err))
+			a.tell(ctx, u, slackview.Explain(a.log, err))
 			return
 		}
 		work(ctx)

@@ -11,6 +11,8 @@ import (
 	"github.com/dbrestore/db-restore/internal/approvals"
 	"github.com/dbrestore/db-restore/internal/execution"
 	"github.com/dbrestore/db-restore/internal/intake"
+	"github.com/dbrestore/db-restore/internal/msgtext"
+	"github.com/dbrestore/db-restore/internal/slackview"
 )
 
 // routeInteraction acks every interaction at once and returns the work it
@@ -38,14 +40,14 @@ func (a *App) routeInteraction(cb slack.InteractionCallback) (any, func(context.
 			continue
 		}
 		switch act.ActionID {
-		case actionApprove, actionDeny:
+		case slackview.ActionApprove, slackview.ActionDeny:
 			d := decision{
-				approve: act.ActionID == actionApprove, user: cb.User.ID,
+				approve: act.ActionID == slackview.ActionApprove, user: cb.User.ID,
 				channel: cb.Channel.ID, messageTS: cb.Container.MessageTs, value: act.Value,
 			}
 			return nil, func(ctx context.Context) { a.onDecision(ctx, d) }
-		case actionKeep, actionDeleteNow:
-			c := lifetimeClick{keep: act.ActionID == actionKeep, user: cb.User.ID, channel: cb.Channel.ID, requestID: act.Value}
+		case slackview.ActionKeep, slackview.ActionDeleteNow:
+			c := lifetimeClick{keep: act.ActionID == slackview.ActionKeep, user: cb.User.ID, channel: cb.Channel.ID, requestID: act.Value}
 			return nil, func(ctx context.Context) { a.onLifetimeClick(ctx, c) }
 		}
 	}
@@ -97,8 +99,8 @@ func (a *App) onDecision(ctx context.Context, d decision) {
 			warn = unconfirmedWarning
 		}
 		a.thread(ctx, req, fmt.Sprintf(":no_entry: Denied by <@%s>. Nothing will be restored.", d.user)+warn)
-		a.announce(ctx, req, fmt.Sprintf(":no_entry: <@%s> denied restore `%s`: %s", d.user, req.ID, whatLine(req)))
-		a.dm(ctx, req.Requester, fmt.Sprintf(":no_entry: <@%s> denied your restore request `%s`: %s", d.user, req.ID, whatLine(req)))
+		a.announce(ctx, req, fmt.Sprintf(":no_entry: <@%s> denied restore `%s`: %s", d.user, req.ID, msgtext.What(req)))
+		a.dm(ctx, req.Requester, fmt.Sprintf(":no_entry: <@%s> denied your restore request `%s`: %s", d.user, req.ID, msgtext.What(req)))
 	case res.Queued:
 		log.Info().Str("waiting_for", res.Request.WaitingFor).Msg("threshold reached; waiting for the instance")
 		a.m.Decision(kind, "queued")
@@ -107,7 +109,7 @@ func (a *App) onDecision(ctx context.Context, d decision) {
 		log.Info().Int("approvals", res.Count).Int("required", res.Required).Strs("dropped", res.Dropped).Msg("approval counted")
 		a.m.Decision(kind, "counted")
 		a.refresh(ctx, req)
-		a.thread(ctx, req, droppedWords(res.Dropped, res.Rule)+fmt.Sprintf(":ballot_box_with_check: Approved by <@%s> (%d of %d).", d.user, res.Count, res.Required))
+		a.thread(ctx, req, slackview.DroppedWords(res.Dropped, res.Rule)+fmt.Sprintf(":ballot_box_with_check: Approved by <@%s> (%d of %d).", d.user, res.Count, res.Required))
 	default:
 		log.Info().Int("approvals", res.Count).Int("required", res.Required).Bool("executing", true).Msg("approval counted")
 		a.m.Decision(kind, "executing")
@@ -122,9 +124,9 @@ func (a *App) refuseDecision(ctx context.Context, d decision, kind string, err e
 	id, _, _ := strings.Cut(d.value, "|")
 	a.log.Info().Err(err).Str("request_id", id).Str("user_id", d.user).Bool("approve", d.approve).Msg("click refused")
 	if d.home {
-		a.homes.note(d.user, ":warning: "+explain(a.log, err))
+		a.homes.note(d.user, ":warning: "+slackview.Explain(a.log, err))
 	} else {
-		a.whisper(ctx, d.channel, d.user, explain(a.log, err))
+		a.whisper(ctx, d.channel, d.user, slackview.Explain(a.log, err))
 	}
 	var r *approvals.Refusal
 	if errors.As(err, &r) && r.Reason == approvals.ReasonExpired && r.State == approvals.StateExpired {

@@ -10,6 +10,7 @@ import (
 
 	"github.com/dbrestore/db-restore/internal/command"
 	"github.com/dbrestore/db-restore/internal/limits"
+	"github.com/dbrestore/db-restore/internal/slackview"
 )
 
 // admission is what the event loop needs to know about an envelope beyond
@@ -64,9 +65,9 @@ func admissionOf(evt socketmode.Event) admission {
 					continue
 				}
 				switch act.ActionID {
-				case actionApprove, actionDeny, actionHomeCancel: // in a channel or a Home tab
+				case slackview.ActionApprove, slackview.ActionDeny, slackview.ActionHomeCancel: // in a channel or a Home tab
 					return admission{lane: laneDecision}
-				case actionHomeNew:
+				case slackview.ActionHomeNew:
 					return admission{once: onceKey(cb.TriggerID, evt), count: cb.User.ID, reply: user{id: cb.User.ID}, home: true}
 				}
 			}
@@ -135,7 +136,7 @@ func (a *App) tellOverLimit(ctx context.Context, adm admission, words string) {
 	case adm.home:
 		a.homes.note(adm.reply.id, words)
 	case adm.view != "":
-		if _, err := a.api.UpdateViewContext(ctx, failedView(words), "", "", adm.view); err != nil {
+		if _, err := a.api.UpdateViewContext(ctx, slackview.FailedView(words), "", "", adm.view); err != nil {
 			a.log.Info().Err(err).Str("view_id", adm.view).Msg("could not show the rate-limit refusal in the form")
 		}
 	default:

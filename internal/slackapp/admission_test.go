@@ -6,6 +6,8 @@ import (
 	"github.com/google/go-cmp/cmp"
 	"github.com/slack-go/slack"
 	"github.com/slack-go/slack/socketmode"
+
+	"github.com/dbrestore/db-restore/internal/slackview"
 )
 
 func TestAdmissionOf(t *testing.T) {
@@ -27,7 +29,7 @@ func TestAdmissionOf(t *testing.T) {
 				User: slack.User{ID: "U4"}, Channel: slack.Channel{GroupConversation: slack.GroupConversation{Conversation: slack.Conversation{ID: "C4"}}}, ResponseURL: "https://r4"}}
 	}
 	shortcut, other := sc(ShortcutCallbackID), sc("someone_else")
-	homeNew := click(slack.View{ID: "VH", Type: slack.VTHomeTab}, actionHomeNew)
+	homeNew := click(slack.View{ID: "VH", Type: slack.VTHomeTab}, slackview.ActionHomeNew)
 	homeNew.Data = func(cb slack.InteractionCallback) slack.InteractionCallback { cb.TriggerID = "T8"; return cb }(homeNew.Data.(slack.InteractionCallback))
 	tests := []struct {
 		name string
@@ -41,12 +43,12 @@ func TestAdmissionOf(t *testing.T) {
 		{"message shortcut", shortcut, admission{once: "trigger:T9", count: "U4", reply: user{id: "U4", channel: "C4", responseURL: "https://r4"}}},
 		{"another app's shortcut", other, admission{}},
 		{"New restore in Home", homeNew, admission{once: "trigger:T8", count: "U2", reply: user{id: "U2"}, home: true}},
-		{"New restore without a trigger", click(slack.View{ID: "VH", Type: slack.VTHomeTab}, actionHomeNew), admission{once: "env:env-2", count: "U2", reply: user{id: "U2"}, home: true}},
-		{"approve in a channel", click(slack.View{}, actionApprove), admission{lane: laneDecision}},
-		{"deny in a channel", click(slack.View{}, actionDeny), admission{lane: laneDecision}},
-		{"approve in Home", click(slack.View{ID: "VH", Type: slack.VTHomeTab}, actionApprove), admission{lane: laneDecision}},
-		{"cancel in Home", click(slack.View{ID: "VH", Type: slack.VTHomeTab}, actionHomeCancel), admission{lane: laneDecision}},
-		{"change in the form", click(slack.View{ID: "VF", Type: slack.VTModal}, fieldSource), admission{}},
+		{"New restore without a trigger", click(slack.View{ID: "VH", Type: slack.VTHomeTab}, slackview.ActionHomeNew), admission{once: "env:env-2", count: "U2", reply: user{id: "U2"}, home: true}},
+		{"approve in a channel", click(slack.View{}, slackview.ActionApprove), admission{lane: laneDecision}},
+		{"deny in a channel", click(slack.View{}, slackview.ActionDeny), admission{lane: laneDecision}},
+		{"approve in Home", click(slack.View{ID: "VH", Type: slack.VTHomeTab}, slackview.ActionApprove), admission{lane: laneDecision}},
+		{"cancel in Home", click(slack.View{ID: "VH", Type: slack.VTHomeTab}, slackview.ActionHomeCancel), admission{lane: laneDecision}},
+		{"change in the form", click(slack.View{ID: "VF", Type: slack.VTModal}, slackview.FieldSource), admission{}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -1,12 +1,13 @@
-// Package slackapp is the bot's Slack adapter: the Socket Mode loop that
-// acks every envelope at once, the slash command, button and form handlers
-// (which decode the envelope, call intake, and render the answer), and
-// every word, emoji and mention people read: the Block Kit messages, the
-// Home tab, and the rendering of execution's events, each once, fanned out
-// to the thread, the incident channel, DMs and Home (render_events.go,
-// notify.go). It decides nothing about a restore: who may request and
-// approve is intake's, the request's states are approvals', the restore's
-// life after approval is execution's, and botrun builds and runs them all.
+// Package slackapp is the bot's Slack transport: the Socket Mode loop that
+// acks every envelope at once, admission, the slash command, button and
+// form handlers (which decode the envelope, call intake, and hand the
+// result to slackview), the fan-out that delivers each rendered event to
+// the thread, the incident channel, DMs and Home (notify.go), the pacing of
+// Home publishes and the request form's sessions. The words, emoji and
+// mentions people read are slackview's. It decides nothing about a
+// restore: who may request and approve is intake's, the request's states
+// are approvals', the restore's life after approval is execution's, and
+// botrun builds and runs them all.
 package slackapp
 
 import (

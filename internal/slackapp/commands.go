@@ -10,6 +10,8 @@ import (
 	"github.com/dbrestore/db-restore/internal/approvals"
 	"github.com/dbrestore/db-restore/internal/command"
 	"github.com/dbrestore/db-restore/internal/intake"
+	"github.com/dbrestore/db-restore/internal/msgtext"
+	"github.com/dbrestore/db-restore/internal/slackview"
 )
 
 // ephemeral is a slash-command ack payload shown only to the person who typed.
@@ -26,7 +28,7 @@ func reply(text string) ephemeral { return ephemeral{ResponseType: "ephemeral", 
 func (a *App) routeCommand(sc slack.SlashCommand) (any, func(context.Context)) {
 	cmd, err := command.Parse(sc.Text)
 	if err != nil {
-		return reply(explain(a.log, err)), nil
+		return reply(slackview.Explain(a.log, err)), nil
 	}
 	u := user{id: sc.UserID, channel: sc.ChannelID, responseURL: sc.ResponseURL}
 	switch c := cmd.(type) {
@@ -93,11 +95,11 @@ func (a *App) onRequest(ctx context.Context, u user, c command.Request) {
 		NewInstance: c.NewInstance, Name: c.Name, Keep: c.Keep,
 	})
 	if err != nil {
-		a.tell(ctx, u, explain(a.log, err))
+		a.tell(ctx, u, slackview.Explain(a.log, err))
 		return
 	}
 	a.tell(ctx, u, fmt.Sprintf(":inbox_tray: Request `%s` is waiting for approval in <#%s>: %s. `/db-restore cancel %s` withdraws it.",
-		req.ID, req.Channel, whatLine(req), req.ID))
+		req.ID, req.Channel, msgtext.What(req), req.ID))
 }
 
 // createRequest is the one path from a draft to a stored, announced
@@ -111,7 +113,7 @@ func (a *App) createRequest(ctx context.Context, requester, channel string, d in
 	}
 	log := a.log.With().Str("user_id", requester).Str("request_id", req.ID).Logger()
 	ch := req.Channel
-	_, ts, err := a.api.PostMessageContext(ctx, ch, slack.MsgOptionText(fallbackText(req), false), slack.MsgOptionBlocks(approvalBlocks(req)...))
+	_, ts, err := a.api.PostMessageContext(ctx, ch, slack.MsgOptionText(slackview.FallbackText(req), false), slack.MsgOptionBlocks(slackview.ApprovalBlocks(req)...))
 	if err != nil {
 		a.slackFailed("chat.postMessage", err)
 		// Nobody can approve a request nobody sees: withdraw it.
@@ -131,7 +133,7 @@ func (a *App) createRequest(ctx context.Context, requester, channel string, d in
 	a.postRestOfTables(ctx, req)
 	a.homeChanged(req)
 	a.linkOrigin(ctx, req)
-	a.announce(ctx, req, fmt.Sprintf(":inbox_tray: <@%s> requested restore `%s`: %s", requester, req.ID, whatLine(req)))
+	a.announce(ctx, req, fmt.Sprintf(":inbox_tray: <@%s> requested restore `%s`: %s", requester, req.ID, msgtext.What(req)))
 	if req.BreakGlass != "" {
 		a.announceBreakGlass(ctx, req)
 	}
@@ -145,7 +147,7 @@ func (a *App) onList(ctx context.Context, u user, c command.List) {
 	page := max(c.Page, 1)
 	reqs, total, err := a.store.List(ctx, (page-1)*perPage, perPage)
 	if err != nil {
-		a.tell(ctx, u, explain(a.log, storeErr(err)))
+		a.tell(ctx, u, slackview.Explain(a.log, storeErr(err)))
 		return
 	}
 	if total == 0 {
@@ -155,7 +157,7 @@ func (a *App) onList(ctx context.Context, u user, c command.List) {
 	var b strings.Builder
 	fmt.Fprintf(&b, "*Pending and running restores* (page %d of %d, %d in all, newest first)\n", page, (total+perPage-1)/perPage, total)
 	for _, r := range reqs {
-		fmt.Fprintf(&b, "• `%s` %s · %s · by <@%s> · %s\n", r.ID, stateWords(r.State), whatLine(r), r.Requester, stamp(r.CreatedAt))
+		fmt.Fprintf(&b, "• `%s` %s · %s · by <@%s> · %s\n", r.ID, msgtext.StateWords(r.State), msgtext.What(r), r.Requester, msgtext.Stamp(r.CreatedAt))
 	}
 	if page*perPage < total {
 		fmt.Fprintf(&b, "Next: `/db-restore list %d`", page+1)
@@ -166,21 +168,21 @@ func (a *App) onList(ctx context.Context, u user, c command.List) {
 func (a *App) onStatus(ctx context.Context, u user, id string) {
 	req, err := a.store.Get(ctx, id)
 	if err != nil {
-		a.tell(ctx, u, explain(a.log, storeErr(err)))
+		a.tell(ctx, u, slackview.Explain(a.log, storeErr(err)))
 		return
 	}
 	events, err := a.store.History(ctx, req.ID)
 	if err != nil {
-		a.tell(ctx, u, explain(a.log, storeErr(err)))
+		a.tell(ctx, u, slackview.Explain(a.log, storeErr(err)))
 		return
 	}
 	var b strings.Builder
-	fmt.Fprintf(&b, "*Request `%s`*: %s\n%s\n*Reason:* %s\n", req.ID, stateWords(req.State), whatLine(req), esc(req.Reason))
+	fmt.Fprintf(&b, "*Request `%s`*: %s\n%s\n*Reason:* %s\n", req.ID, msgtext.StateWords(req.State), msgtext.What(req), msgtext.Esc(req.Reason))
 	if req.JobID != "" {
-		fmt.Fprintf(&b, "*Job:* `%s`\n", esc(req.JobID))
+		fmt.Fprintf(&b, "*Job:* `%s`\n", msgtext.Esc(req.JobID))
 	}
 	if req.State.Terminal() && req.Detail != "" {
-		fmt.Fprintf(&b, "*Outcome:* %s\n", esc(req.Detail))
+		fmt.Fprintf(&b, "*Outcome:* %s\n", msgtext.Esc(req.Detail))
 	}
 	b.WriteString("*History*\n")
 	for _, e := range events {
@@ -188,9 +190,9 @@ func (a *App) onStatus(ctx context.Context, u user, id string) {
 		if e.Actor != "" && e.Actor != "bot" {
 			actor = "<@" + e.Actor + ">"
 		}
-		fmt.Fprintf(&b, "• %s · %s by %s → %s", stamp(e.At), esc(e.Action), actor, stateWords(e.State))
+		fmt.Fprintf(&b, "• %s · %s by %s → %s", msgtext.Stamp(e.At), msgtext.Esc(e.Action), actor, msgtext.StateWords(e.State))
 		if e.Detail != "" {
-			b.WriteString(" · " + esc(e.Detail))
+			b.WriteString(" · " + msgtext.Esc(e.Detail))
 		}
 		b.WriteString("\n")
 	}
@@ -209,7 +211,7 @@ func (a *App) cancelRequest(ctx context.Context, userID, id, refused string, ans
 	warn, err := unconfirmed(err)
 	if err != nil {
 		a.m.Decision("cancel", "refused")
-		answer(refused + explain(a.log, storeErr(err)))
+		answer(refused + slackview.Explain(a.log, storeErr(err)))
 		return
 	}
 	a.m.Decision("cancel", "done")
@@ -217,5 +219,5 @@ func (a *App) cancelRequest(ctx context.Context, userID, id, refused string, ans
 	a.log.Info().Str("request_id", req.ID).Str("user_id", userID).Msg("request cancelled")
 	a.refresh(ctx, req)
 	answer(fmt.Sprintf(":wastebasket: Request `%s` is cancelled.", req.ID) + warn)
-	a.announce(ctx, req, fmt.Sprintf(":wastebasket: <@%s> cancelled restore `%s`: %s", userID, req.ID, whatLine(req)))
+	a.announce(ctx, req, fmt.Sprintf(":wastebasket: <@%s> cancelled restore `%s`: %s", userID, req.ID, msgtext.What(req)))
 }

@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
-	"time"
 
 	"github.com/rs/zerolog"
 	"github.com/slack-go/slack"
@@ -15,6 +14,7 @@ import (
 	"github.com/dbrestore/db-restore/internal/intake"
 	"github.com/dbrestore/db-restore/internal/msgtext"
 	"github.com/dbrestore/db-restore/internal/policy"
+	"github.com/dbrestore/db-restore/internal/slackview"
 )
 
 // Poster posts a message; *slack.Client is one.
@@ -117,9 +117,9 @@ func DrillReportText(e drill.Event) string {
 }
 
 func writeTarget(b *strings.Builder, t drill.TargetRun) {
-	from := "point in time " + stampOr(t.Instant)
+	from := "point in time " + slackview.StampOr(t.Instant)
 	if t.BackupID != "" {
-		from = "backup `" + msgtext.Esc(t.BackupID) + "` of " + stampOr(t.Instant)
+		from = "backup `" + msgtext.Esc(t.BackupID) + "` of " + slackview.StampOr(t.Instant)
 	}
 	if t.Age > 0 {
 		from += " (" + msgtext.About(t.Age) + " old)"
@@ -154,13 +154,6 @@ func writeTarget(b *strings.Builder, t drill.TargetRun) {
 	}
 }
 
-func stampOr(t time.Time) string {
-	if t.IsZero() {
-		return "?"
-	}
-	return msgtext.Stamp(t)
-}
-
 // StaleBackupText says an instance's newest backup is too old.
 func StaleBackupText(e drill.Event) string {
 	what := "has no COMPLETED backup"
@@ -178,7 +171,7 @@ func DrillOverdueText(e drill.Event) string {
 		last = "its last pass was " + msgtext.Stamp(e.Stats.LastPass)
 	}
 	return fmt.Sprintf(":warning: Restore drill *%s* is overdue: %s (%s); next run %s.",
-		msgtext.Esc(e.Drill.Name), last, msgtext.Esc(e.Drill.Schedule.String()), stampOr(e.Next))
+		msgtext.Esc(e.Drill.Name), last, msgtext.Esc(e.Drill.Schedule.String()), slackview.StampOr(e.Next))
 }
 
 // DrillsText is the answer to /db-restore drills: each drill's schedule,
@@ -208,7 +201,7 @@ func DrillsText(rows []DrillRow) string {
 			}
 			b.WriteString("; ")
 		}
-		fmt.Fprintf(&b, "next %s", stampOr(r.Next))
+		fmt.Fprintf(&b, "next %s", slackview.StampOr(r.Next))
 		if n := len(r.Kept); n > 0 {
 			fmt.Fprintf(&b, "; %d %s still to delete", n, msgtext.Plural(n, "instance", "instances"))
 			for _, k := range r.Kept {
@@ -242,7 +235,7 @@ func (a *App) onDrills(ctx context.Context, u user) {
 	}
 	rows, err := a.drills.Statuses(ctx)
 	if err != nil {
-		a.tell(ctx, u, explain(a.log, storeErr(err)))
+		a.tell(ctx, u, slackview.Explain(a.log, storeErr(err)))
 		return
 	}
 	a.tell(ctx, u, DrillsText(rows))
@@ -264,7 +257,7 @@ func (a *App) onDrillNow(ctx context.Context, u user, name string) {
 	case errors.Is(err, drill.ErrNoDrill):
 		a.tell(ctx, u, fmt.Sprintf(":question: There is no drill called %s. `/db-restore drills` lists them.", msgtext.Esc(strconv.Quote(name))))
 	case err != nil:
-		a.tell(ctx, u, explain(a.log, storeErr(err)))
+		a.tell(ctx, u, slackview.Explain(a.log, storeErr(err)))
 	default:
 		a.log.Info().Str("user_id", u.id).Str("drill", name).Str("drill_run", run.ID).Msg("Drill run asked for now.")
 		a.tell(ctx, u, fmt.Sprintf(":test_tube: Drill *%s* started (run `%s`); it is announced and reported in its channel.", msgtext.Esc(name), msgtext.Esc(run.ID)))

@@ -13,6 +13,7 @@ import (
 	"github.com/dbrestore/db-restore/internal/drill"
 	"github.com/dbrestore/db-restore/internal/policy"
 	"github.com/dbrestore/db-restore/internal/restore"
+	"github.com/dbrestore/db-restore/internal/slackview"
 )
 
 type postRec struct {
@@ -98,7 +99,7 @@ func TestHomeDrillsSection(t *testing.T) {
 		{Drill: policy.Drill{Name: "orders-weekly", Schedule: policy.Schedule{Cron: "0 3 * * 1", TimeZone: "UTC"}}, Stats: drill.Summarize([]drill.Run{run}), Next: time.Date(2026, 12, 14, 3, 0, 0, 0, time.UTC)},
 		{Drill: policy.Drill{Name: "pitr-daily", Schedule: policy.Schedule{Every: 24 * time.Hour}}, Running: true},
 	}
-	blocks := drillBlocks(ds)
+	blocks := slackview.DrillBlocks(ds)
 	raw, err := json.Marshal(blocks)
 	if err != nil {
 		t.Fatal(err)
@@ -108,12 +109,12 @@ func TestHomeDrillsSection(t *testing.T) {
 			t.Errorf("Drills section lacks %q: %s", want, raw)
 		}
 	}
-	if drillBlocks(nil) != nil {
+	if slackview.DrillBlocks(nil) != nil {
 		t.Error("a Drills section with no drills")
 	}
 	many := make([]drill.Status, 15)
-	if n := len(drillBlocks(many)); n != 1+homeDrillsMax+1 {
-		t.Errorf("15 drills take %d blocks, want %d", n, 2+homeDrillsMax)
+	if n := len(slackview.DrillBlocks(many)); n != 1+slackview.HomeDrillsMax+1 {
+		t.Errorf("15 drills take %d blocks, want %d", n, 2+slackview.HomeDrillsMax)
 	}
 }
 

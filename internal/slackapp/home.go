@@ -11,6 +11,7 @@ import (
 	"github.com/slack-go/slack/socketmode"
 
 	"github.com/dbrestore/db-restore/internal/approvals"
+	"github.com/dbrestore/db-restore/internal/slackview"
 )
 
 // The App Home tab: published on app_home_opened and after every change
@@ -41,21 +42,21 @@ func (a *App) routeHomeAction(cb slack.InteractionCallback) (any, func(context.C
 		}
 		user, value := cb.User.ID, act.Value
 		switch act.ActionID {
-		case actionApprove, actionDeny:
-			d := decision{approve: act.ActionID == actionApprove, user: user, value: value, home: true}
+		case slackview.ActionApprove, slackview.ActionDeny:
+			d := decision{approve: act.ActionID == slackview.ActionApprove, user: user, value: value, home: true}
 			return nil, func(ctx context.Context) {
 				a.onDecision(ctx, d)
 				a.homes.want(user, true)
 			}
-		case actionHomeCancel:
+		case slackview.ActionHomeCancel:
 			return nil, func(ctx context.Context) { a.onHomeCancel(ctx, user, value) }
-		case actionKeep, actionDeleteNow:
-			c := lifetimeClick{keep: act.ActionID == actionKeep, user: user, requestID: value, home: true}
+		case slackview.ActionKeep, slackview.ActionDeleteNow:
+			c := lifetimeClick{keep: act.ActionID == slackview.ActionKeep, user: user, requestID: value, home: true}
 			return nil, func(ctx context.Context) {
 				a.onLifetimeClick(ctx, c)
 				a.homes.want(user, true)
 			}
-		case actionHomeNew:
+		case slackview.ActionHomeNew:
 			trigger := cb.TriggerID
 			return nil, func(ctx context.Context) { a.onHomeNew(ctx, user, trigger) }
 		}
@@ -78,7 +79,7 @@ func (a *App) onHomeNew(ctx context.Context, user, trigger string) {
 		return
 	}
 	if err := a.in.MayRequest(ctx, user); err != nil {
-		a.homes.note(user, explain(a.log, err))
+		a.homes.note(user, slackview.Explain(a.log, err))
 		return
 	}
 	a.openForm(ctx, a.homeUser(user), trigger)
@@ -136,7 +137,7 @@ func (a *App) publishHome(ctx context.Context, user string) {
 	d, err := a.homeData(ctx, user)
 	if err != nil {
 		log.Warn().Err(err).Msg("Home tab drawn without its lists")
-		d.notice = strings.TrimSpace(d.notice + "\n:warning: " + explain(a.log, storeErr(err)))
+		d.Notice = strings.TrimSpace(d.Notice + "\n:warning: " + slackview.Explain(a.log, storeErr(err)))
 	}
 	// Slack's budget is the workspace's, shared by every replica: take
 	// from one budget in Redis just before the call, and wait when it is
@@ -147,15 +148,15 @@ func (a *App) publishHome(ctx context.Context, user string) {
 		wait = time.Second
 	}
 	if wait > 0 {
-		if d.notice != "" {
-			a.homes.note(user, d.notice) // keep it for the publish that will come
+		if d.Notice != "" {
+			a.homes.note(user, d.Notice) // keep it for the publish that will come
 		}
 		a.homes.retry(user, time.Now().Add(wait))
 		return
 	}
-	_, err = a.api.PublishViewContext(ctx, slack.PublishViewContextRequest{UserID: user, View: homeView(d)})
-	if err != nil && d.notice != "" {
-		a.homes.keep(user, d.notice) // the answer to their click waits for the next publish
+	_, err = a.api.PublishViewContext(ctx, slack.PublishViewContextRequest{UserID: user, View: slackview.HomeView(d)})
+	if err != nil && d.Notice != "" {
+		a.homes.keep(user, d.Notice) // the answer to their click waits for the next publish
 	}
 	var rl *slack.RateLimitedError
 	switch {
@@ -170,8 +171,8 @@ func (a *App) publishHome(ctx context.Context, user string) {
 
 // homeData reads what a person's Home tab shows (intake.Service.Board),
 // with the answer to their last click here.
-func (a *App) homeData(ctx context.Context, user string) (homeData, error) {
+func (a *App) homeData(ctx context.Context, user string) (slackview.HomeData, error) {
 	notice := a.homes.takeNotice(user)
 	b, err := a.in.Board(ctx, user)
-	return homeData{Board: b, notice: notice, drills: a.homeDrills(ctx, b.Role), instances: a.homeInstances(ctx, user)}, err
+	return slackview.HomeData{Board: b, Notice: notice, Drills: a.homeDrills(ctx, b.Role), Instances: a.homeInstances(ctx, user)}, err
 }

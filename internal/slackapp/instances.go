@@ -12,14 +12,11 @@ import (
 	"github.com/dbrestore/db-restore/internal/lifetime"
 	"github.com/dbrestore/db-restore/internal/msgtext"
 	"github.com/dbrestore/db-restore/internal/restore"
+	"github.com/dbrestore/db-restore/internal/slackview"
 )
 
-// The buttons of a new instance's reminders.
-const (
-	actionKeep      = "ni_keep"
-	actionDeleteNow = "ni_delete"
-	keepStep        = 24 * time.Hour
-)
+// keepStep is how much longer Keep 24h more keeps an instance.
+const keepStep = 24 * time.Hour
 
 // SweepInstances gives the reminders that are due for the instances the bot
 // created and deletes those whose time is up, saying so in each request's
@@ -47,14 +44,14 @@ func (a *App) SweepInstances(ctx context.Context) {
 func (a *App) remindInstance(ctx context.Context, ev lifetime.Reminder) {
 	r := ev.Record
 	text := fmt.Sprintf(":alarm_clock: <@%s> the new instance `%s` (`%s`) is deleted in %s, at %s. It costs money while it lives.",
-		r.Requester, esc(r.Name), esc(r.InstanceID), msgtext.About(ev.Left), stamp(r.Expires))
-	keep := slack.NewButtonBlockElement(actionKeep, r.RequestID, plain("Keep 24h more"))
+		r.Requester, msgtext.Esc(r.Name), msgtext.Esc(r.InstanceID), msgtext.About(ev.Left), msgtext.Stamp(r.Expires))
+	keep := slack.NewButtonBlockElement(slackview.ActionKeep, r.RequestID, slackview.Plain("Keep 24h more"))
 	keep.Style = slack.StylePrimary
-	del := slack.NewButtonBlockElement(actionDeleteNow, r.RequestID, plain("Delete now"))
+	del := slack.NewButtonBlockElement(slackview.ActionDeleteNow, r.RequestID, slackview.Plain("Delete now"))
 	del.Style = slack.StyleDanger
-	del.Confirm = slack.NewConfirmationBlockObject(plain("Delete the instance now?"),
-		mrkdwn(truncate("Delete `"+esc(r.Name)+"` now. Its data is gone with it.", 300)), plain("Delete"), plain("Cancel"))
-	blocks := []slack.Block{slack.NewSectionBlock(mrkdwn(text), nil, nil), slack.NewActionBlock("lifetime", keep, del)}
+	del.Confirm = slack.NewConfirmationBlockObject(slackview.Plain("Delete the instance now?"),
+		slackview.Mrkdwn(slackview.Truncate("Delete `"+msgtext.Esc(r.Name)+"` now. Its data is gone with it.", 300)), slackview.Plain("Delete"), slackview.Plain("Cancel"))
+	blocks := []slack.Block{slack.NewSectionBlock(slackview.Mrkdwn(text), nil, nil), slack.NewActionBlock("lifetime", keep, del)}
 	a.postInThread(ctx, r, text, blocks...)
 }
 
@@ -62,7 +59,7 @@ func (a *App) expiredInstance(ctx context.Context, ev lifetime.Expired) {
 	r := ev.Deleted.Record
 	if ev.Err != nil {
 		text := fmt.Sprintf(":warning: The new instance `%s` (`%s`) expired but was *not* deleted: %s. The bot tries again; check it in the GaussDB console.",
-			esc(r.Name), esc(r.InstanceID), esc(ev.Err.Error()))
+			msgtext.Esc(r.Name), msgtext.Esc(r.InstanceID), msgtext.Esc(ev.Err.Error()))
 		if errors.Is(ev.Err, restore.ErrNotOwned) {
 			text = refusedWords(r, ev.Err)
 		}
@@ -78,15 +75,15 @@ func (a *App) expiredInstance(ctx context.Context, ev lifetime.Expired) {
 // is no longer provably the one it created for the request.
 func refusedWords(r lifetime.Record, err error) string {
 	return fmt.Sprintf(":rotating_light: <@%s> *Deletion refused:* instance `%s` (`%s`) does not carry this request's tags or ID any more, so the bot will never delete it: %s. It may still cost money: delete it by hand if it is yours.",
-		r.Requester, esc(r.Name), esc(r.InstanceID), esc(err.Error()))
+		r.Requester, msgtext.Esc(r.Name), msgtext.Esc(r.InstanceID), msgtext.Esc(err.Error()))
 }
 
 func deletedWords(d lifetime.Deleted, why string) string {
 	r := d.Record
 	if d.Gone {
-		return fmt.Sprintf(":wastebasket: The new instance `%s` (`%s`) was already gone; nothing was deleted.", esc(r.Name), esc(r.InstanceID))
+		return fmt.Sprintf(":wastebasket: The new instance `%s` (`%s`) was already gone; nothing was deleted.", msgtext.Esc(r.Name), msgtext.Esc(r.InstanceID))
 	}
-	return fmt.Sprintf(":wastebasket: Deleted the new instance `%s` (`%s`): %s (delete job `%s`).", esc(r.Name), esc(r.InstanceID), why, esc(d.JobID))
+	return fmt.Sprintf(":wastebasket: Deleted the new instance `%s` (`%s`): %s (delete job `%s`).", msgtext.Esc(r.Name), msgtext.Esc(r.InstanceID), why, msgtext.Esc(d.JobID))
 }
 
 // postInThread posts in the thread of the request a record belongs to.
@@ -128,7 +125,7 @@ func (a *App) onLifetimeClick(ctx context.Context, c lifetimeClick) {
 	}
 	req, err := a.store.Get(ctx, c.requestID)
 	if err != nil {
-		tell("Could not read request `" + esc(c.requestID) + "`; try again.")
+		tell("Could not read request `" + msgtext.Esc(c.requestID) + "`; try again.")
 		return
 	}
 	ok := c.user == req.Requester
@@ -147,11 +144,11 @@ func (a *App) onLifetimeClick(ctx context.Context, c lifetimeClick) {
 		until, err := a.opt.NewInstances.Keep(ctx, c.requestID, c.user, keepStep)
 		switch {
 		case errors.Is(err, lifetime.ErrMaxKeep):
-			tell(fmt.Sprintf("The instance is already kept as long as the rule allows, until %s.", stamp(until)))
+			tell(fmt.Sprintf("The instance is already kept as long as the rule allows, until %s.", msgtext.Stamp(until)))
 		case err != nil:
-			tell("Could not keep the instance: " + esc(err.Error()))
+			tell("Could not keep the instance: " + msgtext.Esc(err.Error()))
 		default:
-			a.postInThread(ctx, rec, fmt.Sprintf(":hourglass_flowing_sand: <@%s> kept the new instance `%s` until %s.", c.user, esc(rec.Name), stamp(until)))
+			a.postInThread(ctx, rec, fmt.Sprintf(":hourglass_flowing_sand: <@%s> kept the new instance `%s` until %s.", c.user, msgtext.Esc(rec.Name), msgtext.Stamp(until)))
 		}
 		return
 	}
@@ -160,7 +157,7 @@ func (a *App) onLifetimeClick(ctx context.Context, c lifetimeClick) {
 		a.postInThread(ctx, rec, refusedWords(rec, err))
 	}
 	if err != nil {
-		tell("The instance was not deleted: " + esc(err.Error()))
+		tell("The instance was not deleted: " + msgtext.Esc(err.Error()))
 		return
 	}
 	a.m.NewInstanceDeleted("asked")
@@ -189,8 +186,8 @@ func instancesText(recs []lifetime.Record, maxLive int, now time.Time) string {
 	fmt.Fprintf(&b, "*Instances the bot created* (%d of at most %d):\n", len(recs), maxLive)
 	for _, r := range recs {
 		fmt.Fprintf(&b, "• `%s` (`%s`) · %s · request `%s` by <@%s> · age %s · deleted at %s (in %s)\n",
-			esc(r.Name), esc(orDash(r.InstanceID)), r.State, esc(r.RequestID), r.Requester,
-			msgtext.About(now.Sub(r.Created)), stamp(r.Expires), msgtext.About(r.Expires.Sub(now)))
+			msgtext.Esc(r.Name), msgtext.Esc(slackview.OrDash(r.InstanceID)), r.State, msgtext.Esc(r.RequestID), r.Requester,
+			msgtext.About(now.Sub(r.Created)), msgtext.Stamp(r.Expires), msgtext.About(r.Expires.Sub(now)))
 	}
 	return strings.TrimRight(b.String(), "\n")
 }

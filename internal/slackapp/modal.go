@@ -10,7 +10,9 @@ import (
 
 	"github.com/dbrestore/db-restore/internal/command"
 	"github.com/dbrestore/db-restore/internal/intake"
+	"github.com/dbrestore/db-restore/internal/msgtext"
 	"github.com/dbrestore/db-restore/internal/restore"
+	"github.com/dbrestore/db-restore/internal/slackview"
 )
 
 // The request form: `/db-restore` with no text opens it. Its route
@@ -32,26 +34,26 @@ func (a *App) routeOpen(sc slack.SlashCommand) (any, func(context.Context)) {
 // form when the instance list is in memory, else a loading view that is
 // filled once the list arrives.
 func (a *App) openForm(ctx context.Context, u user, trigger string) {
-	a.openFormWith(ctx, u, trigger, formMeta{Channel: u.channel, Requester: u.id}, formValues{Type: restore.TypeBackup})
+	a.openFormWith(ctx, u, trigger, slackview.FormMeta{Channel: u.channel, Requester: u.id}, slackview.FormValues{Type: restore.TypeBackup})
 }
 
 // openFormWith opens the form with its metadata and first values given.
-func (a *App) openFormWith(ctx context.Context, u user, trigger string, meta formMeta, values formValues) {
+func (a *App) openFormWith(ctx context.Context, u user, trigger string, meta slackview.FormMeta, values slackview.FormValues) {
 	log := a.log.With().Str("user_id", u.id).Logger()
 	if err := a.in.MayLook(ctx, u.id); err != nil { // the form lists the cloud's instances
 		log.Info().Err(err).Msg("refused: may not look")
-		a.tell(ctx, u, explain(a.log, err))
+		a.tell(ctx, u, slackview.Explain(a.log, err))
 		return
 	}
 	full := a.forms.cache.HasFreshList()
-	view := loadingView()
+	view := slackview.LoadingView()
 	if full {
-		view = formView(meta, values, formData{instances: a.forms.cache.Listed()})
+		view = slackview.FormView(meta, values, slackview.FormData{Instances: a.forms.cache.Listed()})
 	}
 	resp, err := a.api.OpenViewContext(ctx, trigger, view)
 	if err != nil {
 		log.Warn().Err(err).Msg("could not open the request form")
-		a.tell(ctx, u, fmt.Sprintf(":warning: The request form could not be opened (%s). Run `/db-restore` again, or type the request:\n\n%s", esc(err.Error()), command.Usage))
+		a.tell(ctx, u, fmt.Sprintf(":warning: The request form could not be opened (%s). Run `/db-restore` again, or type the request:\n\n%s", msgtext.Esc(err.Error()), command.Usage))
 		return
 	}
 	s := a.forms.session(resp.ID)
@@ -63,23 +65,23 @@ func (a *App) openFormWith(ctx context.Context, u user, trigger string, meta for
 	}
 	ins, err := a.forms.cache.List(ctx)
 	if err != nil {
-		a.updateForm(ctx, s, resp.ID, resp.Hash, failedView(":warning: The instance list could not be read from GaussDB. "+explain(a.log, err)))
+		a.updateForm(ctx, s, resp.ID, resp.Hash, slackview.FailedView(":warning: The instance list could not be read from GaussDB. "+slackview.Explain(a.log, err)))
 		return
 	}
-	a.updateForm(ctx, s, resp.ID, resp.Hash, formView(meta, values, formData{instances: ins}))
+	a.updateForm(ctx, s, resp.ID, resp.Hash, slackview.FormView(meta, values, slackview.FormData{Instances: ins}))
 }
 
 // formChange is one change inside an open form that alters other fields.
 type formChange struct {
 	viewID, hash, actionTS string
-	meta                   formMeta
-	values                 formValues
+	meta                   slackview.FormMeta
+	values                 slackview.FormValues
 }
 
 // routeModalAction answers a change inside the form: an empty ack, then
 // the form redrawn for the new source, type, time or target.
 func (a *App) routeModalAction(cb slack.InteractionCallback) (any, func(context.Context)) {
-	if cb.View.CallbackID != formCallback || a.forms.cache == nil {
+	if cb.View.CallbackID != slackview.FormCallback || a.forms.cache == nil {
 		return nil, nil
 	}
 	for _, act := range cb.ActionCallback.BlockActions {
@@ -87,16 +89,16 @@ func (a *App) routeModalAction(cb slack.InteractionCallback) (any, func(context.
 			continue
 		}
 		switch act.ActionID {
-		case fieldSource, fieldType, fieldTime, fieldTarget, fieldTables:
+		case slackview.FieldSource, slackview.FieldType, slackview.FieldTime, slackview.FieldTarget, slackview.FieldTables:
 		default:
 			continue
 		}
-		meta := decodeMeta(cb.View.PrivateMetadata)
+		meta := slackview.DecodeMeta(cb.View.PrivateMetadata)
 		if !sameUser(meta.Requester, cb.User.ID) {
 			return nil, nil // not the form's owner: nothing to draw for them
 		}
 		ch := formChange{viewID: cb.View.ID, hash: cb.View.Hash, actionTS: act.ActionTs, meta: meta,
-			values: readValues(meta, cb.View.State).apply(*act)}
+			values: slackview.ReadValues(meta, cb.View.State).Apply(*act)}
 		return nil, func(ctx context.Context) { a.onFormChange(ctx, ch) }
 	}
 	return nil, nil
@@ -122,55 +124,55 @@ func (a *App) onFormChange(ctx context.Context, ch formChange) {
 }
 
 // renderForm reads what the form offers for the chosen source and draws it.
-func (a *App) renderForm(ctx context.Context, meta formMeta, v formValues, problems map[string]string, summary string) slack.ModalViewRequest {
+func (a *App) renderForm(ctx context.Context, meta slackview.FormMeta, v slackview.FormValues, problems map[string]string, summary string) slack.ModalViewRequest {
 	cache := a.forms.cache
-	d := formData{problems: problems, summary: summary}
+	d := slackview.FormData{Problems: problems, Summary: summary}
 	var loadErrs []string
 	couldNot := func(what string, err error) {
-		loadErrs = append(loadErrs, fmt.Sprintf(":warning: Could not read %s from GaussDB, so the choices may be incomplete. %s", what, explain(a.log, err)))
+		loadErrs = append(loadErrs, fmt.Sprintf(":warning: Could not read %s from GaussDB, so the choices may be incomplete. %s", what, slackview.Explain(a.log, err)))
 	}
 	ins, err := cache.List(ctx)
 	if err != nil {
 		couldNot("the instance list", err)
 		ins = cache.Listed()
 	}
-	d.instances = ins
+	d.Instances = ins
 	if v.Source != meta.Source {
 		// Choices made for another source do not apply to this one.
 		v.Backup, v.Target, v.Confirm = "", "", ""
 	}
 	meta.Source, meta.SourceName = v.Source, ""
 	if v.Source != "" {
-		d.source = restore.Instance{ID: v.Source}
+		d.Source = restore.Instance{ID: v.Source}
 		for _, in := range ins {
 			if in.ID == v.Source {
-				d.source = in
+				d.Source = in
 			}
 		}
-		meta.SourceName = d.source.Name
+		meta.SourceName = d.Source.Name
 		switch v.Type {
 		case restore.TypeBackup:
-			if d.backups, err = cache.CompletedBackups(ctx, v.Source); err != nil {
+			if d.Backups, err = cache.CompletedBackups(ctx, v.Source); err != nil {
 				couldNot("the source's backups", err)
 			}
 		case restore.TypeTimestamp, restore.TypeTables:
-			if d.windows, err = cache.RestoreWindows(ctx, v.Source); err != nil {
+			if d.Windows, err = cache.RestoreWindows(ctx, v.Source); err != nil {
 				couldNot("the source's restorable window", err)
 			}
 		}
 		if v.Type == restore.TypeTables && v.Time != 0 {
-			if d.tables, err = cache.TablesAt(ctx, v.Source, time.Unix(v.Time, 0)); err != nil {
+			if d.Tables, err = cache.TablesAt(ctx, v.Source, time.Unix(v.Time, 0)); err != nil {
 				couldNot("the tables at that time", err)
 			}
 			meta.TablesAt = v.Time
 		} else if v.Type != restore.TypeTables {
-			if d.targets, err = cache.Targets(ctx, d.source); err != nil {
+			if d.Targets, err = cache.Targets(ctx, d.Source); err != nil {
 				couldNot("the possible targets", err)
 			}
 		}
 	}
-	d.loadErr = strings.Join(loadErrs, "\n")
-	return formView(meta, v, d)
+	d.LoadErr = strings.Join(loadErrs, "\n")
+	return slackview.FormView(meta, v, d)
 }
 
 // updateForm replaces an open view. A hash conflict means the view changed
@@ -192,23 +194,23 @@ func (a *App) updateForm(ctx context.Context, s *formSession, viewID, hash strin
 // formSubmission is a submitted form that passed the checks needing no I/O.
 type formSubmission struct {
 	viewID, user string
-	meta         formMeta
-	values       formValues
+	meta         slackview.FormMeta
+	values       slackview.FormValues
 }
 
 // routeSubmission answers a submitted form: field errors at once for
 // whatever can be checked without I/O, else a "checking" view while the
 // request goes through the same validation as the text command.
 func (a *App) routeSubmission(cb slack.InteractionCallback) (any, func(context.Context)) {
-	if cb.View.CallbackID != formCallback {
+	if cb.View.CallbackID != slackview.FormCallback {
 		return nil, nil
 	}
-	meta := decodeMeta(cb.View.PrivateMetadata)
-	values := readValues(meta, cb.View.State)
-	if errs := checkForm(meta, values, inputBlockIDs(cb.View), a.now()); errs != nil {
+	meta := slackview.DecodeMeta(cb.View.PrivateMetadata)
+	values := slackview.ReadValues(meta, cb.View.State)
+	if errs := slackview.CheckForm(meta, values, slackview.InputBlockIDs(cb.View), a.now()); errs != nil {
 		return slack.NewErrorsViewSubmissionResponse(errs), nil
 	}
-	checking := checkingView()
+	checking := slackview.CheckingView()
 	sub := formSubmission{viewID: cb.View.ID, user: cb.User.ID, meta: meta, values: values}
 	return slack.NewUpdateViewSubmissionResponse(&checking), func(ctx context.Context) { a.onFormSubmit(ctx, sub) }
 }
@@ -217,24 +219,24 @@ func (a *App) routeSubmission(cb slack.InteractionCallback) (any, func(context.C
 // the form back with the entries kept and the problem next to its field.
 func (a *App) onFormSubmit(ctx context.Context, sub formSubmission) {
 	log := a.log.With().Str("user_id", sub.user).Str("view_id", sub.viewID).Logger()
-	d := sub.values.draft()
+	d := sub.values.Draft()
 	d.Origin, d.Notify = sub.meta.Origin, sub.meta.Notify
 	req, err := a.createRequest(ctx, sub.user, sub.meta.Channel, d)
 	if err == nil {
-		if _, uerr := a.api.UpdateViewContext(ctx, doneView(req), "", "", sub.viewID); uerr != nil {
+		if _, uerr := a.api.UpdateViewContext(ctx, slackview.DoneView(req), "", "", sub.viewID); uerr != nil {
 			// The form was closed while it was checked: say it in the channel.
 			log.Info().Err(uerr).Msg("form gone; telling the requester in the channel")
 			a.whisper(ctx, sub.meta.Channel, sub.user, fmt.Sprintf(":inbox_tray: Request `%s` is waiting for approval in <#%s>: %s. `/db-restore cancel %s` withdraws it.",
-				req.ID, req.Channel, whatLine(req), req.ID))
+				req.ID, req.Channel, msgtext.What(req), req.ID))
 		}
 		return
 	}
-	words := explain(a.log, err)
+	words := slackview.Explain(a.log, err)
 	summary := ":warning: *Not requested.* " + words
 	problems := map[string]string{}
 	var fe *restore.FieldError
-	if asField(err, &fe) {
-		if k := problemField(fe.Field, sub.meta.Source); k != "" {
+	if slackview.AsField(err, &fe) {
+		if k := slackview.ProblemField(fe.Field, sub.meta.Source); k != "" {
 			problems[k] = words
 			summary = fmt.Sprintf(":warning: *Not requested:* GaussDB does not accept the %s shown below. Change it and submit again.", fe.Field)
 		}
@@ -250,24 +252,24 @@ func (a *App) onFormSubmit(ctx context.Context, sub formSubmission) {
 // routeSuggestion answers a search in an external select with options from
 // memory: the options go back in the ack, so it must not do I/O.
 func (a *App) routeSuggestion(cb slack.InteractionCallback) any {
-	if a.forms.cache == nil || cb.View.CallbackID != formCallback {
+	if a.forms.cache == nil || cb.View.CallbackID != slackview.FormCallback {
 		return nil
 	}
-	meta := decodeMeta(cb.View.PrivateMetadata)
+	meta := slackview.DecodeMeta(cb.View.PrivateMetadata)
 	if !sameUser(meta.Requester, cb.User.ID) {
 		// The form's owner was checked when it was opened; nobody else
 		// may list instances through it (and no I/O happens here).
 		return suggestions(nil, nil)
 	}
 	switch cb.ActionID {
-	case fieldSource:
+	case slackview.FieldSource:
 		return suggestions(nil, intake.Matching(a.forms.cache.Listed(), cb.Value))
-	case fieldTables:
+	case slackview.FieldTables:
 		if meta.Source == "" || meta.TablesAt == 0 {
 			return slack.OptionsResponse{Options: []*slack.OptionBlockObject{}}
 		}
-		return slack.OptionsResponse{Options: tableChoices(a.forms.cache.TablesListed(meta.Source, meta.TablesAt), cb.Value)}
-	case fieldTarget:
+		return slack.OptionsResponse{Options: slackview.TableChoices(a.forms.cache.TablesListed(meta.Source, meta.TablesAt), cb.Value)}
+	case slackview.FieldTarget:
 		if meta.Source == "" {
 			return nil
 		}
@@ -275,8 +277,8 @@ func (a *App) routeSuggestion(cb slack.InteractionCallback) any {
 		if name == "" {
 			name = meta.Source
 		}
-		original := slack.NewOptionBlockObject(targetOriginal, plain(truncate("The original instance (overwrite) · "+name, 75)), nil)
-		return suggestions([]*slack.OptionBlockObject{newInstanceOption(), original}, intake.Matching(a.forms.cache.KnownTargets(meta.Source), cb.Value))
+		original := slack.NewOptionBlockObject(slackview.TargetOriginal, slackview.Plain(slackview.Truncate("The original instance (overwrite) · "+name, 75)), nil)
+		return suggestions([]*slack.OptionBlockObject{slackview.NewInstanceOption(), original}, intake.Matching(a.forms.cache.KnownTargets(meta.Source), cb.Value))
 	}
 	return nil
 }

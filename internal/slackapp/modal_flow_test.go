@@ -16,6 +16,7 @@ import (
 	"github.com/dbrestore/db-restore/internal/redistest"
 	"github.com/dbrestore/db-restore/internal/restore"
 	"github.com/dbrestore/db-restore/internal/slackapp/slacktest"
+	"github.com/dbrestore/db-restore/internal/slackview"
 )
 
 // fakeCatalog serves the fixtures and counts calls. With gate set,
@@ -176,7 +177,7 @@ func TestOpenFormNeverWaitsForTheCloud(t *testing.T) {
 	close(cat.gate)
 	<-done
 	filled, _ := fake.View(loading.ID)
-	if filled.Updates != 1 || filled.CallbackID != formCallback || !strings.Contains(string(filled.Blocks), "orders-prod") {
+	if filled.Updates != 1 || filled.CallbackID != slackview.FormCallback || !strings.Contains(string(filled.Blocks), "orders-prod") {
 		t.Fatalf("the loading view should be replaced by the form: %+v", filled)
 	}
 	if !strings.Contains(filled.PrivateMetadata, `"c":"C0OPS0001"`) || !strings.Contains(filled.PrivateMetadata, `"u":"UREQ0001"`) {
@@ -187,7 +188,7 @@ func TestOpenFormNeverWaitsForTheCloud(t *testing.T) {
 	openForm(t, a, fake, "UNYC0001")
 	views := fake.Views()
 	second := views[len(views)-1]
-	if second.Updates != 0 || second.CallbackID != formCallback {
+	if second.Updates != 0 || second.CallbackID != slackview.FormCallback {
 		t.Errorf("second open: %+v", second)
 	}
 	if n := len(fake.Violations()); n != 0 {
@@ -224,16 +225,16 @@ func TestFormChangesKeepEntriesAndOrder(t *testing.T) {
 	openForm(t, a, fake, "UREQ0001")
 	v0 := fake.Views()[0]
 	state := map[string]map[string]slack.BlockAction{
-		fieldReason: {fieldReason: {Value: "typed before choosing"}},
-		fieldType:   {fieldType: {SelectedOption: slack.OptionBlockObject{Value: restore.TypeBackup}}},
+		slackview.FieldReason: {slackview.FieldReason: {Value: "typed before choosing"}},
+		slackview.FieldType:   {slackview.FieldType: {SelectedOption: slack.OptionBlockObject{Value: restore.TypeBackup}}},
 	}
 	// Two changes made quickly, both on the view as it was (hash v0.Hash):
 	// choose the source, then switch to a point in time.
-	first := change(v0, "UREQ0001", fieldSource, "1764158400.000100", slack.BlockAction{SelectedOption: slack.OptionBlockObject{Value: srcID}}, state)
+	first := change(v0, "UREQ0001", slackview.FieldSource, "1764158400.000100", slack.BlockAction{SelectedOption: slack.OptionBlockObject{Value: srcID}}, state)
 	state2 := map[string]map[string]slack.BlockAction{
-		fieldReason: state[fieldReason], fieldSource: {fieldSource: {SelectedOption: slack.OptionBlockObject{Value: srcID}}},
+		slackview.FieldReason: state[slackview.FieldReason], slackview.FieldSource: {slackview.FieldSource: {SelectedOption: slack.OptionBlockObject{Value: srcID}}},
 	}
-	second := change(v0, "UREQ0001", fieldType, "1764158400.000200", slack.BlockAction{SelectedOption: slack.OptionBlockObject{Value: restore.TypeTimestamp}}, state2)
+	second := change(v0, "UREQ0001", slackview.FieldType, "1764158400.000200", slack.BlockAction{SelectedOption: slack.OptionBlockObject{Value: restore.TypeTimestamp}}, state2)
 
 	_, job1 := a.routeModalAction(first)
 	_, job2 := a.routeModalAction(second)
@@ -263,7 +264,7 @@ func TestFormChangesKeepEntriesAndOrder(t *testing.T) {
 	}
 
 	// A change older than one already drawn is dropped.
-	_, stale := a.routeModalAction(change(v0, "UREQ0001", fieldType, "1764158400.000150",
+	_, stale := a.routeModalAction(change(v0, "UREQ0001", slackview.FieldType, "1764158400.000150",
 		slack.BlockAction{SelectedOption: slack.OptionBlockObject{Value: restore.TypeBackup}}, state2))
 	stale(context.Background())
 	if after, _ := fake.View(v0.ID); after.Updates != v0.Updates+2 {
@@ -293,14 +294,14 @@ func TestRefusalBringsTheFormBack(t *testing.T) {
 	var blocks []map[string]any
 	_ = json.Unmarshal(got.Blocks, &blocks)
 	for i, b := range blocks {
-		if b["block_id"] == perSource(fieldTarget, srcID) {
+		if b["block_id"] == slackview.PerSource(slackview.FieldTarget, srcID) {
 			next, _ := json.Marshal(blocks[i+1])
 			if !strings.Contains(string(next), "REBOOTING") || blocks[i+1]["type"] != "context" {
 				t.Errorf("block after the target: %s", next)
 			}
 		}
 	}
-	if got.CallbackID != formCallback {
+	if got.CallbackID != slackview.FormCallback {
 		t.Errorf("the form must be submittable again: %+v", got)
 	}
 }

@@ -11,6 +11,7 @@ import (
 
 	"github.com/dbrestore/db-restore/internal/intake"
 	"github.com/dbrestore/db-restore/internal/restore"
+	"github.com/dbrestore/db-restore/internal/slackview"
 )
 
 // Catalog is what the request form offers choices from (intake.Catalog).
@@ -18,9 +19,6 @@ type Catalog = intake.Catalog
 
 // TableCatalog is what the form lists tables with (intake.TableCatalog).
 type TableCatalog = intake.TableCatalog
-
-// maxOptions is Slack's limit for a static select and a suggestion ack.
-const maxOptions = intake.MaxOffered
 
 // forms is the request form's memory in this replica: the cloud data its
 // choices come from, and what is known of each open form.
@@ -114,14 +112,14 @@ func padRight(s string, n int) string {
 const maxSuggestionBytes = 15000
 
 // suggestions is the ack to a block_suggestion: lead first, then the
-// instances, at most maxOptions options and maxSuggestionBytes of JSON.
+// instances, at most slackview.MaxOptions options and maxSuggestionBytes of JSON.
 func suggestions(lead []*slack.OptionBlockObject, ins []restore.Instance) slack.OptionsResponse {
 	opts := append([]*slack.OptionBlockObject(nil), lead...)
 	for _, in := range ins {
-		if len(opts) == maxOptions {
+		if len(opts) == slackview.MaxOptions {
 			break
 		}
-		opts = append(opts, instanceOption(in))
+		opts = append(opts, slackview.InstanceOption(in))
 	}
 	for len(opts) > 0 {
 		b, _ := json.Marshal(slack.OptionsResponse{Options: opts})

@@ -14,30 +14,31 @@ import (
 	"github.com/dbrestore/db-restore/internal/command"
 	"github.com/dbrestore/db-restore/internal/restore"
 	"github.com/dbrestore/db-restore/internal/slackapp/slacktest"
+	"github.com/dbrestore/db-restore/internal/slackview"
 )
 
 // submitted is a view_submission of the form drawn for (m, v), with the
 // state Slack would send for values.
-func submitted(m formMeta, v formValues, d formData) slack.InteractionCallback {
-	view := formView(m, v, d)
+func submitted(m slackview.FormMeta, v slackview.FormValues, d slackview.FormData) slack.InteractionCallback {
+	view := slackview.FormView(m, v, d)
 	st := &slack.ViewState{Values: map[string]map[string]slack.BlockAction{}}
 	set := func(block, action string, a slack.BlockAction) {
 		st.Values[block] = map[string]slack.BlockAction{action: a}
 	}
-	set(fieldSource, fieldSource, slack.BlockAction{SelectedOption: slack.OptionBlockObject{Value: v.Source}})
-	set(fieldType, fieldType, slack.BlockAction{SelectedOption: slack.OptionBlockObject{Value: v.Type}})
-	set(fieldReason, fieldReason, slack.BlockAction{Value: v.Reason})
-	set(fieldTicket, fieldTicket, slack.BlockAction{Value: v.Ticket})
+	set(slackview.FieldSource, slackview.FieldSource, slack.BlockAction{SelectedOption: slack.OptionBlockObject{Value: v.Source}})
+	set(slackview.FieldType, slackview.FieldType, slack.BlockAction{SelectedOption: slack.OptionBlockObject{Value: v.Type}})
+	set(slackview.FieldReason, slackview.FieldReason, slack.BlockAction{Value: v.Reason})
+	set(slackview.FieldTicket, slackview.FieldTicket, slack.BlockAction{Value: v.Ticket})
 	if v.Type == restore.TypeTimestamp {
-		set(fieldTime, fieldTime, slack.BlockAction{SelectedDateTime: v.Time})
+		set(slackview.FieldTime, slackview.FieldTime, slack.BlockAction{SelectedDateTime: v.Time})
 	}
 	if m.Source != "" {
 		if v.Type == restore.TypeBackup {
-			set(perSource(fieldBackup, m.Source), fieldBackup, slack.BlockAction{SelectedOption: slack.OptionBlockObject{Value: v.Backup}})
+			set(slackview.PerSource(slackview.FieldBackup, m.Source), slackview.FieldBackup, slack.BlockAction{SelectedOption: slack.OptionBlockObject{Value: v.Backup}})
 		}
-		set(perSource(fieldTarget, m.Source), fieldTarget, slack.BlockAction{SelectedOption: slack.OptionBlockObject{Value: v.Target}})
-		if v.Target == targetOriginal {
-			set(perSource(fieldConfirm, m.Source), fieldConfirm, slack.BlockAction{Value: v.Confirm})
+		set(slackview.PerSource(slackview.FieldTarget, m.Source), slackview.FieldTarget, slack.BlockAction{SelectedOption: slack.OptionBlockObject{Value: v.Target}})
+		if v.Target == slackview.TargetOriginal {
+			set(slackview.PerSource(slackview.FieldConfirm, m.Source), slackview.FieldConfirm, slack.BlockAction{Value: v.Confirm})
 		}
 	}
 	return slack.InteractionCallback{
@@ -48,8 +49,8 @@ func submitted(m formMeta, v formValues, d formData) slack.InteractionCallback {
 	}
 }
 
-func validForm() formValues {
-	return formValues{Source: srcID, Type: restore.TypeBackup, Backup: backup1, Target: tgtID, Reason: "recover rows", Ticket: "INC-1"}
+func validForm() slackview.FormValues {
+	return slackview.FormValues{Source: srcID, Type: restore.TypeBackup, Backup: backup1, Target: tgtID, Reason: "recover rows", Ticket: "INC-1"}
 }
 
 func TestCheckForm(t *testing.T) {
@@ -57,47 +58,47 @@ func TestCheckForm(t *testing.T) {
 	past := formNow.Add(-time.Hour).Unix()
 	tests := []struct {
 		name  string
-		meta  formMeta
-		edit  func(*formValues)
-		data  func(*formData)
+		meta  slackview.FormMeta
+		edit  func(*slackview.FormValues)
+		data  func(*slackview.FormData)
 		want  map[string]string // block_id → a part of its message
 		inOne bool              // at least these keys, with these parts
 	}{
-		{name: "valid backup restore", edit: func(*formValues) {}},
-		{name: "valid point in time", edit: func(v *formValues) { v.Type, v.Backup, v.Time = restore.TypeTimestamp, "", past }},
-		{name: "valid overwrite", edit: func(v *formValues) { v.Target, v.Confirm = targetOriginal, " orders-prod " }},
-		{name: "no source", meta: fixtureMeta, edit: func(v *formValues) { *v = formValues{Type: restore.TypeBackup, Reason: "r"} },
-			want: map[string]string{fieldSource: "Choose the instance"}},
-		{name: "source changed but the form has not caught up", edit: func(v *formValues) { v.Source = tgtID },
-			want: map[string]string{fieldSource: "still loading"}},
-		{name: "no backup chosen", edit: func(v *formValues) { v.Backup = "" },
-			want: map[string]string{perSource(fieldBackup, srcID): "Choose one of the source's completed backups"}},
-		{name: "source without backups", edit: func(v *formValues) { v.Backup = "" }, data: func(d *formData) { d.backups = nil },
-			want: map[string]string{fieldType: "orders-prod has no completed backup"}},
-		{name: "no time chosen", edit: func(v *formValues) { v.Type, v.Backup = restore.TypeTimestamp, "" },
-			want: map[string]string{fieldTime: "Choose the date and time"}},
-		{name: "time in the future", edit: func(v *formValues) { v.Type, v.Backup, v.Time = restore.TypeTimestamp, "", future },
-			want: map[string]string{fieldTime: "in the future (now is 2026-11-26 12:00 UTC)"}},
-		{name: "no type", edit: func(v *formValues) { v.Type = "" }, want: map[string]string{fieldType: "Choose a backup, a point in time, or tables at a point in time"}},
-		{name: "no target", edit: func(v *formValues) { v.Target = "" },
-			want: map[string]string{perSource(fieldTarget, srcID): "Choose where to restore to"}},
-		{name: "overwrite not confirmed", edit: func(v *formValues) { v.Target = targetOriginal },
-			want: map[string]string{perSource(fieldConfirm, srcID): "Type the instance name orders-prod exactly"}},
-		{name: "overwrite confirmed with another name", edit: func(v *formValues) { v.Target, v.Confirm = targetOriginal, "orders-restore" },
-			want: map[string]string{perSource(fieldConfirm, srcID): "orders-prod"}},
-		{name: "no reason", edit: func(v *formValues) { v.Reason = " \n " }, want: map[string]string{fieldReason: "Say why"}},
-		{name: "reason too long", edit: func(v *formValues) { v.Reason = strings.Repeat("é", command.MaxReasonLen+1) },
-			want: map[string]string{fieldReason: "At most 500 characters (this has 501)"}},
-		{name: "reason with a bidi override", edit: func(v *formValues) { v.Reason = "fix \u202e" }, want: map[string]string{fieldReason: "control character"}},
-		{name: "multi-line reason", edit: func(v *formValues) { v.Reason = "line one\nline two\ttabbed" }},
-		{name: "ticket too long", edit: func(v *formValues) { v.Ticket = strings.Repeat("t", command.MaxTicketLen+1) },
-			want: map[string]string{fieldTicket: "At most 200 characters"}},
-		{name: "ticket with a line break", edit: func(v *formValues) { v.Ticket = "INC-1\nINC-2" }, want: map[string]string{fieldTicket: "line break"}},
+		{name: "valid backup restore", edit: func(*slackview.FormValues) {}},
+		{name: "valid point in time", edit: func(v *slackview.FormValues) { v.Type, v.Backup, v.Time = restore.TypeTimestamp, "", past }},
+		{name: "valid overwrite", edit: func(v *slackview.FormValues) { v.Target, v.Confirm = slackview.TargetOriginal, " orders-prod " }},
+		{name: "no source", meta: fixtureMeta, edit: func(v *slackview.FormValues) { *v = slackview.FormValues{Type: restore.TypeBackup, Reason: "r"} },
+			want: map[string]string{slackview.FieldSource: "Choose the instance"}},
+		{name: "source changed but the form has not caught up", edit: func(v *slackview.FormValues) { v.Source = tgtID },
+			want: map[string]string{slackview.FieldSource: "still loading"}},
+		{name: "no backup chosen", edit: func(v *slackview.FormValues) { v.Backup = "" },
+			want: map[string]string{slackview.PerSource(slackview.FieldBackup, srcID): "Choose one of the source's completed backups"}},
+		{name: "source without backups", edit: func(v *slackview.FormValues) { v.Backup = "" }, data: func(d *slackview.FormData) { d.Backups = nil },
+			want: map[string]string{slackview.FieldType: "orders-prod has no completed backup"}},
+		{name: "no time chosen", edit: func(v *slackview.FormValues) { v.Type, v.Backup = restore.TypeTimestamp, "" },
+			want: map[string]string{slackview.FieldTime: "Choose the date and time"}},
+		{name: "time in the future", edit: func(v *slackview.FormValues) { v.Type, v.Backup, v.Time = restore.TypeTimestamp, "", future },
+			want: map[string]string{slackview.FieldTime: "in the future (now is 2026-11-26 12:00 UTC)"}},
+		{name: "no type", edit: func(v *slackview.FormValues) { v.Type = "" }, want: map[string]string{slackview.FieldType: "Choose a backup, a point in time, or tables at a point in time"}},
+		{name: "no target", edit: func(v *slackview.FormValues) { v.Target = "" },
+			want: map[string]string{slackview.PerSource(slackview.FieldTarget, srcID): "Choose where to restore to"}},
+		{name: "overwrite not confirmed", edit: func(v *slackview.FormValues) { v.Target = slackview.TargetOriginal },
+			want: map[string]string{slackview.PerSource(slackview.FieldConfirm, srcID): "Type the instance name orders-prod exactly"}},
+		{name: "overwrite confirmed with another name", edit: func(v *slackview.FormValues) { v.Target, v.Confirm = slackview.TargetOriginal, "orders-restore" },
+			want: map[string]string{slackview.PerSource(slackview.FieldConfirm, srcID): "orders-prod"}},
+		{name: "no reason", edit: func(v *slackview.FormValues) { v.Reason = " \n " }, want: map[string]string{slackview.FieldReason: "Say why"}},
+		{name: "reason too long", edit: func(v *slackview.FormValues) { v.Reason = strings.Repeat("é", command.MaxReasonLen+1) },
+			want: map[string]string{slackview.FieldReason: "At most 500 characters (this has 501)"}},
+		{name: "reason with a bidi override", edit: func(v *slackview.FormValues) { v.Reason = "fix \u202e" }, want: map[string]string{slackview.FieldReason: "control character"}},
+		{name: "multi-line reason", edit: func(v *slackview.FormValues) { v.Reason = "line one\nline two\ttabbed" }},
+		{name: "ticket too long", edit: func(v *slackview.FormValues) { v.Ticket = strings.Repeat("t", command.MaxTicketLen+1) },
+			want: map[string]string{slackview.FieldTicket: "At most 200 characters"}},
+		{name: "ticket with a line break", edit: func(v *slackview.FormValues) { v.Ticket = "INC-1\nINC-2" }, want: map[string]string{slackview.FieldTicket: "line break"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			m := tt.meta
-			if m == (formMeta{}) {
+			if m == (slackview.FormMeta{}) {
 				m = sourceMeta()
 			}
 			v := validForm()
@@ -111,7 +112,7 @@ func TestCheckForm(t *testing.T) {
 			drawn := v
 			drawn.Source = m.Source
 			cb := submitted(m, drawn, d)
-			got := checkForm(m, v, inputBlockIDs(cb.View), formNow)
+			got := slackview.CheckForm(m, v, slackview.InputBlockIDs(cb.View), formNow)
 			if len(tt.want) == 0 {
 				if got != nil {
 					t.Fatalf("got errors %q, want none", got)
@@ -121,7 +122,7 @@ func TestCheckForm(t *testing.T) {
 			if len(got) != len(tt.want) {
 				t.Errorf("got errors %q, want keys %q", got, tt.want)
 			}
-			ids := inputBlockIDs(cb.View)
+			ids := slackview.InputBlockIDs(cb.View)
 			for k, part := range tt.want {
 				if !strings.Contains(got[k], part) {
 					t.Errorf("error for %s: got %q, want it to contain %q", k, got[k], part)
@@ -135,12 +136,12 @@ func TestCheckForm(t *testing.T) {
 }
 
 func TestPlaceErrorsOnlyUsesInputBlocks(t *testing.T) {
-	inputs := map[string]bool{fieldType: true, fieldReason: true}
-	got := placeErrors(map[string]string{"backup.gone": "x", fieldReason: "y"}, inputs)
-	if len(got) != 2 || !strings.Contains(got[fieldType], "still updating") || got[fieldReason] != "y" {
+	inputs := map[string]bool{slackview.FieldType: true, slackview.FieldReason: true}
+	got := slackview.PlaceErrors(map[string]string{"backup.gone": "x", slackview.FieldReason: "y"}, inputs)
+	if len(got) != 2 || !strings.Contains(got[slackview.FieldType], "still updating") || got[slackview.FieldReason] != "y" {
 		t.Errorf("got %q", got)
 	}
-	got = placeErrors(map[string]string{"backup.gone": "x"}, map[string]bool{"ticket": true})
+	got = slackview.PlaceErrors(map[string]string{"backup.gone": "x"}, map[string]bool{"ticket": true})
 	if len(got) != 1 || got["ticket"] == "" {
 		t.Errorf("an error must land on some input block: got %q", got)
 	}
@@ -155,7 +156,7 @@ func TestRouteSubmission(t *testing.T) {
 		v.Reason = ""
 		ack, job := a.routeSubmission(submitted(sourceMeta(), v, sourceData()))
 		resp, ok := ack.(*slack.ViewSubmissionResponse)
-		if !ok || resp.ResponseAction != slack.RAErrors || !strings.Contains(resp.Errors[fieldReason], "Say why") {
+		if !ok || resp.ResponseAction != slack.RAErrors || !strings.Contains(resp.Errors[slackview.FieldReason], "Say why") {
 			t.Fatalf("ack: got %#v, want errors for the reason", ack)
 		}
 		if job != nil {
@@ -202,8 +203,8 @@ func TestDraftSendsTheInstantPicked(t *testing.T) {
 			// Across the end of daylight saving in New York (2026-11-01): the
 			// time picked is in EDT while now is EST.
 			wall := time.Date(2026, 10, 30, 9, 30, 0, 0, loc)
-			v := formValues{Source: srcID, Type: restore.TypeTimestamp, Time: wall.Unix(), Reason: "r"}
-			d := v.draft()
+			v := slackview.FormValues{Source: srcID, Type: restore.TypeTimestamp, Time: wall.Unix(), Reason: "r"}
+			d := v.Draft()
 			got, err := command.ParseTime(d.Time, mustZone(t, "Pacific/Auckland")) // the zone must not matter
 			if err != nil {
 				t.Fatal(err)
@@ -213,7 +214,7 @@ func TestDraftSendsTheInstantPicked(t *testing.T) {
 			}
 			m := sourceMeta()
 			m.TZ = zone
-			b, _ := json.Marshal(formView(m, v, sourceData()))
+			b, _ := json.Marshal(slackview.FormView(m, v, sourceData()))
 			wantEcho := wall.Format("2006-01-02 15:04:05 MST") + " (" + zone + ")"
 			if !strings.Contains(string(b), wantEcho) || !strings.Contains(string(b), wall.UTC().Format("2006-01-02 15:04:05 UTC")) {
 				t.Errorf("the form should echo %q and the UTC instant: %s", wantEcho, b)
@@ -244,7 +245,7 @@ func TestRouteSuggestion(t *testing.T) {
 	suggestAs := func(user, action, query string) []string {
 		t.Helper()
 		ack := a.routeSuggestion(slack.InteractionCallback{Type: slack.InteractionTypeBlockSuggestion, ActionID: action, Value: query,
-			User: slack.User{ID: user}, View: slack.View{CallbackID: formCallback, PrivateMetadata: meta.encode()}})
+			User: slack.User{ID: user}, View: slack.View{CallbackID: slackview.FormCallback, PrivateMetadata: meta.Encode()}})
 		raw := mustJSON(t, ack)
 		if len(raw) >= 20*1024 {
 			t.Errorf("ack of %d bytes: Slack drops frames of 20 KB", len(raw))
@@ -263,20 +264,20 @@ func TestRouteSuggestion(t *testing.T) {
 		return vals
 	}
 	suggest := func(action, query string) []string { return suggestAs(meta.Requester, action, query) }
-	if got := suggestAs("UOTHER01", fieldSource, ""); len(got) != 0 {
+	if got := suggestAs("UOTHER01", slackview.FieldSource, ""); len(got) != 0 {
 		t.Errorf("someone else's search in the requester's form: got %d options, want none", len(got))
 	}
-	if got := suggest(fieldSource, ""); len(got) == 0 || len(got) > 100 {
+	if got := suggest(slackview.FieldSource, ""); len(got) == 0 || len(got) > 100 {
 		t.Errorf("empty search: got %d options", len(got))
 	}
-	if got := suggest(fieldSource, "ORDERS prod"); len(got) != 1 || got[0] != srcID {
+	if got := suggest(slackview.FieldSource, "ORDERS prod"); len(got) != 1 || got[0] != srcID {
 		t.Errorf("search by name: got %q", got)
 	}
-	if got := suggest(fieldSource, "ab0002"); len(got) != 1 || got[0] != tgtID {
+	if got := suggest(slackview.FieldSource, "ab0002"); len(got) != 1 || got[0] != tgtID {
 		t.Errorf("search by ID: got %q", got)
 	}
-	got := suggest(fieldTarget, "")
-	if len(got) < 2 || got[0] != targetNew || got[1] != targetOriginal {
+	got := suggest(slackview.FieldTarget, "")
+	if len(got) < 2 || got[0] != slackview.TargetNew || got[1] != slackview.TargetOriginal {
 		t.Fatalf("target search: got %q, want a new instance, then the original instance, first", got)
 	}
 	for _, id := range got[2:] {
@@ -284,7 +285,7 @@ func TestRouteSuggestion(t *testing.T) {
 			t.Errorf("target search offers %s, which the API refuses", id)
 		}
 	}
-	if got := suggest(fieldTarget, "orders-restore"); len(got) != 3 || got[2] != tgtID {
+	if got := suggest(slackview.FieldTarget, "orders-restore"); len(got) != 3 || got[2] != tgtID {
 		t.Errorf("target search by name: got %q", got)
 	}
 	if n := cat.total() - before; n != 0 {

@@ -8,12 +8,13 @@ import (
 
 	"github.com/dbrestore/db-restore/internal/approvals"
 	"github.com/dbrestore/db-restore/internal/execution"
+	"github.com/dbrestore/db-restore/internal/slackview"
 )
 
 var _ execution.Reporter = (*App)(nil)
 
 // Report is how execution tells people about a request (execution.Reporter):
-// each event is rendered once (render_events.go) and fanned out by deliver;
+// each event is rendered once (slackview.Render) and fanned out by deliver;
 // a running job's progress has its own message, updated in place
 // (progress.go).
 func (a *App) Report(ctx context.Context, r approvals.Request, ev execution.Event) {
@@ -21,7 +22,7 @@ func (a *App) Report(ctx context.Context, r approvals.Request, ev execution.Even
 		a.progress(ctx, r, p)
 		return
 	}
-	d, ok := render(r, ev)
+	d, ok := slackview.Render(r, ev)
 	if !ok {
 		a.log.Error().Str("request_id", r.ID).Str("event", fmt.Sprintf("%T", ev)).Msg("no words for this event; nobody was told")
 		return
@@ -32,7 +33,7 @@ func (a *App) Report(ctx context.Context, r approvals.Request, ev execution.Even
 // deliver is the one fan-out of what a request's change says: the approval
 // message (and with it the Home tabs), the thread, the incident and notify
 // channels, and the requester's direct messages, in that order.
-func (a *App) deliver(ctx context.Context, r approvals.Request, d delivery) {
+func (a *App) deliver(ctx context.Context, r approvals.Request, d slackview.Delivery) {
 	if d.Refresh {
 		a.refresh(ctx, r)
 	}
@@ -56,7 +57,7 @@ func (a *App) refresh(ctx context.Context, r approvals.Request) {
 		return
 	}
 	_, _, _, err := a.api.UpdateMessageContext(ctx, r.Channel, r.MessageTS,
-		slack.MsgOptionText(fallbackText(r), false), slack.MsgOptionBlocks(approvalBlocks(r)...))
+		slack.MsgOptionText(slackview.FallbackText(r), false), slack.MsgOptionBlocks(slackview.ApprovalBlocks(r)...))
 	if err != nil {
 		a.slackFailed("chat.update", err)
 		a.log.Warn().Err(err).Str("request_id", r.ID).Msg("could not update the approval message")

@@ -9,7 +9,9 @@ import (
 	"github.com/dbrestore/db-restore/internal/approvals"
 	"github.com/dbrestore/db-restore/internal/command"
 	"github.com/dbrestore/db-restore/internal/intake"
+	"github.com/dbrestore/db-restore/internal/msgtext"
 	"github.com/dbrestore/db-restore/internal/restore"
+	"github.com/dbrestore/db-restore/internal/slackview"
 )
 
 // Instances finds instances for `/db-restore policy INSTANCE`.
@@ -22,7 +24,7 @@ type Instances interface {
 // rule, loudly, that a request skipped its usual approvals.
 func (a *App) announceBreakGlass(ctx context.Context, r approvals.Request) {
 	text := fmt.Sprintf(":rotating_light: *Break-glass restore request* `%s` by <@%s>: %s\nReason: %s\nRule %q normally needs %d approvals; this one needs 1 (never the requester). `/db-restore reviews` lists it until it is reviewed.",
-		r.ID, r.Requester, whatLine(r), esc(r.BreakGlass), r.Rule.Name, max(r.Rule.BreakGlassFrom, r.Rule.Required()))
+		r.ID, r.Requester, msgtext.What(r), msgtext.Esc(r.BreakGlass), r.Rule.Name, max(r.Rule.BreakGlassFrom, r.Rule.Required()))
 	a.announce(ctx, r, text)
 	notified := map[string]bool{r.Requester: true}
 	for _, id := range r.Rule.Approvers {
@@ -54,20 +56,20 @@ func (a *App) onFreeze(ctx context.Context, u user, c command.Freeze) {
 		if err == nil {
 			err = &intake.NotAllowedError{Action: intake.ActionFreeze, Who: a.opt.Admins}
 		}
-		a.tell(ctx, u, explain(a.log, err))
+		a.tell(ctx, u, slackview.Explain(a.log, err))
 		return
 	}
 	var text string
 	if c.On {
 		err = a.store.SetFreeze(ctx, u.id, c.Reason)
-		text = fmt.Sprintf(":snowflake: <@%s> froze all restores: %s. New requests and approvals are refused until `/db-restore freeze off`; restores already running are not touched.", u.id, esc(c.Reason))
+		text = fmt.Sprintf(":snowflake: <@%s> froze all restores: %s. New requests and approvals are refused until `/db-restore freeze off`; restores already running are not touched.", u.id, msgtext.Esc(c.Reason))
 	} else {
 		err = a.store.ClearFreeze(ctx, u.id)
 		text = fmt.Sprintf(":sunny: <@%s> lifted the restore freeze. Requests and approvals are accepted again.", u.id)
 	}
 	warn, err := unconfirmed(err)
 	if err != nil {
-		a.tell(ctx, u, explain(a.log, storeErr(err)))
+		a.tell(ctx, u, slackview.Explain(a.log, storeErr(err)))
 		return
 	}
 	a.log.Info().Str("user_id", u.id).Bool("frozen", c.On).Msg("restore freeze changed")
@@ -80,15 +82,15 @@ func (a *App) onFreeze(ctx context.Context, u user, c command.Freeze) {
 func (a *App) onPolicy(ctx context.Context, u user, ref string) {
 	in, err := a.findInstance(ctx, ref)
 	if err != nil {
-		a.tell(ctx, u, explain(a.log, err))
+		a.tell(ctx, u, slackview.Explain(a.log, err))
 		return
 	}
 	r, why := a.policy.Match(in)
 	var b strings.Builder
-	fmt.Fprintf(&b, "*Policy for %s*: %s\n", instanceLabel(in.Name, in.ID), esc(why.String()))
-	fmt.Fprintf(&b, "• Approvals: needs %d of %s (never the requester)\n", r.Required(), mentionList(r.Approvers))
+	fmt.Fprintf(&b, "*Policy for %s*: %s\n", msgtext.Instance(in.Name, in.ID), msgtext.Esc(why.String()))
+	fmt.Fprintf(&b, "• Approvals: needs %d of %s (never the requester)\n", r.Required(), msgtext.Mentions(r.Approvers))
 	if len(r.Requesters) > 0 {
-		fmt.Fprintf(&b, "• Who may request: %s\n", mentionList(r.Requesters))
+		fmt.Fprintf(&b, "• Who may request: %s\n", msgtext.Mentions(r.Requesters))
 	} else {
 		b.WriteString("• Who may request: anyone\n")
 	}
@@ -105,7 +107,7 @@ func (a *App) onPolicy(ctx context.Context, u user, ref string) {
 		b.WriteString("• A safety backup of the target is taken before every restore\n")
 	}
 	t := r.TableRule()
-	b.WriteString(tablesPolicyLine(r.TablesAllowed(), t.Required(), t.Approvers))
+	b.WriteString(slackview.TablesPolicyLine(r.TablesAllowed(), t.Required(), t.Approvers))
 	if ch := cmp.Or(r.ApprovalChannel, a.opt.ApprovalChannel); ch != "" {
 		fmt.Fprintf(&b, "• Approval channel: <#%s>\n", ch)
 	}
@@ -113,10 +115,10 @@ func (a *App) onPolicy(ctx context.Context, u user, ref string) {
 		fmt.Fprintf(&b, "• Incident channel: <#%s>\n", ch)
 	}
 	if r.Frozen {
-		fmt.Fprintf(&b, "• :snowflake: *Frozen*: %s\n", esc(r.FrozenReason))
+		fmt.Fprintf(&b, "• :snowflake: *Frozen*: %s\n", msgtext.Esc(r.FrozenReason))
 	}
 	if reason, by, on, err := a.store.Freeze(ctx); err == nil && on {
-		fmt.Fprintf(&b, "• :snowflake: All restores are frozen by <@%s>: %s\n", by, esc(reason))
+		fmt.Fprintf(&b, "• :snowflake: All restores are frozen by <@%s>: %s\n", by, msgtext.Esc(reason))
 	}
 	a.tell(ctx, u, b.String())
 }

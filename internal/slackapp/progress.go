@@ -2,13 +2,13 @@ package slackapp
 
 import (
 	"context"
-	"fmt"
 	"sync"
 
 	"github.com/slack-go/slack"
 
 	"github.com/dbrestore/db-restore/internal/approvals"
 	"github.com/dbrestore/db-restore/internal/execution"
+	"github.com/dbrestore/db-restore/internal/slackview"
 )
 
 // Live progress: while a restore job runs, its request's thread holds ONE
@@ -55,7 +55,7 @@ func (a *App) progress(ctx context.Context, r approvals.Request, p execution.Pro
 	if p.Ended {
 		a.progressTS.set(r.ID, "")
 		if ts != "" { // the last word on the one message; nothing after it
-			a.updateProgress(ctx, r, ts, progressText(r, p))
+			a.updateProgress(ctx, r, ts, slackview.ProgressText(r, p))
 		}
 		return
 	}
@@ -63,7 +63,7 @@ func (a *App) progress(ctx context.Context, r approvals.Request, p execution.Pro
 		return
 	}
 	log := a.log.With().Str("request_id", r.ID).Logger()
-	text := progressText(r, p)
+	text := slackview.ProgressText(r, p)
 	if ts == "" {
 		_, posted, err := a.api.PostMessageContext(ctx, r.Channel, slack.MsgOptionText(text, false), slack.MsgOptionTS(r.MessageTS))
 		if err != nil {
@@ -91,26 +91,4 @@ func (a *App) updateProgress(ctx context.Context, r approvals.Request, ts, text 
 		return false
 	}
 	return true
-}
-
-// progressText is the progress message: a bar drawn from the job's
-// `process`, the process itself, the time elapsed and an estimate of the
-// time left; at the end, how it ended.
-func progressText(r approvals.Request, p execution.Progress) string {
-	job := esc(p.JobID)
-	switch {
-	case p.Ended && p.OK:
-		return fmt.Sprintf(":white_check_mark: *Restore job finished* · job `%s`\n%s · took %s", job, progressBar("100%"), roundDur(p.Elapsed))
-	case p.Ended:
-		return fmt.Sprintf(":x: *Restore job ended: %s* · job `%s` · after %s", esc(p.Status), job, roundDur(p.Elapsed))
-	}
-	s := fmt.Sprintf(":arrows_counterclockwise: *Restore running* · job `%s` · status %s\n%s", job, esc(p.Status), progressBar(p.Process))
-	if p.Process != "" {
-		s += " · process `" + esc(p.Process) + "`"
-	}
-	s += " · elapsed " + roundDur(p.Elapsed)
-	if left, ok := remaining(p.Process, p.Elapsed); ok {
-		s += " · about " + roundDur(left) + " left"
-	}
-	return s
 }

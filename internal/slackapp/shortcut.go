@@ -9,7 +9,9 @@ import (
 
 	"github.com/dbrestore/db-restore/internal/approvals"
 	"github.com/dbrestore/db-restore/internal/command"
+	"github.com/dbrestore/db-restore/internal/msgtext"
 	"github.com/dbrestore/db-restore/internal/restore"
+	"github.com/dbrestore/db-restore/internal/slackview"
 )
 
 // ShortcutCallbackID is the callback_id of the message shortcut "Restore a
@@ -44,7 +46,7 @@ func (a *App) onShortcut(ctx context.Context, u user, trigger, messageTS string)
 		return
 	}
 	if err := a.in.MayRequest(ctx, u.id); err != nil {
-		a.tell(ctx, u, explain(a.log, err))
+		a.tell(ctx, u, slackview.Explain(a.log, err))
 		return
 	}
 	linkCtx, cancel := context.WithTimeout(ctx, permalinkWait)
@@ -59,8 +61,8 @@ func (a *App) onShortcut(ctx context.Context, u user, trigger, messageTS string)
 	if len(link) > command.MaxTicketLen {
 		link = ""
 	}
-	meta := formMeta{Channel: u.channel, Requester: u.id, Origin: link, Notify: u.channel}
-	a.openFormWith(ctx, u, trigger, meta, formValues{Type: restore.TypeBackup, Ticket: link})
+	meta := slackview.FormMeta{Channel: u.channel, Requester: u.id, Origin: link, Notify: u.channel}
+	a.openFormWith(ctx, u, trigger, meta, slackview.FormValues{Type: restore.TypeBackup, Ticket: link})
 }
 
 // linkOrigin writes, in a new request's thread, where it was started from.
@@ -68,5 +70,5 @@ func (a *App) linkOrigin(ctx context.Context, r approvals.Request) {
 	if r.Origin == "" {
 		return
 	}
-	a.thread(ctx, r, fmt.Sprintf(":link: Requested from <%s|this message>.", esc(r.Origin)))
+	a.thread(ctx, r, fmt.Sprintf(":link: Requested from <%s|this message>.", msgtext.Esc(r.Origin)))
 }

@@ -6,6 +6,8 @@ import (
 
 	"github.com/dbrestore/db-restore/internal/approvals"
 	"github.com/dbrestore/db-restore/internal/execution"
+	"github.com/dbrestore/db-restore/internal/msgtext"
+	"github.com/dbrestore/db-restore/internal/slackview"
 )
 
 // SweepRequests expires requests whose time is up, not only when someone
@@ -33,19 +35,19 @@ func (a *App) SweepRequests(ctx context.Context) {
 func (a *App) remind(ctx context.Context, r approvals.Request) {
 	a.log.Info().Str("request_id", r.ID).Msg("approvers reminded")
 	a.thread(ctx, r, fmt.Sprintf(":bell: %s: restore `%s` is still waiting for %d approval(s); it expires at %s.",
-		mentionList(r.Rule.Approvers), r.ID, r.Rule.Required()-len(r.Approvals), stamp(r.ExpiresAt)))
+		msgtext.Mentions(r.Rule.Approvers), r.ID, r.Rule.Required()-len(r.Approvals), msgtext.Stamp(r.ExpiresAt)))
 }
 
 func (a *App) expired(ctx context.Context, r approvals.Request) {
 	a.log.Info().Str("request_id", r.ID).Msg("request expired")
 	a.m.Transition(string(approvals.StateExpired))
 	if r.WaitingFor != "" { // approved, but its instance was held until now
-		d, _ := renderQueue(r, execution.QueueExpired{WaitingFor: r.WaitingFor})
+		d, _ := slackview.RenderQueue(r, execution.QueueExpired{WaitingFor: r.WaitingFor})
 		a.deliver(ctx, r, d)
 		return
 	}
-	a.deliver(ctx, r, delivery{Refresh: true,
-		Thread:   []string{fmt.Sprintf(":alarm_clock: Expired at %s without enough approvals. Nothing will be restored; the requester can ask again.", stamp(r.ExpiresAt))},
-		Announce: fmt.Sprintf(":alarm_clock: Restore `%s` expired unapproved: %s", r.ID, whatLine(r)),
-		DM:       fmt.Sprintf(":alarm_clock: Your restore request `%s` expired without enough approvals: %s", r.ID, whatLine(r))})
+	a.deliver(ctx, r, slackview.Delivery{Refresh: true,
+		Thread:   []string{fmt.Sprintf(":alarm_clock: Expired at %s without enough approvals. Nothing will be restored; the requester can ask again.", msgtext.Stamp(r.ExpiresAt))},
+		Announce: fmt.Sprintf(":alarm_clock: Restore `%s` expired unapproved: %s", r.ID, msgtext.What(r)),
+		DM:       fmt.Sprintf(":alarm_clock: Your restore request `%s` expired without enough approvals: %s", r.ID, msgtext.What(r))})
 }

@@ -3,73 +3,17 @@ package slackapp
 import (
 	"context"
 	"fmt"
-	"strings"
-
-	"github.com/slack-go/slack"
 
 	"github.com/dbrestore/db-restore/internal/approvals"
-	"github.com/dbrestore/db-restore/internal/msgtext"
+	"github.com/dbrestore/db-restore/internal/slackview"
 )
-
-// tablesInMessage is how many renames the approval message lists; the rest
-// go in its thread.
-const tablesInMessage = 10
-
-// tablesHeadline says plainly what a table restore does.
-func tablesHeadline(r approvals.Request) string {
-	p := r.Params
-	return fmt.Sprintf(":card_file_box: *Restores %d %s of %s as of %s under new names; nothing existing is changed.*",
-		len(p.Tables), plural(len(p.Tables), "table", "tables"), instanceLabel(p.SourceName, p.SourceID), stamp(p.RestoreTime()))
-}
-
-func plural(n int, one, many string) string { return msgtext.Plural(n, one, many) }
-
-// renameLines lists renames as `db.old` → `db.new`, one a line.
-func renameLines(ts []approvals.TableRename) string {
-	var b strings.Builder
-	for _, t := range ts {
-		fmt.Fprintf(&b, "• `%s.%s` → `%s.%s`", esc(t.Database), esc(t.OldName), esc(t.Database), esc(t.NewName))
-		if !t.Live {
-			b.WriteString(" (dropped since)")
-		}
-		b.WriteString("\n")
-	}
-	return strings.TrimSuffix(b.String(), "\n")
-}
-
-// tableBlocks are the approval message's table-restore part: what it does
-// and the first renames.
-func tableBlocks(r approvals.Request) []slack.Block {
-	return []slack.Block{
-		slack.NewSectionBlock(mrkdwn(tablesHeadline(r)), nil, nil),
-		slack.NewSectionBlock(mrkdwn("*Old → new names*\n"+firstRenames(r.Params.Tables, "the thread")), nil, nil),
-	}
-}
-
-// firstRenames lists the first renames, and says where the rest are.
-func firstRenames(ts []approvals.TableRename, rest string) string {
-	shown := ts[:min(len(ts), tablesInMessage)]
-	list := renameLines(shown)
-	if n := len(ts) - len(shown); n > 0 {
-		list += fmt.Sprintf("\n…and %d more, listed in %s", n, rest)
-	}
-	return list
-}
 
 // postRestOfTables lists, in the approval message's thread, the renames the
 // message itself had no room for.
 func (a *App) postRestOfTables(ctx context.Context, r approvals.Request) {
 	ts := r.Params.Tables
-	for start := tablesInMessage; start < len(ts); start += 40 {
+	for start := slackview.TablesInMessage; start < len(ts); start += 40 {
 		end := min(start+40, len(ts))
-		a.thread(ctx, r, fmt.Sprintf("*Old → new names %d to %d of %d*\n%s", start+1, end, len(ts), renameLines(ts[start:end])))
+		a.thread(ctx, r, fmt.Sprintf("*Old → new names %d to %d of %d*\n%s", start+1, end, len(ts), slackview.RenameLines(ts[start:end])))
 	}
-}
-
-// tablesPolicyLine says, for `/db-restore policy`, what table restores need.
-func tablesPolicyLine(allowed bool, required int, approvers []string) string {
-	if !allowed {
-		return "• Table restores (tables=): *not allowed*\n"
-	}
-	return fmt.Sprintf("• Table restores (tables=): needs %d of %s; no safety backup (nothing existing is changed)\n", required, mentionList(approvers))
 }

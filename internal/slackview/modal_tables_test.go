@@ -1,4 +1,4 @@
-package slackapp
+package slackview
 
 import (
 	"strconv"
@@ -15,7 +15,7 @@ func TestTableChoices(t *testing.T) {
 	dbs := []restore.Database{{Name: "logs", Tables: []string{"a", "b"}}, {Name: "shop", Tables: []string{"carts", "orders"}}}
 	values := func(q string) []string {
 		var out []string
-		for _, o := range tableChoices(dbs, q) {
+		for _, o := range TableChoices(dbs, q) {
 			out = append(out, o.Value)
 		}
 		return out
@@ -30,29 +30,29 @@ func TestTableChoices(t *testing.T) {
 	for i := 0; i < 500; i++ {
 		many[0].Tables = append(many[0].Tables, strings.Repeat("t", 1+i%60))
 	}
-	if n := len(tableChoices(many, "")); n != maxOptions {
-		t.Errorf("%d options, want Slack's limit %d", n, maxOptions)
+	if n := len(TableChoices(many, "")); n != MaxOptions {
+		t.Errorf("%d options, want Slack's limit %d", n, MaxOptions)
 	}
 }
 
 func TestCheckFormTables(t *testing.T) {
 	now := time.Date(2026, 11, 26, 12, 0, 0, 0, time.UTC)
-	m := formMeta{Source: "s", SourceName: "orders-prod", Requester: "U1"}
-	inputs := map[string]bool{fieldSource: true, fieldType: true, fieldTime: true, perSource(fieldTables, "s"): true, fieldReason: true, fieldSuffix: true}
-	v := formValues{Source: "s", Type: restore.TypeTables, Time: now.Add(-time.Hour).Unix(), Reason: "bad UPDATE"}
-	errs := checkForm(m, v, inputs, now)
-	if !strings.Contains(errs[perSource(fieldTables, "s")], "Choose at least one table") || len(errs) != 1 {
+	m := FormMeta{Source: "s", SourceName: "orders-prod", Requester: "U1"}
+	inputs := map[string]bool{FieldSource: true, FieldType: true, FieldTime: true, PerSource(FieldTables, "s"): true, FieldReason: true, FieldSuffix: true}
+	v := FormValues{Source: "s", Type: restore.TypeTables, Time: now.Add(-time.Hour).Unix(), Reason: "bad UPDATE"}
+	errs := CheckForm(m, v, inputs, now)
+	if !strings.Contains(errs[PerSource(FieldTables, "s")], "Choose at least one table") || len(errs) != 1 {
 		t.Errorf("no tables: %v", errs)
 	}
 	v.Tables = []string{"shop.orders"}
-	if errs := checkForm(m, v, inputs, now); errs != nil {
+	if errs := CheckForm(m, v, inputs, now); errs != nil {
 		t.Errorf("tables chosen, no target needed: %v", errs)
 	}
-	d := v.draft()
+	d := v.Draft()
 	if d.Target != "" || d.Time != strconv.FormatInt(v.Time*1000, 10) || len(d.Tables) != 1 || d.BackupID != "" {
 		t.Errorf("draft %+v", d)
 	}
-	if got := problemField(restore.FieldTables, "s"); got != perSource(fieldTables, "s") {
+	if got := ProblemField(restore.FieldTables, "s"); got != PerSource(FieldTables, "s") {
 		t.Errorf("a tables refusal shows under %q", got)
 	}
 }

@@ -1,4 +1,4 @@
-package slackapp
+package slackview
 
 import (
 	"encoding/json"
@@ -105,9 +105,9 @@ func eventSamples() map[string]eventSample {
 func renderedSample(t *testing.T, s eventSample) any {
 	t.Helper()
 	if p, ok := s.ev.(execution.Progress); ok {
-		return map[string]string{"progress": progressText(s.req, p)}
+		return map[string]string{"progress": ProgressText(s.req, p)}
 	}
-	d, ok := render(s.req, s.ev)
+	d, ok := Render(s.req, s.ev)
 	if !ok {
 		t.Fatalf("render has no words for %T", s.ev)
 	}
@@ -197,18 +197,18 @@ func TestEventWordsEscapeAndReachTheRightPlaces(t *testing.T) {
 	}
 	threadOnly := []string{"safety_backup_skipped", "safety_backup_started", "safety_backup_taken", "contradiction_attached", "contradiction_ended", "job_claimed_elsewhere"}
 	for _, name := range threadOnly {
-		d, _ := render(eventSamples()[name].req, eventSamples()[name].ev)
+		d, _ := Render(eventSamples()[name].req, eventSamples()[name].ev)
 		if d.Refresh || d.Announce != "" || d.DM != "" || len(d.Thread) != 1 {
 			t.Errorf("%s: got %+v, want one thread message only", name, d)
 		}
 	}
 	for _, name := range []string{"submitted", "not_called", "stopped", "completed", "job_failed", "reconciled", "reconcile_gave_up", "reconcile_unclear", "not_durable", "late_answer_job", "late_answer_after_no_job"} {
-		d, _ := render(eventSamples()[name].req, eventSamples()[name].ev)
+		d, _ := Render(eventSamples()[name].req, eventSamples()[name].ev)
 		if !d.Refresh || d.Announce == "" || d.DM == "" || len(d.Thread) == 0 {
 			t.Errorf("%s: got %+v, want the approval message, thread, channel and DM", name, d)
 		}
 	}
-	tables, _ := render(eventSamples()["completed_tables"].req, eventSamples()["completed_tables"].ev)
+	tables, _ := Render(eventSamples()["completed_tables"].req, eventSamples()["completed_tables"].ev)
 	if len(tables.Thread) != 3 || !strings.Contains(tables.Thread[1], "shop.orders_r_202612021000") || !strings.Contains(tables.Thread[2], "RENAME TABLE") {
 		t.Errorf("table restore completion: got %q", tables.Thread)
 	}

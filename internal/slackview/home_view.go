@@ -1,4 +1,4 @@
-package slackapp
+package slackview
 
 import (
 	"fmt"
@@ -15,15 +15,15 @@ import (
 	"github.com/dbrestore/db-restore/internal/lifetime"
 )
 
-// The App Home tab: what one person sees when they open the bot. homeView
-// is a pure function of homeData, so every state of the view has a golden
+// The App Home tab: what one person sees when they open the bot. HomeView
+// is a pure function of HomeData, so every state of the view has a golden
 // file (testdata/home_*.json).
 
 // Action IDs of the Home tab's own buttons. Approve and Deny use the
 // approval message's action IDs and values, so one handler serves both.
 const (
-	actionHomeCancel = "home_cancel"
-	actionHomeNew    = "home_new_restore"
+	ActionHomeCancel = "home_cancel"
+	ActionHomeNew    = "home_new_restore"
 )
 
 // homeListMax is how many requests each list shows (intake caps them), so
@@ -31,38 +31,38 @@ const (
 // (the longest list, waiting for approval, takes two blocks per request).
 const homeListMax = intake.BoardListMax
 
-// homeData is everything one person's Home tab shows.
-type homeData struct {
+// HomeData is everything one person's Home tab shows.
+type HomeData struct {
 	intake.Board
-	notice string         // the answer to the person's last click here, if any
-	drills []drill.Status // the restore drills (drills_home.go); none when no drills run
+	Notice string         // the answer to the person's last click here, if any
+	Drills []drill.Status // the restore drills (drills_home.go); none when no drills run
 	// instances are the person's live new instances (home_instances.go).
-	instances []lifetime.Record
+	Instances []lifetime.Record
 }
 
-// homeView draws a person's Home tab.
-func homeView(d homeData) slack.HomeTabViewRequest {
-	b := []slack.Block{slack.NewHeaderBlock(plain("Database restores"))}
-	if d.notice != "" {
-		b = append(b, slack.NewSectionBlock(mrkdwn(truncate(d.notice, 3000)), nil, nil))
+// HomeView draws a person's Home tab.
+func HomeView(d HomeData) slack.HomeTabViewRequest {
+	b := []slack.Block{slack.NewHeaderBlock(Plain("Database restores"))}
+	if d.Notice != "" {
+		b = append(b, slack.NewSectionBlock(Mrkdwn(Truncate(d.Notice, 3000)), nil, nil))
 	}
 	if d.Role.None() {
-		b = append(b, slack.NewSectionBlock(mrkdwn(
+		b = append(b, slack.NewSectionBlock(Mrkdwn(
 			"You are not a requester, approver or admin of database restores, so there is nothing here for you. "+
 				"Ask the team that runs this bot if you need to request or approve restores."), nil, nil))
 		return slack.HomeTabViewRequest{Type: slack.VTHomeTab, CallbackID: "home", Blocks: slack.Blocks{BlockSet: b}}
 	}
-	b = append(b, slack.NewContextBlock("updated", mrkdwn("Updated "+stamp(d.Now)+" · `/db-restore help` lists every command")))
+	b = append(b, slack.NewContextBlock("updated", Mrkdwn("Updated "+stamp(d.Now)+" · `/db-restore help` lists every command")))
 	b = append(b, freezeBlock(d))
 	if d.Role.Request {
-		newBtn := slack.NewButtonBlockElement(actionHomeNew, "new", plain("New restore"))
+		newBtn := slack.NewButtonBlockElement(ActionHomeNew, "new", Plain("New restore"))
 		newBtn.Style = slack.StylePrimary
 		b = append(b, slack.NewActionBlock("new", newBtn))
 	}
 	if d.Role.Approve {
 		b = append(b, sectionTitle("waiting", fmt.Sprintf("Waiting for your approval (%d)", len(d.Waiting)+d.More["waiting"])))
 		for _, r := range d.Waiting {
-			b = append(b, slack.NewSectionBlock(mrkdwn(truncate(waitingLine(r, d.Now), 3000)), nil, nil, slack.SectionBlockOptionBlockID("req:"+r.ID)),
+			b = append(b, slack.NewSectionBlock(Mrkdwn(Truncate(waitingLine(r, d.Now), 3000)), nil, nil, slack.SectionBlockOptionBlockID("req:"+r.ID)),
 				slack.NewActionBlock("decision:"+r.ID, homeDecisionButtons(r)...))
 		}
 		b = append(b, emptyOrMore(d, "waiting", "Nothing waits for you.")...)
@@ -70,33 +70,33 @@ func homeView(d homeData) slack.HomeTabViewRequest {
 	if d.Role.Request || len(d.Mine) > 0 {
 		b = append(b, sectionTitle("mine", "Your requests"))
 		for _, r := range d.Mine {
-			s := slack.NewSectionBlock(mrkdwn(truncate(mineLine(r, d.Now), 3000)), nil, nil, slack.SectionBlockOptionBlockID("mine:"+r.ID))
+			s := slack.NewSectionBlock(Mrkdwn(Truncate(mineLine(r, d.Now), 3000)), nil, nil, slack.SectionBlockOptionBlockID("mine:"+r.ID))
 			if r.State == approvals.StatePending {
-				cancel := slack.NewButtonBlockElement(actionHomeCancel, r.ID, plain("Cancel"))
-				cancel.Confirm = slack.NewConfirmationBlockObject(plain("Cancel this request?"),
-					mrkdwn(truncate("Withdraw request "+r.ID+": "+whatLine(r)+".", 300)), plain("Withdraw it"), plain("Keep it"))
+				cancel := slack.NewButtonBlockElement(ActionHomeCancel, r.ID, Plain("Cancel"))
+				cancel.Confirm = slack.NewConfirmationBlockObject(Plain("Cancel this request?"),
+					Mrkdwn(Truncate("Withdraw request "+r.ID+": "+whatLine(r)+".", 300)), Plain("Withdraw it"), Plain("Keep it"))
 				s.Accessory = slack.NewAccessory(cancel)
 			}
 			b = append(b, s)
 		}
 		b = append(b, emptyOrMore(d, "mine", "You have not requested a restore recently.")...)
 	}
-	b = append(b, instanceBlocks(d.instances, d.Now)...)
+	b = append(b, instanceBlocks(d.Instances, d.Now)...)
 	b = append(b, sectionTitle("running", "Running now"))
 	for _, r := range d.Running {
-		b = append(b, slack.NewSectionBlock(mrkdwn(truncate(runningLine(r, d.Now), 3000)), nil, nil, slack.SectionBlockOptionBlockID("run:"+r.ID)))
+		b = append(b, slack.NewSectionBlock(Mrkdwn(Truncate(runningLine(r, d.Now), 3000)), nil, nil, slack.SectionBlockOptionBlockID("run:"+r.ID)))
 	}
 	b = append(b, emptyOrMore(d, "running", "No restore is running.")...)
 	b = append(b, sectionTitle("recent", "Finished in the last 7 days"))
 	for _, r := range d.Recent {
-		b = append(b, slack.NewSectionBlock(mrkdwn(truncate(recentLine(r, d.Undo[r.ID]), 3000)), nil, nil, slack.SectionBlockOptionBlockID("done:"+r.ID)))
+		b = append(b, slack.NewSectionBlock(Mrkdwn(Truncate(recentLine(r, d.Undo[r.ID]), 3000)), nil, nil, slack.SectionBlockOptionBlockID("done:"+r.ID)))
 	}
 	b = append(b, emptyOrMore(d, "recent", "No restore finished in the last 7 days.")...)
-	b = append(b, drillBlocks(d.drills)...)
+	b = append(b, DrillBlocks(d.Drills)...)
 	if d.Role.Admin {
 		b = append(b, sectionTitle("reviews", fmt.Sprintf("Break-glass restores waiting for review (%d)", len(d.Reviews)+d.More["reviews"])))
 		for _, r := range d.Reviews {
-			b = append(b, slack.NewSectionBlock(mrkdwn(truncate(fmt.Sprintf("`%s` %s · by <@%s> · %s\n:rotating_light: %s\n`/db-restore review %s`",
+			b = append(b, slack.NewSectionBlock(Mrkdwn(Truncate(fmt.Sprintf("`%s` %s · by <@%s> · %s\n:rotating_light: %s\n`/db-restore review %s`",
 				r.ID, stateWords(r.State), r.Requester, whatLine(r), esc(r.BreakGlass), r.ID), 3000)), nil, nil, slack.SectionBlockOptionBlockID("review:"+r.ID)))
 		}
 		b = append(b, emptyOrMore(d, "reviews", "No break-glass restore waits for review.")...)
@@ -106,25 +106,25 @@ func homeView(d homeData) slack.HomeTabViewRequest {
 
 // sectionTitle starts a list: a divider and a bold line.
 func sectionTitle(id, text string) slack.Block {
-	return slack.NewSectionBlock(mrkdwn("*"+text+"*"), nil, nil, slack.SectionBlockOptionBlockID("title:"+id))
+	return slack.NewSectionBlock(Mrkdwn("*"+text+"*"), nil, nil, slack.SectionBlockOptionBlockID("title:"+id))
 }
 
 // emptyOrMore closes a list: a line when it is empty, or says how many
 // were left out.
-func emptyOrMore(d homeData, list, empty string) []slack.Block {
+func emptyOrMore(d HomeData, list, empty string) []slack.Block {
 	n := map[string]int{"waiting": len(d.Waiting), "mine": len(d.Mine), "running": len(d.Running), "recent": len(d.Recent), "reviews": len(d.Reviews)}[list]
 	switch {
 	case n == 0 && d.More[list] == 0:
-		return []slack.Block{slack.NewContextBlock("empty:"+list, mrkdwn(empty))}
+		return []slack.Block{slack.NewContextBlock("empty:"+list, Mrkdwn(empty))}
 	case d.More[list] > 0:
-		return []slack.Block{slack.NewContextBlock("more:"+list, mrkdwn(fmt.Sprintf("…and %d more: `/db-restore list` shows every open request.", d.More[list])))}
+		return []slack.Block{slack.NewContextBlock("more:"+list, Mrkdwn(fmt.Sprintf("…and %d more: `/db-restore list` shows every open request.", d.More[list])))}
 	}
 	return nil
 }
 
-func freezeBlock(d homeData) slack.Block {
+func freezeBlock(d HomeData) slack.Block {
 	if !d.Frozen && len(d.FrozenRules) == 0 {
-		return slack.NewContextBlock("freeze", mrkdwn(":sunny: Restores are not frozen."))
+		return slack.NewContextBlock("freeze", Mrkdwn(":sunny: Restores are not frozen."))
 	}
 	var s strings.Builder
 	if d.Frozen {
@@ -140,7 +140,7 @@ func freezeBlock(d homeData) slack.Block {
 		}
 		fmt.Fprintf(&s, ":snowflake: Rule frozen: %s", esc(r))
 	}
-	return slack.NewSectionBlock(mrkdwn(truncate(s.String(), 3000)), nil, nil, slack.SectionBlockOptionBlockID("freeze"))
+	return slack.NewSectionBlock(Mrkdwn(Truncate(s.String(), 3000)), nil, nil, slack.SectionBlockOptionBlockID("freeze"))
 }
 
 func waitingLine(r approvals.Request, now time.Time) string {
@@ -175,7 +175,7 @@ func mineLine(r approvals.Request, now time.Time) string {
 		s += " (" + mentionList(approversOf(r)) + ")"
 	}
 	if r.State == approvals.StateSubmitted && r.Progress != "" {
-		s += "\n" + progressBar(r.Progress)
+		s += "\n" + ProgressBar(r.Progress)
 	}
 	return s
 }
@@ -184,12 +184,12 @@ func runningLine(r approvals.Request, now time.Time) string {
 	if r.State == approvals.StateExecuting {
 		return fmt.Sprintf("`%s` :gear: approved, being submitted · %s", r.ID, whatLine(r))
 	}
-	s := fmt.Sprintf("`%s` %s · job `%s`\n%s", r.ID, whatLine(r), esc(r.JobID), progressBar(r.Progress))
+	s := fmt.Sprintf("`%s` %s · job `%s`\n%s", r.ID, whatLine(r), esc(r.JobID), ProgressBar(r.Progress))
 	if !r.SubmittedAt.IsZero() {
 		elapsed := now.Sub(r.SubmittedAt)
-		s += " · running " + roundDur(elapsed)
-		if rem, ok := remaining(r.Progress, elapsed); ok {
-			s += " · about " + roundDur(rem) + " left"
+		s += " · running " + RoundDur(elapsed)
+		if rem, ok := Remaining(r.Progress, elapsed); ok {
+			s += " · about " + RoundDur(rem) + " left"
 		}
 	}
 	return s
@@ -202,7 +202,7 @@ func recentLine(r approvals.Request, undo string) string {
 	}
 	s += " · ended " + stamp(r.UpdatedAt)
 	if r.State != approvals.StateCompleted && r.Detail != "" {
-		s += "\n" + esc(truncate(r.Detail, 500))
+		s += "\n" + esc(Truncate(r.Detail, 500))
 	}
 	if undo != "" {
 		s += "\n:shield: To undo: `" + esc(undo) + "`"
@@ -219,8 +219,8 @@ func percent(process string) (int, bool) {
 	return n, true
 }
 
-// progressBar draws a job's `process` as ten cells and the figure.
-func progressBar(process string) string {
+// ProgressBar draws a job's `process` as ten cells and the figure.
+func ProgressBar(process string) string {
 	p, ok := percent(process)
 	if !ok {
 		if process == "" {
@@ -231,9 +231,9 @@ func progressBar(process string) string {
 	return "`" + strings.Repeat("▓", p/10) + strings.Repeat("░", 10-p/10) + "` " + strconv.Itoa(p) + "%"
 }
 
-// remaining estimates the time left from the share done so far, assuming
+// Remaining estimates the time left from the share done so far, assuming
 // the job goes on at the pace it went.
-func remaining(process string, elapsed time.Duration) (time.Duration, bool) {
+func Remaining(process string, elapsed time.Duration) (time.Duration, bool) {
 	p, ok := percent(process)
 	if !ok || p == 0 || elapsed <= 0 {
 		return 0, false
@@ -241,7 +241,7 @@ func remaining(process string, elapsed time.Duration) (time.Duration, bool) {
 	return time.Duration(float64(elapsed) * float64(100-p) / float64(p)), true
 }
 
-func roundDur(d time.Duration) string {
+func RoundDur(d time.Duration) string {
 	switch {
 	case d >= time.Hour:
 		return d.Round(time.Minute).String()
@@ -255,10 +255,10 @@ func ago(t, now time.Time) string {
 	if t.IsZero() {
 		return "at an unknown time"
 	}
-	return roundDur(max(now.Sub(t), 0)) + " ago"
+	return RoundDur(max(now.Sub(t), 0)) + " ago"
 }
 
-func left(t, now time.Time) string { return roundDur(max(t.Sub(now), 0)) }
+func left(t, now time.Time) string { return RoundDur(max(t.Sub(now), 0)) }
 
 func approversOf(r approvals.Request) []string {
 	ids := make([]string, 0, len(r.Approvals))
@@ -286,7 +286,7 @@ func outcomeEmoji(s approvals.State) string {
 func homeDecisionButtons(r approvals.Request) []slack.BlockElement {
 	els := decisionButtons(r)
 	if b, ok := els[0].(*slack.ButtonBlockElement); ok && b.Confirm != nil {
-		b.Confirm.Text = mrkdwn(confirmText(r))
+		b.Confirm.Text = Mrkdwn(confirmText(r))
 	}
 	return els
 }
@@ -299,9 +299,9 @@ func confirmText(r approvals.Request) string {
 	at := fmt.Sprintf("%s (`%d` ms)", p.RestoreTime().UTC().Format("2006-01-02 15:04:05 UTC"), p.RestoreTimeMs)
 	switch p.Type {
 	case approvals.TypeBackup:
-		return truncate("Restore "+whatLine(r)+".", maxConfirmText)
+		return Truncate("Restore "+whatLine(r)+".", maxConfirmText)
 	case approvals.TypeTimestamp:
-		return truncate("Restore "+whatLine(r)+". Restore point: "+at+".", maxConfirmText)
+		return Truncate("Restore "+whatLine(r)+". Restore point: "+at+".", maxConfirmText)
 	}
 	s := fmt.Sprintf("Restore %d %s of %s as of %s under new names:", len(p.Tables), plural(len(p.Tables), "table", "tables"),
 		instanceLabel(p.SourceName, p.SourceID), at)
@@ -320,5 +320,5 @@ func confirmText(r approvals.Request) string {
 		}
 		s += name
 	}
-	return truncate(s, maxConfirmText)
+	return Truncate(s, maxConfirmText)
 }

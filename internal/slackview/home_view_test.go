@@ -1,4 +1,4 @@
-package slackapp
+package slackview
 
 import (
 	"encoding/json"
@@ -61,9 +61,9 @@ func homeTableRequest(id string, n int) approvals.Request {
 	return r
 }
 
-func homeStates() map[string]homeData {
-	base := func(r intake.Role) homeData {
-		return homeData{Board: intake.Board{User: "UAPP0001", Role: r, Now: homeNow, More: map[string]int{}, Undo: map[string]string{}}}
+func homeStates() map[string]HomeData {
+	base := func(r intake.Role) HomeData {
+		return HomeData{Board: intake.Board{User: "UAPP0001", Role: r, Now: homeNow, More: map[string]int{}, Undo: map[string]string{}}}
 	}
 	outsider := base(intake.Role{})
 	empty := base(intake.Role{Request: true, Approve: true})
@@ -77,7 +77,7 @@ func homeStates() map[string]homeData {
 
 	requester := base(intake.Role{Request: true})
 	requester.User = "UREQ0001"
-	requester.notice = ":wastebasket: Request `dddddd` is cancelled."
+	requester.Notice = ":wastebasket: Request `dddddd` is cancelled."
 	part := homeRequest("eeeeee", approvals.StatePending, 2*time.Minute)
 	part.Approvals = []approvals.Approval{{User: "UAPP0001", At: homeNow.Add(-time.Minute)}}
 	requester.Mine = []approvals.Request{part, homeRequest("cccccc", approvals.StateSubmitted, 20*time.Minute),
@@ -87,7 +87,7 @@ func homeStates() map[string]homeData {
 	done.Rule.SafetyBackup = true
 	requester.Recent = []approvals.Request{done, homeRequest("gggggg", approvals.StateFailed, 50*time.Hour)}
 	requester.Undo["ffffff"] = execution.UndoCommand(done, "sbk-1")
-	requester.instances = []lifetime.Record{{RequestID: "jjjjjj", State: lifetime.StateLive, Name: "orders-prod-restore-202612011000",
+	requester.Instances = []lifetime.Record{{RequestID: "jjjjjj", State: lifetime.StateLive, Name: "orders-prod-restore-202612011000",
 		InstanceID: "in-9", Requester: "UREQ0001", Created: homeNow.Add(-2 * time.Hour), Expires: homeNow.Add(22 * time.Hour)}}
 
 	admin := base(intake.Role{Admin: true, Approve: true, Request: true})
@@ -109,13 +109,13 @@ func homeStates() map[string]homeData {
 		full.Reviews = append(full.Reviews, homeRequest(id, approvals.StateCompleted, time.Hour))
 	}
 	full.More = map[string]int{"waiting": 7, "mine": 0, "running": 2, "recent": 30, "reviews": 1}
-	full.notice = ":warning: " + strings.Repeat("x", 4000)
-	return map[string]homeData{"outsider": outsider, "empty": empty, "approver": approver, "requester": requester, "admin": admin, "full": full}
+	full.Notice = ":warning: " + strings.Repeat("x", 4000)
+	return map[string]HomeData{"outsider": outsider, "empty": empty, "approver": approver, "requester": requester, "admin": admin, "full": full}
 }
 
 func TestHomeGolden(t *testing.T) {
 	for name, d := range homeStates() {
-		t.Run(name, func(t *testing.T) { checkGoldenView(t, "home_"+name+".json", homeView(d)) })
+		t.Run(name, func(t *testing.T) { checkGoldenView(t, "home_"+name+".json", HomeView(d)) })
 	}
 }
 
@@ -147,7 +147,7 @@ func TestHomeStatesShowWhatTheyShould(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.state, func(t *testing.T) {
-			raw, err := json.Marshal(homeView(states[tt.state]))
+			raw, err := json.Marshal(HomeView(states[tt.state]))
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -183,10 +183,10 @@ func TestProgressFigures(t *testing.T) {
 		{"140%", time.Minute, "progress 140%", 0, false},
 	}
 	for _, tt := range tests {
-		if got := progressBar(tt.process); got != tt.bar {
+		if got := ProgressBar(tt.process); got != tt.bar {
 			t.Errorf("progressBar(%q) = %q, want %q", tt.process, got, tt.bar)
 		}
-		left, ok := remaining(tt.process, tt.elapsed)
+		left, ok := Remaining(tt.process, tt.elapsed)
 		if ok != tt.ok || left != tt.left {
 			t.Errorf("remaining(%q, %v) = %v, %v; want %v, %v", tt.process, tt.elapsed, left, ok, tt.left, tt.ok)
 		}
@@ -208,7 +208,7 @@ func TestHomeShowsWhatTheApprovalBinds(t *testing.T) {
 					t.Errorf("waiting line lacks %q:\n%s", want, line)
 				}
 			}
-			if n > tablesInMessage && !strings.Contains(line, fmt.Sprintf("…and %d more, listed in the approval message's thread", n-tablesInMessage)) {
+			if n > TablesInMessage && !strings.Contains(line, fmt.Sprintf("…and %d more, listed in the approval message's thread", n-TablesInMessage)) {
 				t.Errorf("waiting line does not say where the other renames are:\n%s", line)
 			}
 			confirm := homeDecisionButtons(r)[0].(*slack.ButtonBlockElement).Confirm.Text.Text

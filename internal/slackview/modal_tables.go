@@ -1,4 +1,4 @@
-package slackapp
+package slackview
 
 import (
 	"fmt"
@@ -17,15 +17,15 @@ import (
 // suffix.
 
 const (
-	fieldTables = "tables"
-	fieldSuffix = "suffix"
+	FieldTables = "tables"
+	FieldSuffix = "suffix"
 	// previewed is how many new names the form shows.
 	previewed = 10
 )
 
-// tableChoices are the options for the tables then: db.* for each
+// TableChoices are the options for the tables then: db.* for each
 // database, then each db.table, filtered by the words of query.
-func tableChoices(dbs []restore.Database, query string) []*slack.OptionBlockObject {
+func TableChoices(dbs []restore.Database, query string) []*slack.OptionBlockObject {
 	words := strings.Fields(strings.ToLower(query))
 	match := func(s string) bool {
 		for _, w := range words {
@@ -38,9 +38,9 @@ func tableChoices(dbs []restore.Database, query string) []*slack.OptionBlockObje
 	var out []*slack.OptionBlockObject
 	add := func(value, label string) bool {
 		if match(value) {
-			out = append(out, slack.NewOptionBlockObject(value, plain(truncate(label, 75)), nil))
+			out = append(out, slack.NewOptionBlockObject(value, Plain(Truncate(label, 75)), nil))
 		}
-		return len(out) < maxOptions
+		return len(out) < MaxOptions
 	}
 	for _, d := range dbs {
 		if !add(d.Name+".*", fmt.Sprintf("%s.* (all %d tables then)", d.Name, len(d.Tables))) {
@@ -58,31 +58,31 @@ func tableChoices(dbs []restore.Database, query string) []*slack.OptionBlockObje
 }
 
 // tablesFormBlocks are the table picker, the preview and the suffix.
-func tablesFormBlocks(m formMeta, v formValues, d formData) []slack.Block {
+func tablesFormBlocks(m FormMeta, v FormValues, d FormData) []slack.Block {
 	if v.Time == 0 {
-		return []slack.Block{slack.NewContextBlock("", mrkdwn("Choose the point in time first: the tables that existed then are listed to choose from."))}
+		return []slack.Block{slack.NewContextBlock("", Mrkdwn("Choose the point in time first: the tables that existed then are listed to choose from."))}
 	}
-	sel := slack.NewOptionsMultiSelectBlockElement(slack.MultiOptTypeExternal, plain("Search databases and tables"), fieldTables)
+	sel := slack.NewOptionsMultiSelectBlockElement(slack.MultiOptTypeExternal, Plain("Search databases and tables"), FieldTables)
 	minQuery := 0
 	sel.MinQueryLength = &minQuery
 	for _, t := range v.Tables {
-		sel.InitialOptions = append(sel.InitialOptions, slack.NewOptionBlockObject(t, plain(truncate(t, 75)), nil))
+		sel.InitialOptions = append(sel.InitialOptions, slack.NewOptionBlockObject(t, Plain(Truncate(t, 75)), nil))
 	}
-	hint := fmt.Sprintf("Tables that existed at that time (%d databases). db.* restores every table the database had then.", len(d.tables))
-	b := []slack.Block{dispatching(slack.NewInputBlock(perSource(fieldTables, m.Source), plain("Tables to restore"), plain(hint), sel))}
+	hint := fmt.Sprintf("Tables that existed at that time (%d databases). db.* restores every table the database had then.", len(d.Tables))
+	b := []slack.Block{dispatching(slack.NewInputBlock(PerSource(FieldTables, m.Source), Plain("Tables to restore"), Plain(hint), sel))}
 	if len(v.Tables) > 0 {
-		b = append(b, slack.NewContextBlock("preview", mrkdwn(truncate(previewNames(v, d), 3000))))
+		b = append(b, slack.NewContextBlock("preview", Mrkdwn(Truncate(previewNames(v, d), 3000))))
 	}
-	suffix := slack.NewPlainTextInputBlockElement(plain(restore.DefaultTableSuffix), fieldSuffix)
+	suffix := slack.NewPlainTextInputBlockElement(Plain(restore.DefaultTableSuffix), FieldSuffix)
 	suffix.MaxLength, suffix.InitialValue = 32, v.Suffix
-	sb := slack.NewInputBlock(fieldSuffix, plain("Suffix of the new names"),
-		plain("New names are TABLE_SUFFIX_yyyymmddhhmm (UTC). Nothing existing is changed."), suffix)
+	sb := slack.NewInputBlock(FieldSuffix, Plain("Suffix of the new names"),
+		Plain("New names are TABLE_SUFFIX_yyyymmddhhmm (UTC). Nothing existing is changed."), suffix)
 	sb.Optional = true
 	return append(b, sb)
 }
 
 // previewNames shows the new names the chosen tables would get.
-func previewNames(v formValues, d formData) string {
+func previewNames(v FormValues, d FormData) string {
 	at := time.Unix(v.Time, 0).UTC()
 	var names []string
 	for _, e := range v.Tables {
@@ -91,7 +91,7 @@ func previewNames(v formValues, d formData) string {
 			names = append(names, fmt.Sprintf("`%s` → `%s.%s`", esc(e), esc(db), esc(restore.NewTableName(table, v.Suffix, at))))
 			continue
 		}
-		for _, dd := range d.tables {
+		for _, dd := range d.Tables {
 			if dd.Name == db {
 				for _, t := range dd.Tables {
 					names = append(names, fmt.Sprintf("`%s.%s` → `%s.%s`", esc(db), esc(t), esc(db), esc(restore.NewTableName(t, v.Suffix, at))))

@@ -1,4 +1,4 @@
-package slackapp
+package slackview
 
 import (
 	"fmt"
@@ -9,32 +9,32 @@ import (
 	"github.com/dbrestore/db-restore/internal/msgtext"
 )
 
-// delivery is what one event says, and where: every word of a restore's
+// Delivery is what one event says, and where: every word of a restore's
 // life after approval is chosen here, once per event, and sent by
 // App.deliver. Empty parts are not sent.
-type delivery struct {
+type Delivery struct {
 	Refresh  bool     `json:"refresh,omitempty"`  // redraw the approval message (and mark Home tabs)
 	Thread   []string `json:"thread,omitempty"`   // messages in the approval message's thread, in order
 	Announce string   `json:"announce,omitempty"` // one line in the incident and notify channels
 	DM       string   `json:"dm,omitempty"`       // to the requester
 }
 
-// render is the delivery of ev for r (the request as stored after the
+// Render is the delivery of ev for r (the request as stored after the
 // step). ok is false for an event it does not know (a Progress, which has
 // its own message, included).
-func render(r approvals.Request, ev execution.Event) (d delivery, ok bool) {
+func Render(r approvals.Request, ev execution.Event) (d Delivery, ok bool) {
 	switch ev := ev.(type) {
 	case execution.Approved:
-		return delivery{Refresh: true, Thread: []string{fmt.Sprintf(":gear: Approved by %s. Re-checking the backup and the restore window, then submitting.",
+		return Delivery{Refresh: true, Thread: []string{fmt.Sprintf(":gear: Approved by %s. Re-checking the backup and the restore window, then submitting.",
 			mentionList(approverIDs(r)))}}, true
 	case execution.SafetyBackupSkipped:
-		return delivery{Thread: []string{fmt.Sprintf(":test_tube: Dry run: no safety backup is taken. It would be a manual backup `%s` of %s, and the restore would be called only once it completed.",
+		return Delivery{Thread: []string{fmt.Sprintf(":test_tube: Dry run: no safety backup is taken. It would be a manual backup `%s` of %s, and the restore would be called only once it completed.",
 			esc(ev.Name), targetLabel(r))}}, true
 	case execution.SafetyBackupStarted:
-		return delivery{Thread: []string{fmt.Sprintf(":shield: Taking a safety backup `%s` of %s before restoring (job `%s`). The restore is called only once it is complete.",
+		return Delivery{Thread: []string{fmt.Sprintf(":shield: Taking a safety backup `%s` of %s before restoring (job `%s`). The restore is called only once it is complete.",
 			esc(ev.BackupID), targetLabel(r), esc(ev.JobID))}}, true
 	case execution.SafetyBackupTaken:
-		return delivery{Thread: []string{fmt.Sprintf(":shield: Safety backup `%s` is complete. To put %s back as it was before this restore:\n`%s`",
+		return Delivery{Thread: []string{fmt.Sprintf(":shield: Safety backup `%s` is complete. To put %s back as it was before this restore:\n`%s`",
 			esc(ev.BackupID), targetLabel(r), esc(ev.Undo))}}, true
 	case execution.Submitted:
 		return renderSubmitted(r, ev), true
@@ -52,18 +52,18 @@ func render(r approvals.Request, ev execution.Event) (d delivery, ok bool) {
 		return renderNotDurable(r), true
 	case execution.Stopped:
 		why := esc(ev.Why)
-		return delivery{Refresh: true, Thread: []string{":octagonal_sign: *Stopped:* " + why + ". Nothing was restored."},
+		return Delivery{Refresh: true, Thread: []string{":octagonal_sign: *Stopped:* " + why + ". Nothing was restored."},
 			Announce: fmt.Sprintf(":octagonal_sign: Restore `%s` stopped: %s: %s", r.ID, why, whatLine(r)),
 			DM:       fmt.Sprintf(":octagonal_sign: Your restore `%s` was stopped: %s.", r.ID, why)}, true
 	case execution.JobOverdue:
 		running := ev.Running.Round(time.Minute)
-		return delivery{Thread: []string{fmt.Sprintf(":hourglass: Restore job `%s` is still running after %s (more than RESTORE_JOB_TIMEOUT, %s). The bot keeps following it; check the instance in the GaussDB console.",
+		return Delivery{Thread: []string{fmt.Sprintf(":hourglass: Restore job `%s` is still running after %s (more than RESTORE_JOB_TIMEOUT, %s). The bot keeps following it; check the instance in the GaussDB console.",
 			esc(ev.JobID), running, ev.Limit)},
 			Announce: fmt.Sprintf(":hourglass: Restore `%s` is still running after %s: %s", r.ID, running, whatLine(r))}, true
 	case execution.Completed:
 		return renderCompleted(r, ev), true
 	case execution.JobFailed:
-		return delivery{Refresh: true, Thread: []string{":x: *Restore job failed:* " + esc(r.Detail)},
+		return Delivery{Refresh: true, Thread: []string{":x: *Restore job failed:* " + esc(r.Detail)},
 			Announce: fmt.Sprintf(":x: Restore `%s` failed: %s", r.ID, whatLine(r)),
 			DM:       fmt.Sprintf(":x: Your restore `%s` failed: %s", r.ID, esc(r.Detail))}, true
 	}
@@ -72,7 +72,7 @@ func render(r approvals.Request, ev execution.Event) (d delivery, ok bool) {
 
 // renderLate renders what happens after an unknown outcome: late answers,
 // reconciliation, and a replica's death mid-execution.
-func renderLate(r approvals.Request, ev execution.Event) (delivery, bool) {
+func renderLate(r approvals.Request, ev execution.Event) (Delivery, bool) {
 	switch ev := ev.(type) {
 	case execution.LateAnswer:
 		return lateAnswerContradicts(r, ev, renderLateAnswer(r, ev)), true
@@ -80,7 +80,7 @@ func renderLate(r approvals.Request, ev execution.Event) (delivery, bool) {
 		return renderContradiction(r, ev), true
 	case execution.Reconciled:
 		job := esc(ev.JobID)
-		return delivery{Refresh: true, Thread: []string{fmt.Sprintf(":mag: GaussDB's job list shows restore job `%s` (%s) on %s, created at %s, after the call: the restore did start. The job is attached to this request and followed; nothing was re-submitted.",
+		return Delivery{Refresh: true, Thread: []string{fmt.Sprintf(":mag: GaussDB's job list shows restore job `%s` (%s) on %s, created at %s, after the call: the restore did start. The job is attached to this request and followed; nothing was re-submitted.",
 			job, esc(ev.Status), targetLabel(r), stamp(ev.Created))},
 			Announce: fmt.Sprintf(":mag: Restore `%s` (outcome was unknown): job `%s` found in GaussDB and followed: %s", r.ID, job, whatLine(r)),
 			DM:       fmt.Sprintf(":mag: Your restore `%s` did start after all (job `%s`); the bot follows it: %s", r.ID, job, whatLine(r))}, true
@@ -96,27 +96,27 @@ func renderLate(r approvals.Request, ev execution.Event) (delivery, bool) {
 	if d, ok := renderNewInstance(r, ev); ok {
 		return d, true
 	}
-	return renderQueue(r, ev)
+	return RenderQueue(r, ev)
 }
 
-func renderSubmitted(r approvals.Request, ev execution.Submitted) delivery {
+func renderSubmitted(r approvals.Request, ev execution.Submitted) Delivery {
 	job, by := esc(ev.JobID), mentionList(approverIDs(r))
-	return delivery{Refresh: true, Thread: []string{fmt.Sprintf(":rocket: Restore submitted to GaussDB. Job ID: `%s`", job)},
+	return Delivery{Refresh: true, Thread: []string{fmt.Sprintf(":rocket: Restore submitted to GaussDB. Job ID: `%s`", job)},
 		Announce: fmt.Sprintf(":rocket: Restore `%s` approved by %s and submitted, job `%s`: %s", r.ID, by, job, whatLine(r)),
 		DM:       fmt.Sprintf(":rocket: Your restore `%s` was approved by %s and submitted (job `%s`): %s", r.ID, by, job, whatLine(r))}
 }
 
 // renderEnded is a request ended by the execution before any job ran:
 // the thread's text, and the announcement and DM every such end shares.
-func renderEnded(r approvals.Request, to approvals.State, thread string) delivery {
+func renderEnded(r approvals.Request, to approvals.State, thread string) Delivery {
 	emoji := stateEmoji(to)
-	return delivery{Refresh: true, Thread: []string{thread},
+	return Delivery{Refresh: true, Thread: []string{thread},
 		Announce: fmt.Sprintf("%s Restore `%s` %s: %s", emoji, r.ID, stateWords(to), whatLine(r)),
 		DM:       fmt.Sprintf("%s Your restore `%s` is %s: %s", emoji, r.ID, stateWords(to), esc(r.Detail))}
 }
 
-func renderNotDurable(r approvals.Request) delivery {
-	return delivery{Refresh: true,
+func renderNotDurable(r approvals.Request) Delivery {
+	return Delivery{Refresh: true,
 		Thread: []string{":x: *Restore not called:* the approval store (Redis) could not confirm the approval durably, " +
 			"so nothing was restored. Please file a new request and approve it again."},
 		Announce: fmt.Sprintf(":x: Restore `%s` not called: the store could not confirm the approval durably: %s", r.ID, whatLine(r)),
@@ -124,12 +124,12 @@ func renderNotDurable(r approvals.Request) delivery {
 			"so the restore was *not* called. Please re-request it.", r.ID)}
 }
 
-func renderCompleted(r approvals.Request, ev execution.Completed) delivery {
+func renderCompleted(r approvals.Request, ev execution.Completed) Delivery {
 	took := ""
 	if ev.Timed {
 		took = ev.Took.Round(time.Second).String()
 	}
-	d := delivery{Refresh: true, Thread: []string{fmt.Sprintf(":white_check_mark: Restore completed (job `%s`, %s after submission).%s",
+	d := Delivery{Refresh: true, Thread: []string{fmt.Sprintf(":white_check_mark: Restore completed (job `%s`, %s after submission).%s",
 		esc(ev.JobID), took, compareEstimate(r, ev))}}
 	if r.Params.Type == approvals.TypeTables {
 		d.Thread = append(d.Thread, tablesReport(r, ev.At)...)
@@ -154,40 +154,40 @@ func compareEstimate(r approvals.Request, ev execution.Completed) string {
 	return fmt.Sprintf(" It took %s; the estimate was about %s, so %s.", msgtext.About(ev.Took), msgtext.About(r.Estimate.Duration), word)
 }
 
-func renderLateAnswer(r approvals.Request, ev execution.LateAnswer) delivery {
+func renderLateAnswer(r approvals.Request, ev execution.LateAnswer) Delivery {
 	if ev.JobID == "" {
-		return delivery{Refresh: true, Thread: []string{":x: *Late answer:* after this request was reported as outcome unknown, " + esc(ev.Refused) + ". Nothing was restored."},
+		return Delivery{Refresh: true, Thread: []string{":x: *Late answer:* after this request was reported as outcome unknown, " + esc(ev.Refused) + ". Nothing was restored."},
 			Announce: fmt.Sprintf(":x: Restore `%s`: late answer, nothing was restored: %s", r.ID, whatLine(r)),
 			DM:       fmt.Sprintf(":x: Your restore `%s` (reported as outcome unknown) got a late answer: %s.", r.ID, esc(ev.Refused))}
 	}
 	job := esc(ev.JobID)
-	return delivery{Refresh: true, Thread: []string{fmt.Sprintf(":rocket: *Late answer:* GaussDB accepted the restore after all, job `%s`, after this request was reported as outcome unknown. The job is recorded and followed; nothing was re-submitted.", job)},
+	return Delivery{Refresh: true, Thread: []string{fmt.Sprintf(":rocket: *Late answer:* GaussDB accepted the restore after all, job `%s`, after this request was reported as outcome unknown. The job is recorded and followed; nothing was re-submitted.", job)},
 		Announce: fmt.Sprintf(":rocket: Restore `%s`: late answer from GaussDB, job `%s` is running: %s", r.ID, job, whatLine(r)),
 		DM:       fmt.Sprintf(":rocket: Your restore `%s` (reported as outcome unknown) was accepted by GaussDB after all (job `%s`): %s", r.ID, job, whatLine(r))}
 }
 
 // renderContradiction is said in the thread only: the late answer differs
 // from what the thread already said, so people look at both.
-func renderContradiction(r approvals.Request, ev execution.Contradiction) delivery {
+func renderContradiction(r approvals.Request, ev execution.Contradiction) Delivery {
 	answer := "job `" + esc(ev.JobID) + "`"
 	if ev.JobID == "" {
 		answer = "a refusal"
 	}
 	if ev.Attached == "" {
-		return delivery{Thread: []string{fmt.Sprintf(":warning: *Late answer:* GaussDB answered the restore call with %s after this request had ended (%s); the bot does not follow it. Nothing was re-submitted; check %s in the GaussDB console.",
+		return Delivery{Thread: []string{fmt.Sprintf(":warning: *Late answer:* GaussDB answered the restore call with %s after this request had ended (%s); the bot does not follow it. Nothing was re-submitted; check %s in the GaussDB console.",
 			answer, esc(string(ev.State)), targetLabel(r))}}
 	}
-	return delivery{Thread: []string{fmt.Sprintf(":warning: *Late answer:* GaussDB answered the restore call with %s, but this request follows job `%s`, found in the job list. Nothing was re-submitted; check both jobs on %s in the GaussDB console.",
+	return Delivery{Thread: []string{fmt.Sprintf(":warning: *Late answer:* GaussDB answered the restore call with %s, but this request follows job `%s`, found in the job list. Nothing was re-submitted; check both jobs on %s in the GaussDB console.",
 		answer, esc(ev.Attached), targetLabel(r))}}
 }
 
-func renderInterrupted(r approvals.Request, ev execution.Interrupted) delivery {
+func renderInterrupted(r approvals.Request, ev execution.Interrupted) Delivery {
 	if !ev.MayHaveCalled {
-		return delivery{Refresh: true, Thread: []string{":x: *Not called:* the bot stopped before calling GaussDB, so nothing was restored. It is safe to request this restore again."},
+		return Delivery{Refresh: true, Thread: []string{":x: *Not called:* the bot stopped before calling GaussDB, so nothing was restored. It is safe to request this restore again."},
 			Announce: fmt.Sprintf(":x: Restore `%s` was not called (the bot stopped before calling GaussDB; safe to request again): %s", r.ID, whatLine(r)),
 			DM:       fmt.Sprintf(":x: Your restore `%s` was not called: the bot stopped before calling GaussDB. Nothing was restored; it is safe to request it again.", r.ID)}
 	}
-	return delivery{Refresh: true, Thread: []string{":grey_question: *Outcome unknown:* the bot stopped while submitting this restore, so it cannot tell whether GaussDB received it. It was *not* retried. Check the target instance's status and recent jobs in the GaussDB console; the bot also looks for the job in GaussDB's job list and says here what it finds."},
+	return Delivery{Refresh: true, Thread: []string{":grey_question: *Outcome unknown:* the bot stopped while submitting this restore, so it cannot tell whether GaussDB received it. It was *not* retried. Check the target instance's status and recent jobs in the GaussDB console; the bot also looks for the job in GaussDB's job list and says here what it finds."},
 		Announce: fmt.Sprintf(":grey_question: Restore `%s` has an unknown outcome (the bot stopped while submitting): %s", r.ID, whatLine(r))}
 }
 

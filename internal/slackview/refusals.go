@@ -1,4 +1,4 @@
-package slackapp
+package slackview
 
 import (
 	"errors"
@@ -102,9 +102,9 @@ func policyWords(e *intake.PolicyError) string {
 	return s + " Nothing changed; try again in a minute, and tell the bot's operators."
 }
 
-// asField finds a refusal of one field: the cloud's, or the policy's
+// AsField finds a refusal of one field: the cloud's, or the policy's
 // (worded here), so that the form can show it next to its field.
-func asField(err error, out **restore.FieldError) bool {
+func AsField(err error, out **restore.FieldError) bool {
 	if errors.As(err, out) {
 		return true
 	}
@@ -127,8 +127,8 @@ func asField(err error, out **restore.FieldError) bool {
 	return true
 }
 
-// droppedWords says whose approvals an approval dropped, and why.
-func droppedWords(dropped []string, rule string) string {
+// DroppedWords says whose approvals an approval dropped, and why.
+func DroppedWords(dropped []string, rule string) string {
 	if len(dropped) == 0 {
 		return ""
 	}

@@ -1,4 +1,4 @@
-package slackapp
+package slackview
 
 import (
 	"fmt"
@@ -13,21 +13,21 @@ import (
 
 // Action IDs of the approval message's buttons.
 const (
-	actionApprove = "approve"
-	actionDeny    = "deny"
+	ActionApprove = "approve"
+	ActionDeny    = "deny"
 )
 
 // esc neutralises Slack's control characters in text people typed or the
 // cloud returned, so that `<!channel>` or `<@U…>` in a reason never pings.
 func esc(s string) string { return msgtext.Esc(s) }
 
-// mrkdwn is a text object that Slack does not auto-link or auto-mention:
+// Mrkdwn is a text object that Slack does not auto-link or auto-mention:
 // verbatim, so only the markup we write ourselves takes effect.
-func mrkdwn(s string) *slack.TextBlockObject {
+func Mrkdwn(s string) *slack.TextBlockObject {
 	return slack.NewTextBlockObject(slack.MarkdownType, s, false, true)
 }
 
-func plain(s string) *slack.TextBlockObject {
+func Plain(s string) *slack.TextBlockObject {
 	return slack.NewTextBlockObject(slack.PlainTextType, s, false, false)
 }
 
@@ -52,16 +52,16 @@ func mentionList(ids []string) string { return msgtext.Mentions(ids) }
 // whatLine is a one-line summary used in threads, DMs and the incident channel.
 func whatLine(r approvals.Request) string { return msgtext.What(r) }
 
-// approvalBlocks renders the approval message for a request in any state:
+// ApprovalBlocks renders the approval message for a request in any state:
 // pending requests carry Approve and Deny buttons, every other state shows
 // who decided, when, and what happened instead.
-func approvalBlocks(r approvals.Request) []slack.Block {
+func ApprovalBlocks(r approvals.Request) []slack.Block {
 	p := r.Params
 	blocks := []slack.Block{
-		slack.NewHeaderBlock(plain("Database restore request " + r.ID)),
+		slack.NewHeaderBlock(Plain("Database restore request " + r.ID)),
 	}
 	if p.Overwrite() {
-		blocks = append(blocks, slack.NewSectionBlock(mrkdwn(fmt.Sprintf(
+		blocks = append(blocks, slack.NewSectionBlock(Mrkdwn(fmt.Sprintf(
 			":warning: *Restore to the original instance:* this overwrites the current data of %s. The instance is unavailable while it restores.",
 			instanceLabel(p.TargetName, p.TargetID))), nil, nil))
 	}
@@ -72,29 +72,29 @@ func approvalBlocks(r approvals.Request) []slack.Block {
 		blocks = append(blocks, newInstanceBlocks(r)...)
 	}
 	fields := []*slack.TextBlockObject{
-		mrkdwn("*Requested by*\n<@" + r.Requester + ">"),
-		mrkdwn("*Type*\n" + typeLabel(p.Type)),
-		mrkdwn("*Source*\n" + instanceLabel(p.SourceName, p.SourceID)),
+		Mrkdwn("*Requested by*\n<@" + r.Requester + ">"),
+		Mrkdwn("*Type*\n" + typeLabel(p.Type)),
+		Mrkdwn("*Source*\n" + instanceLabel(p.SourceName, p.SourceID)),
 	}
 	switch {
 	case p.Type == approvals.TypeNewInstance && p.New != nil:
-		fields = append(fields, mrkdwn("*Target*\na new instance `"+esc(p.New.Name)+"`"))
+		fields = append(fields, Mrkdwn("*Target*\na new instance `"+esc(p.New.Name)+"`"))
 	case p.Type != approvals.TypeTables:
-		fields = append(fields, mrkdwn("*Target*\n"+instanceLabel(p.TargetName, p.TargetID)))
+		fields = append(fields, Mrkdwn("*Target*\n"+instanceLabel(p.TargetName, p.TargetID)))
 	}
 	if p.BackupID != "" {
-		fields = append(fields, mrkdwn("*Backup*\n`"+esc(p.BackupID)+"`"))
+		fields = append(fields, Mrkdwn("*Backup*\n`"+esc(p.BackupID)+"`"))
 	} else {
-		fields = append(fields, mrkdwn("*Restore to*\n"+formatInstant(p.RestoreTime(), r.RequesterTZ)))
+		fields = append(fields, Mrkdwn("*Restore to*\n"+formatInstant(p.RestoreTime(), r.RequesterTZ)))
 	}
 	needs := fmt.Sprintf("*Approvals*\nneeds %d of %s", r.Rule.Required(), mentionList(r.Rule.Approvers))
 	if r.Rule.Name != "" && (r.Rule.Name != "default" || p.Type == approvals.TypeTables) {
 		needs += fmt.Sprintf(" (rule %s)", esc(r.Rule.Name))
 	}
-	fields = append(fields, mrkdwn(needs))
+	fields = append(fields, Mrkdwn(needs))
 	blocks = append(blocks, slack.NewSectionBlock(nil, fields, nil))
 	if r.BreakGlass != "" {
-		blocks = append(blocks, slack.NewSectionBlock(mrkdwn(fmt.Sprintf(
+		blocks = append(blocks, slack.NewSectionBlock(Mrkdwn(fmt.Sprintf(
 			":rotating_light: *Break-glass:* %s\nThe rule normally needs %d approvals; this request needs 1, and never the requester.",
 			esc(r.BreakGlass), max(r.Rule.BreakGlassFrom, r.Rule.Required()))), nil, nil))
 	}
@@ -103,14 +103,14 @@ func approvalBlocks(r approvals.Request) []slack.Block {
 		if r.Rule.SafetyBackupMinutes > 0 {
 			s += fmt.Sprintf(" (its last backup took about %d min)", r.Rule.SafetyBackupMinutes)
 		}
-		blocks = append(blocks, slack.NewContextBlock("safety", mrkdwn(s+".")))
+		blocks = append(blocks, slack.NewContextBlock("safety", Mrkdwn(s+".")))
 	}
-	blocks = append(blocks, slack.NewContextBlock("estimate", mrkdwn(estimateLine(r.Estimate))))
-	blocks = append(blocks, slack.NewSectionBlock(mrkdwn("*Reason*\n"+esc(r.Reason)), nil, nil))
+	blocks = append(blocks, slack.NewContextBlock("estimate", Mrkdwn(estimateLine(r.Estimate))))
+	blocks = append(blocks, slack.NewSectionBlock(Mrkdwn("*Reason*\n"+esc(r.Reason)), nil, nil))
 	if r.Ticket != "" {
-		blocks = append(blocks, slack.NewSectionBlock(mrkdwn("*Ticket*\n"+esc(r.Ticket)), nil, nil))
+		blocks = append(blocks, slack.NewSectionBlock(Mrkdwn("*Ticket*\n"+esc(r.Ticket)), nil, nil))
 	}
-	blocks = append(blocks, slack.NewContextBlock("status", mrkdwn(statusLine(r))))
+	blocks = append(blocks, slack.NewContextBlock("status", Mrkdwn(statusLine(r))))
 	if r.State == approvals.StatePending {
 		blocks = append(blocks, slack.NewActionBlock("decision", decisionButtons(r)...))
 	}
@@ -121,13 +121,13 @@ func approvalBlocks(r approvals.Request) []slack.Block {
 // the approval message and in an approver's Home tab: one handler, one
 // value ("<id>|<param hash>") and one confirmation for both.
 func decisionButtons(r approvals.Request) []slack.BlockElement {
-	approve := slack.NewButtonBlockElement(actionApprove, r.ID+"|"+r.ParamHash, plain("Approve"))
+	approve := slack.NewButtonBlockElement(ActionApprove, r.ID+"|"+r.ParamHash, Plain("Approve"))
 	approve.Style = slack.StylePrimary
 	approve.Confirm = slack.NewConfirmationBlockObject(
-		plain("Approve this restore?"),
-		mrkdwn(truncate("Restore "+whatLine(r)+".", 300)),
-		plain("Approve"), plain("Cancel"))
-	deny := slack.NewButtonBlockElement(actionDeny, r.ID+"|"+r.ParamHash, plain("Deny"))
+		Plain("Approve this restore?"),
+		Mrkdwn(Truncate("Restore "+whatLine(r)+".", 300)),
+		Plain("Approve"), Plain("Cancel"))
+	deny := slack.NewButtonBlockElement(ActionDeny, r.ID+"|"+r.ParamHash, Plain("Deny"))
 	deny.Style = slack.StyleDanger
 	return []slack.BlockElement{approve, deny}
 }
@@ -212,12 +212,12 @@ func took(r approvals.Request) string {
 	return " · took " + d.String()
 }
 
-// fallbackText is the notification text that goes with the blocks.
-func fallbackText(r approvals.Request) string {
+// FallbackText is the notification text that goes with the blocks.
+func FallbackText(r approvals.Request) string {
 	return fmt.Sprintf("Restore request %s (%s): %s", r.ID, r.State, esc(r.Params.TargetName))
 }
 
-func truncate(s string, n int) string {
+func Truncate(s string, n int) string {
 	r := []rune(s)
 	if len(r) <= n {
 		return s

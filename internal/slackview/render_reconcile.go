@@ -1,4 +1,4 @@
-package slackapp
+package slackview
 
 import (
 	"fmt"
@@ -11,20 +11,20 @@ import (
 
 // The words of reconciliation's conclusions about an unknown outcome.
 
-func renderReconcileGaveUp(r approvals.Request, ev execution.ReconcileGaveUp) delivery {
+func renderReconcileGaveUp(r approvals.Request, ev execution.ReconcileGaveUp) Delivery {
 	thread := fmt.Sprintf(":mag: No restore job was found on %s in GaussDB's job list within %s of the call (at %s): the restore did not start. A new request is safe; nothing was re-submitted.",
 		targetLabel(r), ev.Within, stamp(ev.Called))
 	if len(ev.Passed) > 0 {
 		thread += "\nJobs seen that are not this request's:\n" + jobLines(r, ev.Passed)
 	}
-	return delivery{Refresh: true, Thread: []string{thread},
+	return Delivery{Refresh: true, Thread: []string{thread},
 		Announce: fmt.Sprintf(":mag: Restore `%s` (outcome was unknown): no restore job found in GaussDB, a new request is safe: %s", r.ID, whatLine(r)),
 		DM:       fmt.Sprintf(":mag: Your restore `%s` did not start (no restore job found in GaussDB); a new request is safe.", r.ID)}
 }
 
-func renderReconcileUnclear(r approvals.Request, ev execution.ReconcileUnclear) delivery {
+func renderReconcileUnclear(r approvals.Request, ev execution.ReconcileUnclear) Delivery {
 	n := jobCount(len(ev.Jobs))
-	return delivery{Refresh: true,
+	return Delivery{Refresh: true,
 		Thread: []string{fmt.Sprintf(":warning: *Check the GaussDB console:* its job list shows %s that could be this restore's, around the call (sent %s):\n%s\nThe bot cannot tell which, if any, is this request's, so it attached none and stops looking. Nothing was re-submitted; check %s and these jobs in the console before anyone requests this restore again.",
 			n, stampSeconds(ev.Called), jobLines(r, ev.Jobs), targetLabel(r))},
 		Announce: fmt.Sprintf(":warning: Restore `%s` (outcome unknown): %s in GaussDB could be its own; check the console: %s", r.ID, n, whatLine(r)),
@@ -33,14 +33,14 @@ func renderReconcileUnclear(r approvals.Request, ev execution.ReconcileUnclear) 
 
 // renderJobClaimedElsewhere is said in the thread only, like the other
 // answers that contradict the job list.
-func renderJobClaimedElsewhere(ev execution.JobClaimedElsewhere) delivery {
-	return delivery{Thread: []string{fmt.Sprintf(":warning: GaussDB answered this restore call with job `%s`, which the bot had attached to request `%s` from the job list. Check both requests and the job in the GaussDB console.",
+func renderJobClaimedElsewhere(ev execution.JobClaimedElsewhere) Delivery {
+	return Delivery{Thread: []string{fmt.Sprintf(":warning: GaussDB answered this restore call with job `%s`, which the bot had attached to request `%s` from the job list. Check both requests and the job in the GaussDB console.",
 		esc(ev.JobID), esc(ev.Owner))}}
 }
 
 // lateAnswerContradicts adds to a late answer's delivery that it
 // contradicts what reconciliation had said.
-func lateAnswerContradicts(r approvals.Request, ev execution.LateAnswer, d delivery) delivery {
+func lateAnswerContradicts(r approvals.Request, ev execution.LateAnswer, d Delivery) Delivery {
 	if ev.Reconciled == "" {
 		return d
 	}

@@ -1,4 +1,4 @@
-package slackapp
+package slackview
 
 import (
 	"testing"
@@ -11,7 +11,7 @@ import (
 // ping a channel or forge a link.
 func TestFallbackTextEscapesTheInstanceName(t *testing.T) {
 	r := approvals.Request{ID: "abc234", State: approvals.StatePending, Params: approvals.Params{TargetName: "orders <!channel> & <https://x|y>"}}
-	got := fallbackText(r)
+	got := FallbackText(r)
 	want := "Restore request abc234 (pending): orders &lt;!channel&gt; &amp; &lt;https://x|y&gt;"
 	if got != want {
 		t.Errorf("fallbackText = %q, want %q", got, want)

@@ -1,4 +1,4 @@
-package slackapp
+package slackview
 
 import (
 	"bytes"
@@ -49,19 +49,19 @@ var (
 			Begin: formNow.Add(-26 * time.Hour), End: formNow.Add(-25 * time.Hour), SizeMB: 20480},
 	}
 	fixtureWindows = []restore.Window{{Start: formNow.Add(-7 * 24 * time.Hour), End: formNow.Add(-time.Minute)}}
-	fixtureMeta    = formMeta{Channel: "C0OPS0001", Requester: "UREQ0001", TZ: "Asia/Shanghai"}
+	fixtureMeta    = FormMeta{Channel: "C0OPS0001", Requester: "UREQ0001", TZ: "Asia/Shanghai"}
 )
 
-func sourceMeta() formMeta {
+func sourceMeta() FormMeta {
 	m := fixtureMeta
 	m.Source, m.SourceName = srcID, "orders-prod"
 	return m
 }
 
-func sourceData() formData {
-	return formData{
-		instances: fixtureInstances, source: fixtureInstances[2], backups: fixtureBackups,
-		windows: fixtureWindows, targets: []restore.Instance{fixtureInstances[3]},
+func sourceData() FormData {
+	return FormData{
+		Instances: fixtureInstances, Source: fixtureInstances[2], Backups: fixtureBackups,
+		Windows: fixtureWindows, Targets: []restore.Instance{fixtureInstances[3]},
 	}
 }
 
@@ -69,31 +69,31 @@ func sourceData() formData {
 func formStates() map[string]slack.ModalViewRequest {
 	picked := formNow.Add(-90 * time.Minute).Unix()
 	refused := sourceData()
-	refused.summary = ":warning: *Not requested:* GaussDB does not accept the target shown below. Change it and submit again."
-	refused.problems = map[string]string{perSource(fieldTarget, srcID): explain(testLog(), &restore.FieldError{
+	refused.Summary = ":warning: *Not requested:* GaussDB does not accept the target shown below. Change it and submit again."
+	refused.Problems = map[string]string{PerSource(FieldTarget, srcID): Explain(testLog(), &restore.FieldError{
 		Field: "target", Problem: "lower_case_table_names differs", Accepted: "an instance with lower_case_table_names=1, like the source"})}
 	return map[string]slack.ModalViewRequest{
-		"loading": loadingView(),
-		"initial": formView(fixtureMeta, formValues{Type: restore.TypeBackup}, formData{instances: fixtureInstances}),
-		"backup_chosen": formView(sourceMeta(), formValues{Source: srcID, Type: restore.TypeBackup, Backup: backup1, Target: tgtID,
+		"loading": LoadingView(),
+		"initial": FormView(fixtureMeta, FormValues{Type: restore.TypeBackup}, FormData{Instances: fixtureInstances}),
+		"backup_chosen": FormView(sourceMeta(), FormValues{Source: srcID, Type: restore.TypeBackup, Backup: backup1, Target: tgtID,
 			Reason: "recover rows deleted by job 4412", Ticket: "https://tickets.example.com/INC-4412"}, sourceData()),
-		"point_in_time_chosen": formView(sourceMeta(), formValues{Source: srcID, Type: restore.TypeTimestamp, Time: picked, Target: tgtID,
+		"point_in_time_chosen": FormView(sourceMeta(), FormValues{Source: srcID, Type: restore.TypeTimestamp, Time: picked, Target: tgtID,
 			Reason: "undo the bad migration"}, sourceData()),
-		"overwrite_confirmation": formView(sourceMeta(), formValues{Source: srcID, Type: restore.TypeBackup, Backup: backup2,
-			Target: targetOriginal, Reason: "roll back the bad migration"}, sourceData()),
-		"refused": formView(sourceMeta(), formValues{Source: srcID, Type: restore.TypeBackup, Backup: backup1, Target: tgtID,
+		"overwrite_confirmation": FormView(sourceMeta(), FormValues{Source: srcID, Type: restore.TypeBackup, Backup: backup2,
+			Target: TargetOriginal, Reason: "roll back the bad migration"}, sourceData()),
+		"refused": FormView(sourceMeta(), FormValues{Source: srcID, Type: restore.TypeBackup, Backup: backup1, Target: tgtID,
 			Reason: "recover rows"}, refused),
-		"checking": checkingView(),
-		"done": doneView(approvals.Request{ID: "R7K2Q", Channel: "C0APPR001", Params: approvals.Params{
+		"checking": CheckingView(),
+		"done": DoneView(approvals.Request{ID: "R7K2Q", Channel: "C0APPR001", Params: approvals.Params{
 			SourceID: srcID, SourceName: "orders-prod", TargetID: tgtID, TargetName: "orders-restore", Type: approvals.TypeBackup, BackupID: backup1}}),
-		"no_instances":      formView(fixtureMeta, formValues{Type: restore.TypeBackup}, formData{}),
-		"tables_time_first": formView(sourceMeta(), formValues{Source: srcID, Type: restore.TypeTables, Reason: "bad UPDATE"}, sourceData()),
-		"tables_chosen": formView(tablesMeta(picked), formValues{Source: srcID, Type: restore.TypeTables, Time: picked,
+		"no_instances":      FormView(fixtureMeta, FormValues{Type: restore.TypeBackup}, FormData{}),
+		"tables_time_first": FormView(sourceMeta(), FormValues{Source: srcID, Type: restore.TypeTables, Reason: "bad UPDATE"}, sourceData()),
+		"tables_chosen": FormView(tablesMeta(picked), FormValues{Source: srcID, Type: restore.TypeTables, Time: picked,
 			Tables: []string{"shop.orders", "logs.*"}, Suffix: "before_bug", Reason: "bad UPDATE on orders", Ticket: "INC-981"}, tablesData()),
 	}
 }
 
-func tablesMeta(at int64) formMeta {
+func tablesMeta(at int64) FormMeta {
 	m := sourceMeta()
 	m.TablesAt = at
 	return m
@@ -101,9 +101,9 @@ func tablesMeta(at int64) formMeta {
 
 // tablesData is the source at the picked time: shop had orders and carts,
 // logs had three tables.
-func tablesData() formData {
+func tablesData() FormData {
 	d := sourceData()
-	d.tables = []restore.Database{{Name: "logs", Tables: []string{"a", "b", "c"}}, {Name: "shop", Tables: []string{"carts", "orders"}}}
+	d.Tables = []restore.Database{{Name: "logs", Tables: []string{"a", "b", "c"}}, {Name: "shop", Tables: []string{"carts", "orders"}}}
 	return d
 }
 
@@ -210,7 +210,7 @@ func TestFormStatesShowWhatTheyShould(t *testing.T) {
 // instance first (issue 17), the original instance, then only the eligible
 // instances given.
 func TestTargetsOfferOnlyWhatTheAPIAccepts(t *testing.T) {
-	el, ok := targetElement(formValues{Source: srcID}, sourceData()).(*slack.SelectBlockElement)
+	el, ok := targetElement(FormValues{Source: srcID}, sourceData()).(*slack.SelectBlockElement)
 	if !ok {
 		t.Fatalf("target element: got %T, want a static select", el)
 	}
@@ -218,10 +218,10 @@ func TestTargetsOfferOnlyWhatTheAPIAccepts(t *testing.T) {
 	for _, o := range el.Options {
 		got = append(got, o.Value)
 	}
-	if want := []string{targetNew, targetOriginal, tgtID}; !slices.Equal(got, want) {
+	if want := []string{TargetNew, TargetOriginal, tgtID}; !slices.Equal(got, want) {
 		t.Errorf("target options: got %q, want %q", got, want)
 	}
-	d := formValues{Source: srcID, Target: targetNew, Type: restore.TypeBackup, Backup: "b1", Reason: "look"}.draft()
+	d := FormValues{Source: srcID, Target: TargetNew, Type: restore.TypeBackup, Backup: "b1", Reason: "look"}.Draft()
 	if !d.NewInstance || d.Target != "" || d.BackupID != "b1" {
 		t.Errorf("the new-instance target drafts %+v, want target=new", d)
 	}
@@ -244,17 +244,17 @@ func TestFormLimits(t *testing.T) {
 		windows = append(windows, restore.Window{Start: formNow.Add(-time.Duration(2*i+1) * time.Hour), End: formNow.Add(-time.Duration(2*i) * time.Hour)})
 	}
 	problems := map[string]string{}
-	for _, k := range []string{fieldSource, fieldType, fieldTime, fieldReason, fieldTicket, "nowhere", perSource(fieldTarget, many[0].ID),
-		perSource(fieldBackup, many[0].ID), perSource(fieldConfirm, many[0].ID)} {
+	for _, k := range []string{FieldSource, FieldType, FieldTime, FieldReason, FieldTicket, "nowhere", PerSource(FieldTarget, many[0].ID),
+		PerSource(FieldBackup, many[0].ID), PerSource(FieldConfirm, many[0].ID)} {
 		problems[k] = strings.Repeat("<!channel> too long ", 400)
 	}
-	meta := formMeta{Channel: "C0OPS0001", Requester: "UREQ0001", TZ: "America/Argentina/ComodRivadavia",
+	meta := FormMeta{Channel: "C0OPS0001", Requester: "UREQ0001", TZ: "America/Argentina/ComodRivadavia",
 		Source: many[0].ID, SourceName: strings.Repeat("n", 5000)}
-	worst := formData{instances: many, source: many[0], backups: backups, windows: windows, targets: many[1:],
-		loadErr: strings.Repeat("x", 5000), summary: strings.Repeat("y", 5000), problems: problems}
+	worst := FormData{Instances: many, Source: many[0], Backups: backups, Windows: windows, Targets: many[1:],
+		LoadErr: strings.Repeat("x", 5000), Summary: strings.Repeat("y", 5000), Problems: problems}
 	views := map[string]slack.ModalViewRequest{
-		"backup":    formView(meta, formValues{Source: many[0].ID, Type: restore.TypeBackup, Backup: backups[0].ID, Target: targetOriginal, Reason: strings.Repeat("r", 900), Ticket: strings.Repeat("t", 900), Confirm: strings.Repeat("c", 900)}, worst),
-		"timestamp": formView(meta, formValues{Source: many[0].ID, Type: restore.TypeTimestamp, Time: formNow.Unix(), Target: many[7].ID}, worst),
+		"backup":    FormView(meta, FormValues{Source: many[0].ID, Type: restore.TypeBackup, Backup: backups[0].ID, Target: TargetOriginal, Reason: strings.Repeat("r", 900), Ticket: strings.Repeat("t", 900), Confirm: strings.Repeat("c", 900)}, worst),
+		"timestamp": FormView(meta, FormValues{Source: many[0].ID, Type: restore.TypeTimestamp, Time: formNow.Unix(), Target: many[7].ID}, worst),
 	}
 	for name, v := range formStates() {
 		views[name] = v

@@ -1,4 +1,4 @@
-package slackapp
+package slackview
 
 import (
 	"crypto/rand"
@@ -16,10 +16,10 @@ import (
 	"github.com/dbrestore/db-restore/internal/restore"
 )
 
-// explain is the one place that turns an error into the sentence a Slack
+// Explain is the one place that turns an error into the sentence a Slack
 // user sees. Anything it does not recognise is logged once with a reference
 // the user can quote, and the user sees only that reference.
-func explain(log zerolog.Logger, err error) string {
+func Explain(log zerolog.Logger, err error) string {
 	if s, ok := intakeWords(err); ok {
 		return s
 	}
@@ -33,7 +33,7 @@ func explain(log zerolog.Logger, err error) string {
 	switch {
 	case errors.As(err, &usage):
 		return ":warning: " + usage.Reply()
-	case asField(err, &field):
+	case AsField(err, &field):
 		s := fmt.Sprintf(":warning: *%s*: %s", field.Field, esc(field.Problem))
 		if field.Accepted != "" {
 			s += "\nAccepted: " + esc(field.Accepted)

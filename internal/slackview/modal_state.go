@@ -1,4 +1,4 @@
-package slackapp
+package slackview
 
 import (
 	"encoding/json"
@@ -18,38 +18,38 @@ import (
 	"github.com/dbrestore/db-restore/internal/restore"
 )
 
-// formCallback is the callback_id of the request form; the loading,
+// FormCallback is the callback_id of the request form; the loading,
 // checking and done views carry no callback_id and no inputs.
-const formCallback = "restore_request"
+const FormCallback = "restore_request"
 
 // Block and action IDs of the form's fields. The fields whose choices
 // depend on the source (backup, target, overwrite confirmation) get the
 // source ID appended to their block_id, so that Slack forgets a choice made
 // for another source instead of carrying it over.
 const (
-	fieldSource  = "source"
-	fieldType    = "type"
-	fieldBackup  = "backup"
-	fieldTime    = "time"
-	fieldTarget  = "target"
-	fieldConfirm = "confirm"
-	fieldReason  = "reason"
-	fieldTicket  = "ticket"
+	FieldSource  = "source"
+	FieldType    = "type"
+	FieldBackup  = "backup"
+	FieldTime    = "time"
+	FieldTarget  = "target"
+	FieldConfirm = "confirm"
+	FieldReason  = "reason"
+	FieldTicket  = "ticket"
 
 	// targetOriginal is the target option "the original instance (overwrite)".
-	targetOriginal = "original"
+	TargetOriginal = "original"
 	// targetNew is the target option "a new instance": a restore into an
 	// instance created for the request (target=new).
-	targetNew = "new"
+	TargetNew = "new"
 )
 
-// perSource is the block_id of a field that depends on the source.
-func perSource(field, source string) string { return field + "." + source }
+// PerSource is the block_id of a field that depends on the source.
+func PerSource(field, source string) string { return field + "." + source }
 
-// formMeta is what the form carries in private_metadata: where it was
+// FormMeta is what the form carries in private_metadata: where it was
 // opened and by whom, the requester's time zone, and the source the
 // dependent fields were last built for.
-type formMeta struct {
+type FormMeta struct {
 	Channel    string `json:"c"`
 	Requester  string `json:"u"`
 	TZ         string `json:"z,omitempty"`
@@ -63,10 +63,10 @@ type formMeta struct {
 	TablesAt int64 `json:"t,omitempty"`
 }
 
-// encode writes the metadata within Slack's 3000 characters. Only the
+// Encode writes the metadata within Slack's 3000 characters. Only the
 // source's name, from the cloud, can be long; without it the form asks to
 // confirm an overwrite with the instance ID.
-func (m formMeta) encode() string {
+func (m FormMeta) Encode() string {
 	b, _ := json.Marshal(m) // strings only: cannot fail
 	if utf8.RuneCount(b) > maxMetadata {
 		m.SourceName = ""
@@ -78,13 +78,13 @@ func (m formMeta) encode() string {
 // maxMetadata is Slack's limit on private_metadata, in characters.
 const maxMetadata = 3000
 
-func decodeMeta(s string) formMeta {
-	var m formMeta
+func DecodeMeta(s string) FormMeta {
+	var m FormMeta
 	_ = json.Unmarshal([]byte(s), &m) // a bad value leaves fields empty; the checks refuse them
 	return m
 }
 
-func (m formMeta) location() *time.Location {
+func (m FormMeta) Location() *time.Location {
 	if m.TZ == "" {
 		return time.UTC
 	}
@@ -95,13 +95,13 @@ func (m formMeta) location() *time.Location {
 	return loc
 }
 
-// formValues are the form's fields as the person left them.
-type formValues struct {
+// FormValues are the form's fields as the person left them.
+type FormValues struct {
 	Source  string // instance ID
 	Type    string // restore.TypeBackup or restore.TypeTimestamp
 	Backup  string // backup ID
 	Time    int64  // Unix seconds, as the datetimepicker gives them; 0: none
-	Target  string // targetOriginal or an instance ID
+	Target  string // TargetOriginal or an instance ID
 	Confirm string // the instance name typed to confirm an overwrite
 	Reason  string
 	Ticket  string
@@ -109,10 +109,10 @@ type formValues struct {
 	Suffix  string   // the word in the new table names
 }
 
-// readValues reads the form's fields from a view's state. Fields that
+// ReadValues reads the form's fields from a view's state. Fields that
 // depend on the source are read from the blocks built for meta.Source.
-func readValues(m formMeta, st *slack.ViewState) formValues {
-	var v formValues
+func ReadValues(m FormMeta, st *slack.ViewState) FormValues {
+	var v FormValues
 	if st == nil {
 		return v
 	}
@@ -120,59 +120,59 @@ func readValues(m formMeta, st *slack.ViewState) formValues {
 		a, ok := st.Values[block][action]
 		return a, ok
 	}
-	if a, ok := get(fieldSource, fieldSource); ok {
+	if a, ok := get(FieldSource, FieldSource); ok {
 		v.Source = a.SelectedOption.Value
 	}
-	if a, ok := get(fieldType, fieldType); ok {
+	if a, ok := get(FieldType, FieldType); ok {
 		v.Type = a.SelectedOption.Value
 	}
-	if a, ok := get(fieldTime, fieldTime); ok {
+	if a, ok := get(FieldTime, FieldTime); ok {
 		v.Time = a.SelectedDateTime
 	}
-	if a, ok := get(fieldReason, fieldReason); ok {
+	if a, ok := get(FieldReason, FieldReason); ok {
 		v.Reason = a.Value
 	}
-	if a, ok := get(fieldTicket, fieldTicket); ok {
+	if a, ok := get(FieldTicket, FieldTicket); ok {
 		v.Ticket = a.Value
 	}
-	if a, ok := get(fieldSuffix, fieldSuffix); ok {
+	if a, ok := get(FieldSuffix, FieldSuffix); ok {
 		v.Suffix = strings.TrimSpace(a.Value)
 	}
 	if m.Source == "" {
 		return v
 	}
-	if a, ok := get(perSource(fieldTables, m.Source), fieldTables); ok {
+	if a, ok := get(PerSource(FieldTables, m.Source), FieldTables); ok {
 		for _, o := range a.SelectedOptions {
 			v.Tables = append(v.Tables, o.Value)
 		}
 	}
-	if a, ok := get(perSource(fieldBackup, m.Source), fieldBackup); ok {
+	if a, ok := get(PerSource(FieldBackup, m.Source), FieldBackup); ok {
 		v.Backup = a.SelectedOption.Value
 	}
-	if a, ok := get(perSource(fieldTarget, m.Source), fieldTarget); ok {
+	if a, ok := get(PerSource(FieldTarget, m.Source), FieldTarget); ok {
 		v.Target = a.SelectedOption.Value
 	}
-	if a, ok := get(perSource(fieldConfirm, m.Source), fieldConfirm); ok {
+	if a, ok := get(PerSource(FieldConfirm, m.Source), FieldConfirm); ok {
 		v.Confirm = a.Value
 	}
 	return v
 }
 
-// apply overlays one change the person just made. Slack also puts it in
+// Apply overlays one change the person just made. Slack also puts it in
 // the view's state; reading the action itself does not depend on that.
-func (v formValues) apply(act slack.BlockAction) formValues {
+func (v FormValues) Apply(act slack.BlockAction) FormValues {
 	switch act.ActionID {
-	case fieldSource:
+	case FieldSource:
 		v.Source = act.SelectedOption.Value
-	case fieldType:
+	case FieldType:
 		v.Type = act.SelectedOption.Value
-	case fieldTime:
+	case FieldTime:
 		v.Time = act.SelectedDateTime
-	case fieldTarget:
+	case FieldTarget:
 		v.Target = act.SelectedOption.Value
-	case fieldBackup:
+	case FieldBackup:
 		v.Backup = act.SelectedOption.Value
-	case fieldTables:
+	case FieldTables:
 		v.Tables = nil
 		for _, o := range act.SelectedOptions {
 			v.Tables = append(v.Tables, o.Value)
@@ -181,13 +181,13 @@ func (v formValues) apply(act slack.BlockAction) formValues {
 	return v
 }
 
-// draft turns the form into the request the text command would build.
+// Draft turns the form into the request the text command would build.
 // The time goes as epoch milliseconds: the instant picked, whatever the zone.
-func (v formValues) draft() intake.Draft {
+func (v FormValues) Draft() intake.Draft {
 	d := intake.Draft{Source: v.Source, Reason: strings.TrimSpace(v.Reason), Ticket: strings.TrimSpace(v.Ticket)}
 	switch v.Target {
-	case targetOriginal:
-	case targetNew:
+	case TargetOriginal:
+	case TargetNew:
 		d.NewInstance = true
 	default:
 		d.Target = v.Target
@@ -204,10 +204,10 @@ func (v formValues) draft() intake.Draft {
 	return d
 }
 
-// checkForm does every check of a submission that needs no I/O. It returns
+// CheckForm does every check of a submission that needs no I/O. It returns
 // Slack's field errors, keyed by the block_id of an input block of the
 // submitted view (inputs); nil means the form may go to GaussDB.
-func checkForm(m formMeta, v formValues, inputs map[string]bool, now time.Time) map[string]string {
+func CheckForm(m FormMeta, v FormValues, inputs map[string]bool, now time.Time) map[string]string {
 	errs := map[string]string{}
 	sourceName := m.SourceName
 	if sourceName == "" {
@@ -215,16 +215,16 @@ func checkForm(m formMeta, v formValues, inputs map[string]bool, now time.Time) 
 	}
 	switch {
 	case v.Source == "":
-		errs[fieldSource] = "Choose the instance to restore from."
+		errs[FieldSource] = "Choose the instance to restore from."
 	case v.Source != m.Source:
-		errs[fieldSource] = "The form was still loading this instance's backups and targets. Check them and submit again."
+		errs[FieldSource] = "The form was still loading this instance's backups and targets. Check them and submit again."
 	}
 	switch v.Type {
 	case restore.TypeBackup:
-		switch block := perSource(fieldBackup, m.Source); {
+		switch block := PerSource(FieldBackup, m.Source); {
 		case v.Backup != "" || m.Source == "":
-		case !inputs[block] && !inputs[fieldTime]:
-			errs[fieldType] = sourceName + " has no completed backup to restore from; choose a point in time."
+		case !inputs[block] && !inputs[FieldTime]:
+			errs[FieldType] = sourceName + " has no completed backup to restore from; choose a point in time."
 		default:
 			errs[block] = "Choose one of the source's completed backups."
 		}
@@ -232,41 +232,41 @@ func checkForm(m formMeta, v formValues, inputs map[string]bool, now time.Time) 
 		t := time.Unix(v.Time, 0)
 		switch {
 		case v.Time == 0:
-			errs[fieldTime] = "Choose the date and time to restore to, inside the restorable window shown."
+			errs[FieldTime] = "Choose the date and time to restore to, inside the restorable window shown."
 		case t.After(now):
-			errs[fieldTime] = fmt.Sprintf("That is in the future (now is %s). Choose a time inside the restorable window shown.", stamp(now))
+			errs[FieldTime] = fmt.Sprintf("That is in the future (now is %s). Choose a time inside the restorable window shown.", stamp(now))
 		}
 	default:
-		errs[fieldType] = "Choose a backup, a point in time, or tables at a point in time."
+		errs[FieldType] = "Choose a backup, a point in time, or tables at a point in time."
 	}
 	if v.Type == restore.TypeTables && v.Time != 0 && len(v.Tables) == 0 && m.Source != "" {
-		errs[perSource(fieldTables, m.Source)] = "Choose at least one table (or db.* for every table of a database) that existed at that time."
+		errs[PerSource(FieldTables, m.Source)] = "Choose at least one table (or db.* for every table of a database) that existed at that time."
 	}
 	if m.Source != "" && v.Type != restore.TypeTables {
 		switch {
 		case v.Target == "":
-			errs[perSource(fieldTarget, m.Source)] = "Choose where to restore to: the original instance, or another instance listed."
-		case v.Target == targetOriginal && strings.TrimSpace(v.Confirm) != sourceName:
-			errs[perSource(fieldConfirm, m.Source)] = fmt.Sprintf("Type the instance name %s exactly, to confirm that its current data is overwritten.", sourceName)
+			errs[PerSource(FieldTarget, m.Source)] = "Choose where to restore to: the original instance, or another instance listed."
+		case v.Target == TargetOriginal && strings.TrimSpace(v.Confirm) != sourceName:
+			errs[PerSource(FieldConfirm, m.Source)] = fmt.Sprintf("Type the instance name %s exactly, to confirm that its current data is overwritten.", sourceName)
 		}
 	}
 	if msg := checkFree(v.Reason, command.MaxReasonLen, true, true); msg != "" {
-		errs[fieldReason] = msg
+		errs[FieldReason] = msg
 	}
 	if msg := checkFree(v.Ticket, command.MaxTicketLen, false, false); msg != "" {
-		errs[fieldTicket] = msg
+		errs[FieldTicket] = msg
 	}
 	if len(errs) == 0 {
 		return nil
 	}
-	return placeErrors(errs, inputs)
+	return PlaceErrors(errs, inputs)
 }
 
-// placeErrors moves an error whose field is not (or no longer) an input of
+// PlaceErrors moves an error whose field is not (or no longer) an input of
 // the submitted view to one that is: Slack shows a generic error for an
 // unknown key. That happens when the person submits before the form has
 // caught up with a change.
-func placeErrors(errs map[string]string, inputs map[string]bool) map[string]string {
+func PlaceErrors(errs map[string]string, inputs map[string]bool) map[string]string {
 	out := map[string]string{}
 	moved := false
 	for k, msg := range errs {
@@ -280,7 +280,7 @@ func placeErrors(errs map[string]string, inputs map[string]bool) map[string]stri
 		return out
 	}
 	const updating = "The form was still updating when you submitted. Check the fields and submit again."
-	for _, alt := range []string{fieldType, fieldSource, fieldReason} {
+	for _, alt := range []string{FieldType, FieldSource, FieldReason} {
 		if inputs[alt] {
 			if _, taken := out[alt]; !taken {
 				out[alt] = updating
@@ -322,9 +322,9 @@ func checkFree(s string, max int, multiline, required bool) string {
 	return ""
 }
 
-// inputBlockIDs are the block_ids of a view's input blocks: the only keys
+// InputBlockIDs are the block_ids of a view's input blocks: the only keys
 // Slack accepts in a response_action errors ack.
-func inputBlockIDs(v slack.View) map[string]bool {
+func InputBlockIDs(v slack.View) map[string]bool {
 	ids := map[string]bool{}
 	for _, b := range v.Blocks.BlockSet {
 		switch ib := b.(type) {
@@ -337,23 +337,23 @@ func inputBlockIDs(v slack.View) map[string]bool {
 	return ids
 }
 
-// problemField maps a refusal's field to the block_id it is shown under.
-func problemField(field, source string) string {
+// ProblemField maps a refusal's field to the block_id it is shown under.
+func ProblemField(field, source string) string {
 	switch field {
 	case restore.FieldSource:
-		return fieldSource
+		return FieldSource
 	case restore.FieldTarget:
-		return perSource(fieldTarget, source)
+		return PerSource(FieldTarget, source)
 	case restore.FieldBackup:
-		return perSource(fieldBackup, source)
+		return PerSource(FieldBackup, source)
 	case restore.FieldTime:
-		return fieldTime
+		return FieldTime
 	case restore.FieldTables:
-		return perSource(fieldTables, source)
+		return PerSource(FieldTables, source)
 	case restore.FieldSuffix:
-		return fieldSuffix
+		return FieldSuffix
 	case "reason":
-		return fieldReason
+		return FieldReason
 	}
 	return ""
 }

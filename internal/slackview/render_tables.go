@@ -1,4 +1,4 @@
-package slackapp
+package slackview
 
 import (
 	"fmt"

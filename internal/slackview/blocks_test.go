@@ -1,4 +1,4 @@
-package slackapp
+package slackview
 
 import (
 	"encoding/json"
@@ -40,14 +40,14 @@ func approvalStates() map[string]approvals.Request {
 func TestApprovalMessageGolden(t *testing.T) {
 	for name, r := range approvalStates() {
 		t.Run(name, func(t *testing.T) {
-			blocks, err := json.MarshalIndent(approvalBlocks(r), "", "  ")
+			blocks, err := json.MarshalIndent(ApprovalBlocks(r), "", "  ")
 			if err != nil {
 				t.Fatal(err)
 			}
 			if problems := slacktest.CheckBlocks(slacktest.SurfaceMessage, blocks); len(problems) > 0 {
 				t.Errorf("Slack would refuse the message: %q", problems)
 			}
-			got, _ := json.MarshalIndent(map[string]any{"text": fallbackText(r), "blocks": json.RawMessage(blocks)}, "", "  ")
+			got, _ := json.MarshalIndent(map[string]any{"text": FallbackText(r), "blocks": json.RawMessage(blocks)}, "", "  ")
 			checkGoldenFile(t, "approval_"+name+".json", append(got, '\n'))
 		})
 	}
@@ -71,7 +71,7 @@ func TestApprovalMessageShowsWhatItShould(t *testing.T) {
 		{"expired", []string{"Expired at"}, []string{`"action_id":"approve"`}},
 	}
 	for _, tt := range tests {
-		got, _ := json.Marshal(approvalBlocks(states[tt.state]))
+		got, _ := json.Marshal(ApprovalBlocks(states[tt.state]))
 		for _, w := range tt.want {
 			if !strings.Contains(string(got), w) && !strings.Contains(string(got), strings.ReplaceAll(strings.ReplaceAll(w, "<", `\u003c`), ">", `\u003e`)) {
 				t.Errorf("%s: missing %q in %s", tt.state, w, got)
