@@ -71,6 +71,24 @@ func ApprovalBlocks(r approvals.Request) []slack.Block {
 	if p.Type == approvals.TypeNewInstance {
 		blocks = append(blocks, newInstanceBlocks(r)...)
 	}
+	blocks = append(blocks, slack.NewSectionBlock(nil, requestFields(r), nil))
+	blocks = append(blocks, ruleBlocks(r)...)
+	blocks = append(blocks, slack.NewContextBlock("estimate", Mrkdwn(estimateLine(r.Estimate))))
+	blocks = append(blocks, slack.NewSectionBlock(Mrkdwn("*Reason*\n"+esc(r.Reason)), nil, nil))
+	if r.Ticket != "" {
+		blocks = append(blocks, slack.NewSectionBlock(Mrkdwn("*Ticket*\n"+esc(r.Ticket)), nil, nil))
+	}
+	blocks = append(blocks, slack.NewContextBlock("status", Mrkdwn(statusLine(r))))
+	if r.State == approvals.StatePending {
+		blocks = append(blocks, slack.NewActionBlock("decision", decisionButtons(r)...))
+	}
+	return blocks
+}
+
+// requestFields are the approval message's fields: who asks, what, from
+// where to where, and the approvals it needs.
+func requestFields(r approvals.Request) []*slack.TextBlockObject {
+	p := r.Params
 	fields := []*slack.TextBlockObject{
 		Mrkdwn("*Requested by*\n<@" + r.Requester + ">"),
 		Mrkdwn("*Type*\n" + typeLabel(p.Type)),
@@ -92,7 +110,12 @@ func ApprovalBlocks(r approvals.Request) []slack.Block {
 		needs += fmt.Sprintf(" (rule %s)", esc(r.Rule.Name))
 	}
 	fields = append(fields, Mrkdwn(needs))
-	blocks = append(blocks, slack.NewSectionBlock(nil, fields, nil))
+	return fields
+}
+
+// ruleBlocks say what the rule in force adds: break-glass, a safety backup.
+func ruleBlocks(r approvals.Request) []slack.Block {
+	var blocks []slack.Block
 	if r.BreakGlass != "" {
 		blocks = append(blocks, slack.NewSectionBlock(Mrkdwn(fmt.Sprintf(
 			":rotating_light: *Break-glass:* %s\nThe rule normally needs %d approvals; this request needs 1, and never the requester.",
@@ -104,15 +127,6 @@ func ApprovalBlocks(r approvals.Request) []slack.Block {
 			s += fmt.Sprintf(" (its last backup took about %d min)", r.Rule.SafetyBackupMinutes)
 		}
 		blocks = append(blocks, slack.NewContextBlock("safety", Mrkdwn(s+".")))
-	}
-	blocks = append(blocks, slack.NewContextBlock("estimate", Mrkdwn(estimateLine(r.Estimate))))
-	blocks = append(blocks, slack.NewSectionBlock(Mrkdwn("*Reason*\n"+esc(r.Reason)), nil, nil))
-	if r.Ticket != "" {
-		blocks = append(blocks, slack.NewSectionBlock(Mrkdwn("*Ticket*\n"+esc(r.Ticket)), nil, nil))
-	}
-	blocks = append(blocks, slack.NewContextBlock("status", Mrkdwn(statusLine(r))))
-	if r.State == approvals.StatePending {
-		blocks = append(blocks, slack.NewActionBlock("decision", decisionButtons(r)...))
 	}
 	return blocks
 }

@@ -67,6 +67,26 @@ func HomeView(d HomeData) slack.HomeTabViewRequest {
 		}
 		b = append(b, emptyOrMore(d, "waiting", "Nothing waits for you.")...)
 	}
+	b = append(b, mineBlocks(d)...)
+	b = append(b, instanceBlocks(d.Instances, d.Now)...)
+	b = append(b, sectionTitle("running", "Running now"))
+	for _, r := range d.Running {
+		b = append(b, slack.NewSectionBlock(Mrkdwn(Truncate(runningLine(r, d.Now), 3000)), nil, nil, slack.SectionBlockOptionBlockID("run:"+r.ID)))
+	}
+	b = append(b, emptyOrMore(d, "running", "No restore is running.")...)
+	b = append(b, sectionTitle("recent", "Finished in the last 7 days"))
+	for _, r := range d.Recent {
+		b = append(b, slack.NewSectionBlock(Mrkdwn(Truncate(recentLine(r, d.Undo[r.ID]), 3000)), nil, nil, slack.SectionBlockOptionBlockID("done:"+r.ID)))
+	}
+	b = append(b, emptyOrMore(d, "recent", "No restore finished in the last 7 days.")...)
+	b = append(b, DrillBlocks(d.Drills)...)
+	b = append(b, reviewBlocks(d)...)
+	return slack.HomeTabViewRequest{Type: slack.VTHomeTab, CallbackID: "home", Blocks: slack.Blocks{BlockSet: b}}
+}
+
+// mineBlocks are the person's own requests, each pending one with Cancel.
+func mineBlocks(d HomeData) []slack.Block {
+	var b []slack.Block
 	if d.Role.Request || len(d.Mine) > 0 {
 		b = append(b, sectionTitle("mine", "Your requests"))
 		for _, r := range d.Mine {
@@ -81,18 +101,12 @@ func HomeView(d HomeData) slack.HomeTabViewRequest {
 		}
 		b = append(b, emptyOrMore(d, "mine", "You have not requested a restore recently.")...)
 	}
-	b = append(b, instanceBlocks(d.Instances, d.Now)...)
-	b = append(b, sectionTitle("running", "Running now"))
-	for _, r := range d.Running {
-		b = append(b, slack.NewSectionBlock(Mrkdwn(Truncate(runningLine(r, d.Now), 3000)), nil, nil, slack.SectionBlockOptionBlockID("run:"+r.ID)))
-	}
-	b = append(b, emptyOrMore(d, "running", "No restore is running.")...)
-	b = append(b, sectionTitle("recent", "Finished in the last 7 days"))
-	for _, r := range d.Recent {
-		b = append(b, slack.NewSectionBlock(Mrkdwn(Truncate(recentLine(r, d.Undo[r.ID]), 3000)), nil, nil, slack.SectionBlockOptionBlockID("done:"+r.ID)))
-	}
-	b = append(b, emptyOrMore(d, "recent", "No restore finished in the last 7 days.")...)
-	b = append(b, DrillBlocks(d.Drills)...)
+	return b
+}
+
+// reviewBlocks are, for admins, the break-glass restores waiting for review.
+func reviewBlocks(d HomeData) []slack.Block {
+	var b []slack.Block
 	if d.Role.Admin {
 		b = append(b, sectionTitle("reviews", fmt.Sprintf("Break-glass restores waiting for review (%d)", len(d.Reviews)+d.More["reviews"])))
 		for _, r := range d.Reviews {
@@ -101,7 +115,7 @@ func HomeView(d HomeData) slack.HomeTabViewRequest {
 		}
 		b = append(b, emptyOrMore(d, "reviews", "No break-glass restore waits for review.")...)
 	}
-	return slack.HomeTabViewRequest{Type: slack.VTHomeTab, CallbackID: "home", Blocks: slack.Blocks{BlockSet: b}}
+	return b
 }
 
 // sectionTitle starts a list: a divider and a bold line.

@@ -231,30 +231,10 @@ func (c *checker) block(path string, v any) {
 	if !ok {
 		return
 	}
-	if id, ok := b["block_id"]; ok {
-		c.length(path+"/block_id", id, 1, 255)
-		if s, _ := id.(string); c.blockIDs[s] {
-			c.addf(path+"/block_id", "duplicate block_id %q", s)
-		} else {
-			c.blockIDs[s] = true
-		}
-	}
+	c.blockID(path, b)
 	switch typ, _ := b["type"].(string); typ {
 	case "section":
-		_, hasText := b["text"]
-		fields, hasFields := b["fields"]
-		if !hasText && !hasFields {
-			c.addf(path, "section must have text or fields")
-		}
-		c.optText(path, b, "text", anyText, 3000)
-		if hasFields {
-			for i, f := range c.array(path+"/fields", fields, 1, 10, "fields") {
-				c.text(fmt.Sprintf("%s/fields/%d", path, i), f, anyText, 2000)
-			}
-		}
-		if acc, ok := b["accessory"]; ok {
-			c.element(path+"/accessory", acc, accessoryElements, map[string]bool{})
-		}
+		c.section(path, b)
 	case "header":
 		c.requiredText(path, b, "text", plainOnly, 150)
 	case "actions":
@@ -263,14 +243,7 @@ func (c *checker) block(path string, v any) {
 			c.element(fmt.Sprintf("%s/elements/%d", path, i), e, actionElements, ids)
 		}
 	case "context":
-		for i, e := range c.array(path+"/elements", b["elements"], 1, 10, "elements") {
-			p := fmt.Sprintf("%s/elements/%d", path, i)
-			if m, ok := e.(map[string]any); ok && m["type"] == "image" {
-				c.image(p, m)
-			} else {
-				c.text(p, e, anyText, 3000)
-			}
-		}
+		c.context(path, b)
 	case "image":
 		c.image(path, b)
 		c.optText(path, b, "title", plainOnly, 2000)
@@ -290,6 +263,48 @@ func (c *checker) block(path string, v any) {
 		}
 		if typ == "markdown" {
 			c.length(path+"/text", b["text"], 1, 12000)
+		}
+	}
+}
+
+// blockID checks a block's block_id: its length, and unique in the view.
+func (c *checker) blockID(path string, b map[string]any) {
+	if id, ok := b["block_id"]; ok {
+		c.length(path+"/block_id", id, 1, 255)
+		if s, _ := id.(string); c.blockIDs[s] {
+			c.addf(path+"/block_id", "duplicate block_id %q", s)
+		} else {
+			c.blockIDs[s] = true
+		}
+	}
+}
+
+// section checks a section block: text or fields, and its accessory.
+func (c *checker) section(path string, b map[string]any) {
+	_, hasText := b["text"]
+	fields, hasFields := b["fields"]
+	if !hasText && !hasFields {
+		c.addf(path, "section must have text or fields")
+	}
+	c.optText(path, b, "text", anyText, 3000)
+	if hasFields {
+		for i, f := range c.array(path+"/fields", fields, 1, 10, "fields") {
+			c.text(fmt.Sprintf("%s/fields/%d", path, i), f, anyText, 2000)
+		}
+	}
+	if acc, ok := b["accessory"]; ok {
+		c.element(path+"/accessory", acc, accessoryElements, map[string]bool{})
+	}
+}
+
+// context checks a context block's elements: images and texts.
+func (c *checker) context(path string, b map[string]any) {
+	for i, e := range c.array(path+"/elements", b["elements"], 1, 10, "elements") {
+		p := fmt.Sprintf("%s/elements/%d", path, i)
+		if m, ok := e.(map[string]any); ok && m["type"] == "image" {
+			c.image(p, m)
+		} else {
+			c.text(p, e, anyText, 3000)
 		}
 	}
 }

@@ -15,39 +15,16 @@ func (c *checker) element(path string, v any, allowed, actionIDs map[string]bool
 		c.addf(path+"/type", "element type %q is not allowed here", typ)
 		return
 	}
-	if id, ok := e["action_id"]; ok {
-		c.length(path+"/action_id", id, 1, 255)
-		if s, _ := id.(string); actionIDs[s] {
-			c.addf(path+"/action_id", "duplicate action_id %q in block", s)
-		} else {
-			actionIDs[s] = true
-		}
-	}
+	c.actionID(path, e, actionIDs)
 	if v, ok := e["confirm"]; ok {
 		c.confirm(path+"/confirm", v)
 	}
 	c.optText(path, e, "placeholder", plainOnly, 150)
 	switch typ {
 	case "button":
-		c.requiredText(path, e, "text", plainOnly, 75)
-		c.optLength(path, e, "value", 2000)
-		c.optLength(path, e, "url", 3000)
-		c.optLength(path, e, "accessibility_label", 75)
-		if st, ok := e["style"]; ok && st != "primary" && st != "danger" {
-			c.addf(path+"/style", "must be primary or danger")
-		}
+		c.button(path, e)
 	case "static_select", "multi_static_select":
-		opts, hasOpts := e["options"]
-		groups, hasGroups := e["option_groups"]
-		switch {
-		case hasOpts == hasGroups:
-			c.addf(path, "must have exactly one of options or option_groups")
-		case hasOpts:
-			c.options(path+"/options", opts, 1, 100, plainOnly)
-		default:
-			c.optionGroups(path+"/option_groups", groups)
-		}
-		c.optOption(path, e, "initial_option", plainOnly)
+		c.staticSelect(path, e)
 	case "overflow":
 		c.options(path+"/options", e["options"], 1, 5, plainOnly)
 	case "checkboxes", "radio_buttons":
@@ -70,6 +47,44 @@ func (c *checker) element(path string, v any, allowed, actionIDs map[string]bool
 	case "image":
 		c.image(path, e)
 	}
+}
+
+// actionID checks an element's action_id: its length, and unique in its block.
+func (c *checker) actionID(path string, e map[string]any, actionIDs map[string]bool) {
+	if id, ok := e["action_id"]; ok {
+		c.length(path+"/action_id", id, 1, 255)
+		if s, _ := id.(string); actionIDs[s] {
+			c.addf(path+"/action_id", "duplicate action_id %q in block", s)
+		} else {
+			actionIDs[s] = true
+		}
+	}
+}
+
+// button checks a button's text, value, url, label and style.
+func (c *checker) button(path string, e map[string]any) {
+	c.requiredText(path, e, "text", plainOnly, 75)
+	c.optLength(path, e, "value", 2000)
+	c.optLength(path, e, "url", 3000)
+	c.optLength(path, e, "accessibility_label", 75)
+	if st, ok := e["style"]; ok && st != "primary" && st != "danger" {
+		c.addf(path+"/style", "must be primary or danger")
+	}
+}
+
+// staticSelect checks a static select's options (or option groups).
+func (c *checker) staticSelect(path string, e map[string]any) {
+	opts, hasOpts := e["options"]
+	groups, hasGroups := e["option_groups"]
+	switch {
+	case hasOpts == hasGroups:
+		c.addf(path, "must have exactly one of options or option_groups")
+	case hasOpts:
+		c.options(path+"/options", opts, 1, 100, plainOnly)
+	default:
+		c.optionGroups(path+"/option_groups", groups)
+	}
+	c.optOption(path, e, "initial_option", plainOnly)
 }
 
 func (c *checker) options(path string, v any, minN, maxN int, kind textKind) {
