@@ -13,6 +13,7 @@ import (
 	"github.com/dbrestore/db-restore/internal/config"
 	"github.com/dbrestore/db-restore/internal/drill"
 	"github.com/dbrestore/db-restore/internal/execution"
+	"github.com/dbrestore/db-restore/internal/intake"
 	"github.com/dbrestore/db-restore/internal/lifetime"
 	"github.com/dbrestore/db-restore/internal/limits"
 	"github.com/dbrestore/db-restore/internal/metrics"
@@ -87,18 +88,24 @@ func build(ctx context.Context, p parts) (*bot, error) {
 	if b.exec, err = execution.New(eo); err != nil {
 		return nil, err
 	}
-	ao := appOptions(p, api, b.store, validator, b.exec, client)
-	if fresh != nil { // never a typed nil in the interface
-		ao.NewInstances, ao.NewValidator = fresh, nv
-	}
 	drills, drillTimes, err := newDrills(drillDeps{cfg: p.cfg, pol: p.pol, conn: p.conn, store: b.store, client: client, api: api,
 		m: p.m, log: p.log, now: p.now, tick: p.cfg.DrillTick, poll: p.cfg.DrillPoll})
 	if err != nil {
 		return nil, err
 	}
-	if drills != nil { // never a typed nil in the interface
-		b.drills, ao.Drills, ao.DrillTimes = drills, drills, drillTimes
+	people := slackapp.NewPeople(api, p.now)
+	io := intakeOptions(p, b.store, validator, people, client)
+	ao := appOptions(p, api, b.store, b.exec, client)
+	if fresh != nil { // never a typed nil in the interface
+		io.NewInstances, ao.NewInstances = nv, fresh
 	}
+	if drills != nil { // never a typed nil in the interface
+		b.drills, ao.Drills, io.DrillTimes = drills, drills, drillTimes
+	}
+	if ao.Intake, err = intake.New(io); err != nil {
+		return nil, err
+	}
+	ao.People = people
 	if b.app, err = slackapp.New(ao); err != nil {
 		return nil, err
 	}
@@ -139,28 +146,48 @@ func slackClient(ctx context.Context, cfg config.Config, log zerolog.Logger) (*s
 	return api, nil
 }
 
+// intakeOptions are the domain's options, from the configuration: the
+// rules, the cloud's checks, and people as Slack knows them.
+func intakeOptions(p parts, store *approvals.Store, v validator, people *slackapp.People, client *restore.Client) intake.Options {
+	c := p.cfg
+	o := intake.Options{
+		Log: p.log, Store: store, Policy: p.pol, Validator: v, People: people, Zones: people, Metrics: p.m, Now: p.now,
+		BreakGlass: c.BreakGlass, Admins: c.Admins, ApprovalChannel: c.ApprovalChannel, IncidentChannel: c.IncidentChannel,
+		RequestTTL: c.RequestTTL, DryRun: c.DryRun, PolicyHeartbeat: c.PolicyHeartbeat,
+	}
+	if client != nil { // an interface holding a nil pointer would not be nil
+		o.Instances, o.Backups = client, client
+	}
+	return o
+}
+
 // appOptions are the Slack app's options, from the configuration.
-func appOptions(p parts, api *slack.Client, store *approvals.Store, v slackapp.Validator, exec slackapp.Executor, client *restore.Client) slackapp.Options {
+func appOptions(p parts, api *slack.Client, store *approvals.Store, exec slackapp.Executor, client *restore.Client) slackapp.Options {
 	c := p.cfg
 	o := slackapp.Options{
-		Log: p.log, API: api, Store: store, Validator: v, Executor: exec, Metrics: p.m, Policy: p.pol, Now: p.now,
-		Approvers: c.Approvers, Requesters: c.Requesters, Admins: c.Admins, BreakGlass: c.BreakGlass,
-		ApprovalChannel: c.ApprovalChannel, IncidentChannel: c.IncidentChannel, RequestTTL: c.RequestTTL, DryRun: c.DryRun,
-		RemindAfter: c.RemindAfter, PolicyHeartbeat: c.PolicyHeartbeat,
+		Log: p.log, API: api, Store: store, Executor: exec, Metrics: p.m, Now: p.now,
+		Admins: c.Admins, ApprovalChannel: c.ApprovalChannel, IncidentChannel: c.IncidentChannel, RemindAfter: c.RemindAfter,
 		Gate:    limits.NewGate(p.conn.Client, c.RedisKeyPrefix, c.CommandsPerMinute, p.now),
 		Workers: c.Workers, DecisionWorkers: c.DecisionWorkers, DecisionQueue: c.DecisionQueue, WorkQueue: c.WorkQueue,
 		HomeInterval: c.HomeInterval, HomeRate: c.HomeRate, HomeRateWindow: c.HomeRateWindow, ProgressInterval: c.ProgressInterval,
 	}
 	if client != nil { // an interface holding a nil pointer would not be nil
-		o.Catalog, o.Tables, o.Instances, o.Backups = client, client, client, client
+		o.Catalog, o.Tables, o.Instances = client, client, client
 	}
 	return o
+}
+
+// validator checks a request against the cloud before it is stored
+// (intake), and again just before the restore call (execution).
+type validator interface {
+	intake.Validator
+	execution.Rechecker
 }
 
 // cloud builds the validator and the GaussDB client. Without credentials
 // (allowed only in a dry run) the validator checks what it can offline, the
 // client is nil and nothing ever talks to the cloud.
-func cloud(ctx context.Context, cfg config.Config, log zerolog.Logger, now func() time.Time) (slackapp.Validator, *restore.Client, error) {
+func cloud(ctx context.Context, cfg config.Config, log zerolog.Logger, now func() time.Time) (validator, *restore.Client, error) {
 	if !cfg.CloudConfigured() {
 		log.Warn().Msg("no cloud credentials: dry run with offline validation only; instance names cannot be resolved")
 		return restore.OfflineValidator{Now: now}, nil, nil

@@ -1,12 +1,12 @@
 // Package botrun is the whole bot behind cmd/bot, and the one place that
 // wires it: it reads the configuration, opens Redis, the GaussDB client and
-// Slack, builds the request store, the executor (execution) and the Slack
-// app (slackapp) side by side, and runs every long-lived loop in one
-// errgroup: the Slack app, following jobs, the sweeper (expiry, reminders,
-// interrupted submissions, reconciliation), restore drills and the health
-// server. Defaults are config's; nothing here or below sets one. cmd/bot
-// is a thin main around it; cmd/sandbox runs the same Run against its
-// emulators.
+// Slack, builds the request store, the domain (intake), the executor
+// (execution) and the Slack app (slackapp) side by side, and runs every
+// long-lived loop in one errgroup: the Slack app, following jobs, the
+// sweeper (expiry, reminders, interrupted submissions, reconciliation),
+// restore drills and the health server. Defaults are config's; nothing here
+// or below sets one. cmd/bot is a thin main around it; cmd/sandbox runs the
+// same Run against its emulators.
 package botrun
 
 import (

@@ -95,3 +95,24 @@ func TestGuardSettingsMustMatch(t *testing.T) {
 		})
 	}
 }
+
+// TestNewRequiresItsDurations: New sets no default (config has them), and
+// names what is missing.
+func TestNewRequiresItsDurations(t *testing.T) {
+	rdb, prefix := redistest.New(t)
+	full := Options{Log: zerolog.Nop(), Store: approvals.NewStore(rdb, prefix, time.Now), Policy: policy.FromEnv([]string{direct}, nil, "", ""),
+		Validator: noValidator{}, People: &groups{}, Zones: utc{}, Now: time.Now, RequestTTL: time.Hour, PolicyHeartbeat: time.Second}
+	if _, err := New(full); err != nil {
+		t.Fatalf("New with every setting: %v", err)
+	}
+	for name, unset := range map[string]func(*Options){
+		"RequestTTL":      func(o *Options) { o.RequestTTL = 0 },
+		"PolicyHeartbeat": func(o *Options) { o.PolicyHeartbeat = 0 },
+	} {
+		o := full
+		unset(&o)
+		if _, err := New(o); err == nil || !strings.Contains(err.Error(), name) {
+			t.Errorf("New without %s: %v, want an error naming it", name, err)
+		}
+	}
+}

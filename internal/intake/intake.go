@@ -102,7 +102,7 @@ func New(o Options) (*Service, error) {
 	case o.Now == nil:
 		return nil, errors.New("intake: no clock")
 	case o.RequestTTL <= 0 || o.PolicyHeartbeat <= 0:
-		return nil, errors.New("intake: request TTL and policy heartbeat must be positive")
+		return nil, errors.New("intake: Options.RequestTTL and Options.PolicyHeartbeat must be positive (config.Defaults has them)")
 	}
 	s := &Service{o: o}
 	s.guard = newGuard(o.Log, o.Store, o.Policy, Settings{BreakGlass: o.BreakGlass, Admins: o.Admins, DryRun: o.DryRun}, o.PolicyHeartbeat)

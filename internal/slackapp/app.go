@@ -26,16 +26,7 @@ import (
 	"github.com/dbrestore/db-restore/internal/lifetime"
 	"github.com/dbrestore/db-restore/internal/limits"
 	"github.com/dbrestore/db-restore/internal/metrics"
-	"github.com/dbrestore/db-restore/internal/policy"
-	"github.com/dbrestore/db-restore/internal/restore"
 )
-
-// Validator checks a request against the cloud before it is stored, and
-// again just before the restore call.
-type Validator interface {
-	Validate(ctx context.Context, s restore.Spec) (restore.Plan, error)
-	Recheck(ctx context.Context, p restore.Plan) error
-}
 
 // Executor runs a request from the threshold click on (execution.Executor).
 type Executor interface {
@@ -52,39 +43,29 @@ type Executor interface {
 // Options is everything the app needs. The durations, rates and sizes are
 // required (config.Defaults has them); New refuses a zero one.
 type Options struct {
-	Log       zerolog.Logger
-	API       *slack.Client
-	Store     *approvals.Store
-	Validator Validator
+	Log   zerolog.Logger
+	API   *slack.Client
+	Store *approvals.Store
+	// Intake creates requests and decides on them (botrun builds it, with
+	// People as its directory of people).
+	Intake    *intake.Service
+	People    *People
 	Executor  Executor
 	Catalog   Catalog          // what the request form offers; nil: the form is not offered
 	Tables    TableCatalog     // the form's table lists; nil: tables cannot be listed
 	Metrics   *metrics.Metrics // nil: not measured
 	Drills    DrillBoard       // nil: no drills run (none in the policy, or a dry run)
-	// DrillTimes feed the restore estimate with drill recovery times.
-	DrillTimes intake.DrillTimes
-	Policy     *policy.Policy // nil: one rule made of Approvers, Requesters and the channels
-	Instances  Instances      // for `/db-restore policy`; nil offline
-	Backups    BackupMaker    // safety backups; nil offline
-	Now        func() time.Time
-	// NewInstances and NewValidator serve restores to a new instance
-	// (target=new); nil: such requests are refused.
+	Instances Instances        // for `/db-restore policy`; nil offline
+	Now       func() time.Time
+	// NewInstances serves restores to a new instance (the Keep and Delete
+	// buttons, the Home section); nil: the bot creates none.
 	NewInstances *lifetime.Manager
-	NewValidator intake.NewInstanceValidator
 
-	Approvers       []string // Slack user and user-group IDs
-	Requesters      []string // empty: anyone may request
 	Admins          []string // may freeze restores and mark break-glass reviewed
-	BreakGlass      []string // may lower a rule's threshold to one approver
 	ApprovalChannel string   // empty: the channel the command was typed in
 	IncidentChannel string
-	RequestTTL      time.Duration
-	DryRun          bool
 
 	RemindAfter time.Duration // approvers are reminded once after this
-	// PolicyHeartbeat is how often the replica renews its hold on the
-	// policy record; a hold lapses after three of them.
-	PolicyHeartbeat time.Duration
 
 	// Gate admits each slash command and form submission once across
 	// replicas and limits each user's commands a minute; nil: neither.
@@ -110,14 +91,11 @@ type App struct {
 	log       zerolog.Logger
 	api       *slack.Client
 	store     *approvals.Store
-	check     Validator
 	m         *metrics.Metrics
 	drills    DrillBoard
-	policy    *policy.Policy
 	instances Instances
-	backups   BackupMaker
 	now       func() time.Time
-	people    *people
+	people    *People
 	forms     *forms
 	gate      *limits.Gate
 	homes     *homeBoard
@@ -137,20 +115,13 @@ func New(o Options) (*App, error) {
 	if err := o.check(); err != nil {
 		return nil, err
 	}
-	if o.Policy == nil {
-		o.Policy = policy.FromEnv(o.Approvers, o.Requesters, o.ApprovalChannel, o.IncidentChannel)
-	}
-	a := &App{
-		log: o.Log, api: o.API, store: o.Store, check: o.Validator, m: o.Metrics, exec: o.Executor, drills: o.Drills,
-		policy: o.Policy, instances: o.Instances, backups: o.Backups, gate: o.Gate,
+	return &App{
+		log: o.Log, api: o.API, store: o.Store, m: o.Metrics, exec: o.Executor, drills: o.Drills,
+		instances: o.Instances, gate: o.Gate, in: o.Intake,
 		fatal: make(chan error, 1),
-		now:   o.Now, people: newPeople(o.API, o.Now), forms: newForms(o.Catalog, o.Tables, o.Now), opt: o,
+		now:   o.Now, people: o.People, forms: newForms(o.Catalog, o.Tables, o.Now), opt: o,
 		homes: newHomeBoard(o.HomeInterval, o.HomeRate, o.HomeRateWindow),
-	}
-	if err := a.newIntake(); err != nil {
-		return nil, err
-	}
-	return a, nil
+	}, nil
 }
 
 // check refuses options without what the app cannot run without.
@@ -160,19 +131,19 @@ func (o Options) check() error {
 		return errors.New("slackapp: no Slack client")
 	case o.Store == nil:
 		return errors.New("slackapp: no request store")
-	case o.Validator == nil:
-		return errors.New("slackapp: no validator")
+	case o.Intake == nil:
+		return errors.New("slackapp: no intake")
+	case o.People == nil:
+		return errors.New("slackapp: no directory of people")
 	case o.Executor == nil:
 		return errors.New("slackapp: no executor")
 	case o.Now == nil:
 		return errors.New("slackapp: no clock")
-	case len(o.Approvers) == 0 && o.Policy == nil:
-		return errors.New("slackapp: no approvers and no policy")
 	}
 	for _, v := range []struct {
 		name string
 		n    int64
-	}{{"RequestTTL", int64(o.RequestTTL)}, {"RemindAfter", int64(o.RemindAfter)}, {"PolicyHeartbeat", int64(o.PolicyHeartbeat)},
+	}{{"RemindAfter", int64(o.RemindAfter)},
 		{"Workers", int64(o.Workers)}, {"DecisionWorkers", int64(o.DecisionWorkers)}, {"DecisionQueue", int64(o.DecisionQueue)},
 		{"WorkQueue", int64(o.WorkQueue)}, {"HomeInterval", int64(o.HomeInterval)}, {"HomeRate", int64(o.HomeRate)},
 		{"HomeRateWindow", int64(o.HomeRateWindow)}, {"ProgressInterval", int64(o.ProgressInterval)}} {

@@ -11,6 +11,8 @@ import (
 
 	"github.com/dbrestore/db-restore/internal/approvals"
 	"github.com/dbrestore/db-restore/internal/config"
+	"github.com/dbrestore/db-restore/internal/intake"
+	"github.com/dbrestore/db-restore/internal/policy"
 	"github.com/dbrestore/db-restore/internal/redistest"
 )
 
@@ -30,11 +32,27 @@ func (e idleExecutor) Queued(context.Context, approvals.Request) {
 }
 
 // withDefaults fills what o leaves unset from config.Defaults, as botrun
-// fills it from the loaded configuration.
-func withDefaults(t testing.TB, o Options) Options {
+// fills it from the loaded configuration, and builds intake as botrun does:
+// one rule (approver UAPP0001), v checking requests against the cloud.
+func withDefaults(t testing.TB, o Options, v intake.Validator, dryRun bool) Options {
 	d := config.Defaults()
 	if o.Executor == nil {
 		o.Executor = idleExecutor{t}
+	}
+	if o.People == nil {
+		o.People = NewPeople(o.API, o.Now)
+	}
+	if o.Intake == nil {
+		in, err := intake.New(intake.Options{
+			Log: o.Log, Store: o.Store, Policy: policy.FromEnv([]string{"UAPP0001"}, nil, o.ApprovalChannel, o.IncidentChannel),
+			Validator: v, People: o.People, Zones: o.People, Now: o.Now, Admins: o.Admins, DryRun: dryRun,
+			ApprovalChannel: o.ApprovalChannel, IncidentChannel: o.IncidentChannel,
+			RequestTTL: d.RequestTTL, PolicyHeartbeat: d.PolicyHeartbeat,
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		o.Intake = in
 	}
 	set := func(v *int, def int) {
 		if *v == 0 {
@@ -46,9 +64,7 @@ func withDefaults(t testing.TB, o Options) Options {
 			*v = def
 		}
 	}
-	setD(&o.RequestTTL, d.RequestTTL)
 	setD(&o.RemindAfter, d.RemindAfter)
-	setD(&o.PolicyHeartbeat, d.PolicyHeartbeat)
 	setD(&o.HomeInterval, d.HomeInterval)
 	setD(&o.HomeRateWindow, d.HomeRateWindow)
 	setD(&o.ProgressInterval, d.ProgressInterval)
@@ -66,8 +82,8 @@ func TestNewRequiresItsSettings(t *testing.T) {
 	rdb, prefix := redistest.New(t)
 	full := withDefaults(t, Options{
 		Log: zerolog.Nop(), API: slack.New("xoxb-fake-bot-token"), Store: approvals.NewStore(rdb, prefix, time.Now),
-		Validator: refusingValidator{}, Approvers: []string{"UAPP0001"}, Now: time.Now,
-	})
+		Now: time.Now,
+	}, refusingValidator{}, false)
 	if _, err := New(full); err != nil {
 		t.Fatalf("New with every setting: %v", err)
 	}
@@ -75,7 +91,8 @@ func TestNewRequiresItsSettings(t *testing.T) {
 		"Workers":          func(o *Options) { o.Workers = 0 },
 		"HomeRate":         func(o *Options) { o.HomeRate = 0 },
 		"ProgressInterval": func(o *Options) { o.ProgressInterval = 0 },
-		"RequestTTL":       func(o *Options) { o.RequestTTL = 0 },
+		"RemindAfter":      func(o *Options) { o.RemindAfter = 0 },
+		"intake":           func(o *Options) { o.Intake = nil },
 		"executor":         func(o *Options) { o.Executor = nil },
 	} {
 		o := full

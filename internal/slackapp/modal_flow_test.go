@@ -13,6 +13,7 @@ import (
 	"github.com/slack-go/slack"
 
 	"github.com/dbrestore/db-restore/internal/approvals"
+	"github.com/dbrestore/db-restore/internal/intake"
 	"github.com/dbrestore/db-restore/internal/redistest"
 	"github.com/dbrestore/db-restore/internal/restore"
 	"github.com/dbrestore/db-restore/internal/slackapp/slacktest"
@@ -101,7 +102,7 @@ func (v refusingValidator) Validate(context.Context, restore.Spec) (restore.Plan
 func (v refusingValidator) Recheck(context.Context, restore.Plan) error { return nil }
 
 // newFormApp builds an app against the fake Slack, whose clock is formNow.
-func newFormApp(t *testing.T, cat Catalog, v Validator) (*App, *slacktest.Server) {
+func newFormApp(t *testing.T, cat Catalog, v intake.Validator) (*App, *slacktest.Server) {
 	t.Helper()
 	fake := slacktest.New(t, slacktest.Options{})
 	for _, u := range []slacktest.User{{ID: "UREQ0001", TZ: "Asia/Shanghai"}, {ID: "UNYC0001", TZ: "America/New_York"}} {
@@ -117,9 +118,8 @@ func newFormApp(t *testing.T, cat Catalog, v Validator) (*App, *slacktest.Server
 	tables, _ := cat.(TableCatalog) // botrun passes the same client as both
 	a, err := New(withDefaults(t, Options{
 		Log: zerolog.Nop(), API: slack.New("xoxb-fake-bot-token", slack.OptionAPIURL(fake.APIURL())),
-		Store: approvals.NewStore(rdb, prefix, now), Validator: v, DryRun: true,
-		Approvers: []string{"UAPP0001"}, Catalog: cat, Tables: tables, Now: now,
-	}))
+		Store: approvals.NewStore(rdb, prefix, now), Catalog: cat, Tables: tables, Now: now,
+	}, v, true))
 	if err != nil {
 		t.Fatal(err)
 	}

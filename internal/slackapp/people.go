@@ -16,17 +16,17 @@ type directory interface {
 	GetUserGroupMembersContext(ctx context.Context, group string, options ...slack.GetUserGroupMembersOption) ([]string, error)
 }
 
-// people answers "is this user allowed" (directly or through a user
+// People answers "is this user allowed" (directly or through a user
 // group, from intake's briefly cached group lists) and "which time zone is
 // this user in", from Slack.
-type people struct {
+type People struct {
 	*intake.Groups
 	dir directory
 }
 
 var (
 	_ intake.GroupLister = slackGroups{}
-	_ intake.Zones       = (*people)(nil)
+	_ intake.Zones       = (*People)(nil)
 )
 
 // slackGroups lists a user group's members with usergroups.users.list.
@@ -36,23 +36,25 @@ func (s slackGroups) GroupMembers(ctx context.Context, group string) ([]string, 
 	return s.dir.GetUserGroupMembersContext(ctx, group)
 }
 
-func newPeople(dir directory, now func() time.Time) *people {
-	return &people{Groups: intake.NewGroups(slackGroups{dir}, now), dir: dir}
+// NewPeople is the directory of people on Slack's Web API: intake asks it
+// who is in which user group, and slackapp asks it too.
+func NewPeople(dir directory, now func() time.Time) *People {
+	return &People{Groups: intake.NewGroups(slackGroups{dir}, now), dir: dir}
 }
 
 // member reports whether user is listed in allowed, directly or as a member
 // of a listed user group (S…).
-func (p *people) member(ctx context.Context, user string, allowed []string) (bool, error) {
+func (p *People) member(ctx context.Context, user string, allowed []string) (bool, error) {
 	return p.Member(ctx, user, allowed, time.Time{})
 }
 
-func (p *people) groupMembers(ctx context.Context, group string) (map[string]bool, error) {
+func (p *People) groupMembers(ctx context.Context, group string) (map[string]bool, error) {
 	return p.MembersAsOf(ctx, group, time.Time{})
 }
 
 // Location is the user's Slack time zone (users.info tz). A user without a
 // usable zone gets UTC, and the caller shows times in UTC anyway.
-func (p *people) Location(ctx context.Context, user string) (*time.Location, error) {
+func (p *People) Location(ctx context.Context, user string) (*time.Location, error) {
 	u, err := p.dir.GetUserInfoContext(ctx, user)
 	if err != nil {
 		return nil, fmt.Errorf("look up user %s: %w", user, err)

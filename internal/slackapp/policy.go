@@ -85,7 +85,7 @@ func (a *App) onPolicy(ctx context.Context, u user, ref string) {
 		a.tell(ctx, u, slackview.Explain(a.log, err))
 		return
 	}
-	r, why := a.policy.Match(in)
+	r, why := a.in.Policy().Match(in)
 	var b strings.Builder
 	fmt.Fprintf(&b, "*Policy for %s*: %s\n", msgtext.Instance(in.Name, in.ID), msgtext.Esc(why.String()))
 	fmt.Fprintf(&b, "• Approvals: needs %d of %s (never the requester)\n", r.Required(), msgtext.Mentions(r.Approvers))

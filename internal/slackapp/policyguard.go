@@ -31,29 +31,3 @@ func (a *App) PolicyProblem() string {
 
 // PolicyHash is the hash of this replica's approval rules and settings.
 func (a *App) PolicyHash() string { return a.in.Guard().Hash() }
-
-// newIntake builds the domain side the handlers call.
-func (a *App) newIntake() error {
-	o := a.opt
-	io := intake.Options{
-		Log: o.Log, Store: o.Store, Policy: o.Policy, Validator: o.Validator, People: a.people, Zones: a.people,
-		Metrics: o.Metrics, Now: o.Now, BreakGlass: o.BreakGlass, Admins: o.Admins,
-		ApprovalChannel: o.ApprovalChannel, IncidentChannel: o.IncidentChannel,
-		RequestTTL: o.RequestTTL, DryRun: o.DryRun, PolicyHeartbeat: o.PolicyHeartbeat,
-	}
-	if o.Instances != nil { // an interface holding a nil pointer would not be nil
-		io.Instances = o.Instances
-	}
-	if o.Backups != nil {
-		io.Backups = o.Backups
-	}
-	if o.DrillTimes != nil {
-		io.DrillTimes = o.DrillTimes
-	}
-	if o.NewValidator != nil && o.NewInstances != nil {
-		io.NewInstances = o.NewValidator
-	}
-	in, err := intake.New(io)
-	a.in = in
-	return err
-}
