@@ -3,7 +3,6 @@ package slackapp
 import (
 	"context"
 	"errors"
-	"fmt"
 	"strings"
 
 	"github.com/slack-go/slack"
@@ -11,7 +10,6 @@ import (
 	"github.com/dbrestore/db-restore/internal/approvals"
 	"github.com/dbrestore/db-restore/internal/execution"
 	"github.com/dbrestore/db-restore/internal/intake"
-	"github.com/dbrestore/db-restore/internal/msgtext"
 	"github.com/dbrestore/db-restore/internal/slackview"
 )
 
@@ -93,14 +91,7 @@ func (a *App) onDecision(ctx context.Context, d decision) {
 	case res.Denied:
 		log.Info().Msg("request denied")
 		a.m.Decision(kind, "done")
-		a.refresh(ctx, req)
-		warn := ""
-		if res.Unconfirmed {
-			warn = unconfirmedWarning
-		}
-		a.thread(ctx, req, fmt.Sprintf(":no_entry: Denied by <@%s>. Nothing will be restored.", d.user)+warn)
-		a.announce(ctx, req, fmt.Sprintf(":no_entry: <@%s> denied restore `%s`: %s", d.user, req.ID, msgtext.What(req)))
-		a.dm(ctx, req.Requester, fmt.Sprintf(":no_entry: <@%s> denied your restore request `%s`: %s", d.user, req.ID, msgtext.What(req)))
+		a.deliver(ctx, req, slackview.RenderDecision(req, slackview.Denied{By: d.user, Unconfirmed: res.Unconfirmed}))
 	case res.Queued:
 		log.Info().Str("waiting_for", res.Request.WaitingFor).Msg("threshold reached; waiting for the instance")
 		a.m.Decision(kind, "queued")
@@ -108,8 +99,7 @@ func (a *App) onDecision(ctx context.Context, d decision) {
 	case !res.Executing:
 		log.Info().Int("approvals", res.Count).Int("required", res.Required).Strs("dropped", res.Dropped).Msg("approval counted")
 		a.m.Decision(kind, "counted")
-		a.refresh(ctx, req)
-		a.thread(ctx, req, slackview.DroppedWords(res.Dropped, res.Rule)+fmt.Sprintf(":ballot_box_with_check: Approved by <@%s> (%d of %d).", d.user, res.Count, res.Required))
+		a.deliver(ctx, req, slackview.RenderDecision(req, slackview.Counted{By: d.user, Count: res.Count, Required: res.Required, Dropped: res.Dropped, Rule: res.Rule}))
 	default:
 		log.Info().Int("approvals", res.Count).Int("required", res.Required).Bool("executing", true).Msg("approval counted")
 		a.m.Decision(kind, "executing")

@@ -217,7 +217,7 @@ func (a *App) cancelRequest(ctx context.Context, userID, id, refused string, ans
 	a.m.Decision("cancel", "done")
 	a.m.Transition(string(req.State))
 	a.log.Info().Str("request_id", req.ID).Str("user_id", userID).Msg("request cancelled")
-	a.refresh(ctx, req)
-	answer(fmt.Sprintf(":wastebasket: Request `%s` is cancelled.", req.ID) + warn)
-	a.announce(ctx, req, fmt.Sprintf(":wastebasket: <@%s> cancelled restore `%s`: %s", userID, req.ID, msgtext.What(req)))
+	d := slackview.RenderDecision(req, slackview.Cancelled{By: userID, Unconfirmed: warn})
+	a.deliver(ctx, req, d)
+	answer(d.Answer)
 }

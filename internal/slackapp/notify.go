@@ -30,9 +30,12 @@ func (a *App) Report(ctx context.Context, r approvals.Request, ev execution.Even
 	a.deliver(ctx, r, d)
 }
 
-// deliver is the one fan-out of what a request's change says: the approval
-// message (and with it the Home tabs), the thread, the incident and notify
-// channels, and the requester's direct messages, in that order.
+// deliver is the one fan-out of what a request's change says, for
+// execution's events (slackview.Render) and people's decisions — deny,
+// approval counted, cancel, freeze, expiry (slackview.RenderDecision): the
+// approval message (and with it the Home tabs), the thread, the incident and
+// notify channels, and the requester's direct messages, in that order. A
+// Delivery's Answer is left to the handler that answers the person.
 func (a *App) deliver(ctx context.Context, r approvals.Request, d slackview.Delivery) {
 	if d.Refresh {
 		a.refresh(ctx, r)

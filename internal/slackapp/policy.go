@@ -59,13 +59,10 @@ func (a *App) onFreeze(ctx context.Context, u user, c command.Freeze) {
 		a.tell(ctx, u, slackview.Explain(a.log, err))
 		return
 	}
-	var text string
 	if c.On {
 		err = a.store.SetFreeze(ctx, u.id, c.Reason)
-		text = fmt.Sprintf(":snowflake: <@%s> froze all restores: %s. New requests and approvals are refused until `/db-restore freeze off`; restores already running are not touched.", u.id, msgtext.Esc(c.Reason))
 	} else {
 		err = a.store.ClearFreeze(ctx, u.id)
-		text = fmt.Sprintf(":sunny: <@%s> lifted the restore freeze. Requests and approvals are accepted again.", u.id)
 	}
 	warn, err := unconfirmed(err)
 	if err != nil {
@@ -74,8 +71,9 @@ func (a *App) onFreeze(ctx context.Context, u user, c command.Freeze) {
 	}
 	a.log.Info().Str("user_id", u.id).Bool("frozen", c.On).Msg("restore freeze changed")
 	a.homes.everyone(a.opt.Admins) // every Home tab shows the freeze
-	a.announce(ctx, approvals.Request{Rule: approvals.Rule{IncidentChannel: a.opt.IncidentChannel}}, text+warn)
-	a.tell(ctx, u, text+warn)
+	d := slackview.RenderDecision(approvals.Request{}, slackview.FreezeChanged{By: u.id, Reason: c.Reason, On: c.On, Unconfirmed: warn})
+	a.deliver(ctx, approvals.Request{Rule: approvals.Rule{IncidentChannel: a.opt.IncidentChannel}}, d)
+	a.tell(ctx, u, d.Answer)
 }
 
 // onPolicy shows the rule in force for an instance and why it matched.

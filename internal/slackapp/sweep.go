@@ -46,8 +46,5 @@ func (a *App) expired(ctx context.Context, r approvals.Request) {
 		a.deliver(ctx, r, d)
 		return
 	}
-	a.deliver(ctx, r, slackview.Delivery{Refresh: true,
-		Thread:   []string{fmt.Sprintf(":alarm_clock: Expired at %s without enough approvals. Nothing will be restored; the requester can ask again.", msgtext.Stamp(r.ExpiresAt))},
-		Announce: fmt.Sprintf(":alarm_clock: Restore `%s` expired unapproved: %s", r.ID, msgtext.What(r)),
-		DM:       fmt.Sprintf(":alarm_clock: Your restore request `%s` expired without enough approvals: %s", r.ID, msgtext.What(r))})
+	a.deliver(ctx, r, slackview.RenderDecision(r, slackview.Expired{}))
 }

@@ -17,6 +17,9 @@ type Delivery struct {
 	Thread   []string `json:"thread,omitempty"`   // messages in the approval message's thread, in order
 	Announce string   `json:"announce,omitempty"` // one line in the incident and notify channels
 	DM       string   `json:"dm,omitempty"`       // to the requester
+	// Answer is for the person who acted, where they asked (a Decision's);
+	// deliver leaves it to the handler that answers them.
+	Answer string `json:"answer,omitempty"`
 }
 
 // Render is the delivery of ev for r (the request as stored after the
