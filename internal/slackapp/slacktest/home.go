@@ -15,19 +15,13 @@ import (
 const (
 	// maxViewBytes is Slack's limit on a published view (view_too_large).
 	maxViewBytes = 250 << 10
-	// defaultPublishLimit and defaultPublishWindow are views.publish's
-	// Tier 4 rate: about 100 calls a minute per workspace.
-	defaultPublishLimit  = 100
-	defaultPublishWindow = time.Minute
 )
 
 // SetPublishLimit changes how many views.publish calls the fake accepts
 // within any window (default 100 a minute, Slack's Tier 4). Calls beyond it
-// are answered 429 with Retry-After and recorded as violations.
+// are answered 429 with Retry-After (see Limited).
 func (s *Server) SetPublishLimit(n int, window time.Duration) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	s.publishLimit, s.publishWindow = n, window
+	s.SetRateLimit("views.publish", Limit{N: n, Window: window})
 }
 
 // DisableHome makes views.publish answer not_enabled, as Slack does when the
@@ -56,31 +50,6 @@ func (s *Server) Publishes(userID string) int {
 	if v, ok := s.homes[userID]; ok {
 		return v.updates + 1
 	}
-	return 0
-}
-
-// publishLimitedLocked counts one views.publish call against the rate and
-// returns how long to wait (0: within the rate).
-func (s *Server) publishLimitedLocked() time.Duration {
-	limit, window := s.publishLimit, s.publishWindow
-	if limit <= 0 {
-		limit = defaultPublishLimit
-	}
-	if window <= 0 {
-		window = defaultPublishWindow
-	}
-	now := time.Now() // rate limits run on real time, like ack latency
-	keep := s.publishTimes[:0]
-	for _, t := range s.publishTimes {
-		if now.Sub(t) < window {
-			keep = append(keep, t)
-		}
-	}
-	s.publishTimes = keep
-	if len(keep) >= limit {
-		return window - now.Sub(keep[0])
-	}
-	s.publishTimes = append(s.publishTimes, now)
 	return 0
 }
 

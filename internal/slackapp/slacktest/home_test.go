@@ -57,19 +57,26 @@ func TestViewsPublishRateLimit(t *testing.T) {
 	fake := newFake(t, slacktest.Options{})
 	fake.SetPublishLimit(3, time.Hour)
 	api, ctx := newAPI(fake), testCtx(t)
-	for i := range 4 {
+	for i := range 5 {
 		_, err := api.PublishViewContext(ctx, slack.PublishViewContextRequest{UserID: fmt.Sprintf("U%d", i), View: homeView(1)})
 		var rl *slack.RateLimitedError
 		switch {
 		case i < 3 && err != nil:
 			t.Fatalf("publish %d: %v", i, err)
-		case i == 3 && !errors.As(err, &rl):
+		case i >= 3 && !errors.As(err, &rl):
 			t.Fatalf("publish %d over the limit: %v, want a RateLimitedError", i, err)
-		case i == 3 && rl.RetryAfter <= 0:
+		case i >= 3 && rl.RetryAfter <= 0:
 			t.Errorf("Retry-After = %v", rl.RetryAfter)
 		}
+		if i == 3 {
+			time.Sleep(100 * time.Millisecond) // past the in-flight grace
+		}
 	}
-	if v := fake.Violations(); len(v) != 1 || !strings.Contains(v[0], "rate limit") {
+	if n := len(fake.Limited("views.publish")); n != 2 {
+		t.Errorf("%d publishes answered 429, want 2", n)
+	}
+	// The 4th got a 429; the 5th came before its Retry-After had passed.
+	if v := fake.Violations(); len(v) != 1 || !strings.Contains(v[0], "before the Retry-After") {
 		t.Errorf("violations = %q", v)
 	}
 }

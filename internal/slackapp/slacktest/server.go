@@ -42,8 +42,12 @@ type Options struct {
 	AckTimeout   time.Duration // how long Slack waits for an ack; default 3s
 	PingInterval time.Duration // websocket pings from the server; default 10s
 	// Now is the clock for trigger_id and response_url expiry and message
-	// timestamps; default time.Now. Ack latency always uses the real clock.
+	// timestamps; default time.Now. Ack latency and rate limits always use
+	// the real clock.
 	Now func() time.Time
+	// NoRateLimits turns Slack's rate limits off (see ratelimit.go), for
+	// tests whose subject is not the rates; say why where it is set.
+	NoRateLimits bool
 }
 
 func (o Options) withDefaults() Options {
@@ -113,11 +117,9 @@ type Server struct {
 	responses  map[string]*responseURL
 	sock       socketState
 
-	homes         map[string]*view // user -> the Home tab view published for them
-	homeOff       bool
-	publishLimit  int
-	publishWindow time.Duration
-	publishTimes  []time.Time // accepted views.publish calls within the window
+	homes   map[string]*view // user -> the Home tab view published for them
+	homeOff bool
+	rate    rateState
 }
 
 // New starts a Server for a test and closes it in tb.Cleanup. When the test
@@ -163,6 +165,7 @@ func NewServer(o Options) (*Server, error) {
 		responses: map[string]*responseURL{},
 		sock:      newSocketState(),
 		homes:     map[string]*view{},
+		rate:      newRateState(o.NoRateLimits),
 	}
 	mux := http.NewServeMux()
 	mux.HandleFunc("/api/", s.handleAPI)
@@ -234,7 +237,7 @@ func (s *Server) WaitFor(ctx context.Context, cond func() bool) error {
 
 // Violations lists every Slack rule the bot broke so far, in order: Block Kit
 // limits, late, duplicate or oversized acks, reused triggers, overused
-// response_urls. Tests should assert it is empty.
+// response_urls, calls made before a Retry-After had passed. Tests should assert it is empty.
 func (s *Server) Violations() []string {
 	s.mu.Lock()
 	defer s.mu.Unlock()

@@ -27,7 +27,9 @@ type Call struct {
 	// Error is the Slack error code answered ("" when ok).
 	Error  string
 	Status int
-	At     time.Time
+	// Limited reports a 429 from the fake's rate limits (not an injected one).
+	Limited bool
+	At      time.Time
 }
 
 // reply is a Web API JSON response body.
@@ -145,6 +147,7 @@ var apiMethods = map[string]apiMethod{
 }
 
 func (s *Server) handleAPI(w http.ResponseWriter, r *http.Request) {
+	arrived := time.Now()
 	name := strings.TrimPrefix(r.URL.Path, "/api/")
 	req, err := parseAPIRequest(r)
 	s.mu.Lock()
@@ -176,9 +179,11 @@ func (s *Server) handleAPI(w http.ResponseWriter, r *http.Request) {
 		if req.json != nil {
 			call.Body = json.RawMessage(req.body)
 		}
-		status, header, body = s.dispatchLocked(name, req)
+		status, header, body = s.dispatchLocked(name, req, arrived)
 	}
 	call.Status = status
+	call.Limited = status == http.StatusTooManyRequests && header.Get(limitedHeader) != ""
+	header.Del(limitedHeader)
 	if ok, _ := body["ok"].(bool); !ok {
 		call.Error, _ = body["error"].(string)
 	}
@@ -191,7 +196,7 @@ func (s *Server) handleAPI(w http.ResponseWriter, r *http.Request) {
 
 // dispatchLocked answers one Web API call: an injected failure if one is
 // queued, else the method after the token check.
-func (s *Server) dispatchLocked(name string, req *apiRequest) (int, http.Header, reply) {
+func (s *Server) dispatchLocked(name string, req *apiRequest, arrived time.Time) (int, http.Header, reply) {
 	header := http.Header{}
 	if q := s.inject[name]; len(q) > 0 {
 		s.inject[name] = q[1:]
@@ -208,12 +213,8 @@ func (s *Server) dispatchLocked(name string, req *apiRequest) (int, http.Header,
 	if code := s.checkTokenLocked(m.token, req.token); code != "" {
 		return http.StatusOK, header, fail(code)
 	}
-	if name == "views.publish" {
-		if wait := s.publishLimitedLocked(); wait > 0 {
-			s.violateLocked("views.publish: over the rate limit (Tier 4); retry after %v", wait)
-			header.Set("Retry-After", strconv.Itoa(int(wait.Seconds())+1))
-			return http.StatusTooManyRequests, header, fail("ratelimited")
-		}
+	if wait := s.rateLimitedLocked(name, req, arrived); wait > 0 {
+		return rateLimitReply(header, wait)
 	}
 	return http.StatusOK, header, m.fn(s, req)
 }

@@ -1,0 +1,203 @@
+package slacktest
+
+import (
+	"fmt"
+	"math"
+	"net/http"
+	"strconv"
+	"time"
+)
+
+// Rate limits. By default the fake answers the way Slack's limiter does
+// (https://docs.slack.dev/apis/web-api/rate-limits): every method the bot
+// uses has its tier's per-workspace rate, and chat.postMessage also has its
+// per-channel rate of about one message a second with short bursts. A call
+// over a rate is answered HTTP 429 with Retry-After (whole seconds, at
+// least 1) and recorded with Call.Limited; that is not a violation. A call
+// of the same method (and, for the per-channel rate, to the same channel)
+// that arrives before the Retry-After it was given has passed IS a
+// violation: a client that honours 429s never makes one. Rates run on the
+// real clock, like ack latency, whatever Options.Now says.
+//
+// Tests whose subject is not Slack's rates may turn them off with
+// Options.NoRateLimits, saying why.
+
+// Limit is a rate: at most N calls within any Window.
+type Limit struct {
+	N      int
+	Window time.Duration
+}
+
+// Slack's documented tiers, per method per workspace ("N+ per minute": the
+// fake grants exactly N).
+var (
+	Tier1 = Limit{N: 1, Window: time.Minute}
+	Tier2 = Limit{N: 20, Window: time.Minute}
+	Tier3 = Limit{N: 50, Window: time.Minute}
+	Tier4 = Limit{N: 100, Window: time.Minute}
+	// ChannelRate is chat.postMessage's rate in one channel (a DM is a
+	// channel): one a second, with bursts of 3.
+	ChannelRate = Limit{N: 3, Window: 3 * time.Second}
+	// PostMessageRate is chat.postMessage's workspace-wide cap ("several
+	// hundred messages a minute").
+	PostMessageRate = Limit{N: 300, Window: time.Minute}
+)
+
+// inFlightGrace is how soon after a 429 a call may arrive without counting
+// as a violation: the client may have sent it before it read the 429.
+const inFlightGrace = 50 * time.Millisecond
+
+// defaultLimits are the workspace-wide rates of the methods the fake
+// serves. apps.connections.open (Tier 1) is left out: the socket tests
+// reconnect many times a minute, and slack-go's Socket Mode client waits
+// out its 429s itself.
+func defaultLimits() map[string]Limit {
+	return map[string]Limit{
+		"auth.test":             Tier4,
+		"chat.postMessage":      PostMessageRate,
+		"chat.update":           Tier3,
+		"chat.delete":           Tier3,
+		"chat.postEphemeral":    Tier4,
+		"chat.getPermalink":     Tier4,
+		"conversations.open":    Tier3,
+		"views.open":            Tier4,
+		"views.push":            Tier4,
+		"views.update":          Tier4,
+		"views.publish":         Tier4,
+		"users.info":            Tier4,
+		"usergroups.users.list": Tier2,
+	}
+}
+
+// rateState is the limiter's memory, guarded by Server.mu.
+type rateState struct {
+	off     bool
+	limits  map[string]Limit       // method -> workspace rate
+	channel Limit                  // chat.postMessage per channel
+	calls   map[string][]time.Time // key -> accepted calls within its window
+	until   map[string]retryAfter  // key -> the last Retry-After given
+}
+
+type retryAfter struct {
+	given, until time.Time
+}
+
+func newRateState(off bool) rateState {
+	return rateState{off: off, limits: defaultLimits(), channel: ChannelRate,
+		calls: map[string][]time.Time{}, until: map[string]retryAfter{}}
+}
+
+// SetRateLimit changes the workspace-wide rate of one Web API method; a
+// zero Limit removes it.
+func (s *Server) SetRateLimit(method string, l Limit) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if l.N <= 0 || l.Window <= 0 {
+		delete(s.rate.limits, method)
+		return
+	}
+	s.rate.limits[method] = l
+}
+
+// SetChannelRate changes chat.postMessage's per-channel rate.
+func (s *Server) SetChannelRate(l Limit) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.rate.channel = l
+}
+
+// rateLimitedLocked checks one call against the rates that apply to it. It
+// returns the Retry-After to answer (0: within every rate, and the call is
+// counted) and records a violation when the call came before an earlier
+// Retry-After had passed.
+func (s *Server) rateLimitedLocked(name string, req *apiRequest, arrived time.Time) time.Duration {
+	if s.rate.off {
+		return 0
+	}
+	keys := s.rateKeysLocked(name, req)
+	for _, k := range keys {
+		if ra, ok := s.rate.until[k.key]; ok && arrived.After(ra.given.Add(inFlightGrace)) && arrived.Before(ra.until) {
+			s.violateLocked("%s: called %v before the Retry-After given at %s had passed (%s)",
+				name, ra.until.Sub(arrived).Round(time.Millisecond), ra.given.Format("15:04:05.000"), k.what)
+		}
+	}
+	now := time.Now()
+	var wait time.Duration
+	for _, k := range keys {
+		if w := s.windowWaitLocked(k.key, k.limit, now); w > wait {
+			wait = w
+		}
+	}
+	if wait > 0 {
+		secs := time.Duration(math.Ceil(wait.Seconds())) * time.Second
+		for _, k := range keys {
+			if s.windowWaitLocked(k.key, k.limit, now) > 0 {
+				s.rate.until[k.key] = retryAfter{given: now, until: now.Add(secs)}
+			}
+		}
+		return secs
+	}
+	for _, k := range keys {
+		s.rate.calls[k.key] = append(s.rate.calls[k.key], now)
+	}
+	return 0
+}
+
+type rateKey struct {
+	key, what string
+	limit     Limit
+}
+
+// rateKeysLocked lists the rates one call counts against.
+func (s *Server) rateKeysLocked(name string, req *apiRequest) []rateKey {
+	var keys []rateKey
+	if l, ok := s.rate.limits[name]; ok {
+		keys = append(keys, rateKey{key: name, what: fmt.Sprintf("%d a %v per workspace", l.N, l.Window), limit: l})
+	}
+	if name == "chat.postMessage" && s.rate.channel.N > 0 {
+		ch := s.resolveChannelLocked(req.str("channel"))
+		keys = append(keys, rateKey{key: name + "#" + ch, limit: s.rate.channel,
+			what: fmt.Sprintf("%d per %v in channel %s", s.rate.channel.N, s.rate.channel.Window, ch)})
+	}
+	return keys
+}
+
+// windowWaitLocked forgets calls older than the window and returns how long
+// until one more call fits (0: it fits now).
+func (s *Server) windowWaitLocked(key string, l Limit, now time.Time) time.Duration {
+	times := s.rate.calls[key]
+	keep := times[:0]
+	for _, t := range times {
+		if now.Sub(t) < l.Window {
+			keep = append(keep, t)
+		}
+	}
+	s.rate.calls[key] = keep
+	if len(keep) < l.N {
+		return 0
+	}
+	return l.Window - now.Sub(keep[len(keep)-l.N])
+}
+
+// limitedHeader marks, between dispatch and the recorded Call, a 429 of
+// the fake's own limits; it never reaches the client.
+const limitedHeader = "X-Slacktest-Limited"
+
+// rateLimitReply is Slack's answer to a call over a rate.
+func rateLimitReply(header http.Header, wait time.Duration) (int, http.Header, reply) {
+	header.Set(limitedHeader, "1")
+	header.Set("Retry-After", strconv.Itoa(int(wait/time.Second)))
+	return http.StatusTooManyRequests, header, fail("ratelimited")
+}
+
+// Limited returns the calls of method (every method when "") that the
+// fake's rate limits answered 429, oldest first.
+func (s *Server) Limited(method string) []Call {
+	var out []Call
+	for _, c := range s.Calls(method) {
+		if c.Limited {
+			out = append(out, c)
+		}
+	}
+	return out
+}
