@@ -26,6 +26,7 @@ import (
 	"github.com/dbrestore/db-restore/internal/lifetime"
 	"github.com/dbrestore/db-restore/internal/limits"
 	"github.com/dbrestore/db-restore/internal/metrics"
+	"github.com/dbrestore/db-restore/internal/outbox"
 )
 
 // Executor runs a request from the threshold click on (execution.Executor).
@@ -84,6 +85,10 @@ type Options struct {
 	// ProgressInterval is the least time between two updates of a running
 	// restore's progress message.
 	ProgressInterval time.Duration
+	// PostInterval paces new messages in one channel: at most 3 within
+	// any 3×PostInterval (default 1s, Slack's chat.postMessage rate per
+	// channel); negative: unpaced, only against a fake without limits.
+	PostInterval time.Duration
 }
 
 // App is the running bot's Slack side.
@@ -102,6 +107,8 @@ type App struct {
 	// progressTS are this replica's progress messages (progress.go).
 	progressTS progressMessages
 	opt        Options
+	out        *outbox.Outbox // every message of a request's life (send.go)
+	dms        dmChannels
 
 	exec Executor // the restore's life after approval
 
@@ -115,13 +122,15 @@ func New(o Options) (*App, error) {
 	if err := o.check(); err != nil {
 		return nil, err
 	}
-	return &App{
+	a := &App{
 		log: o.Log, api: o.API, store: o.Store, m: o.Metrics, exec: o.Executor, drills: o.Drills,
 		instances: o.Instances, gate: o.Gate, in: o.Intake,
 		fatal: make(chan error, 1),
 		now:   o.Now, people: o.People, forms: newForms(o.Catalog, o.Tables, o.Now), opt: o,
 		homes: newHomeBoard(o.HomeInterval, o.HomeRate, o.HomeRateWindow),
-	}, nil
+	}
+	a.out = newOutbox(a, o.PostInterval)
+	return a, nil
 }
 
 // check refuses options without what the app cannot run without.

@@ -53,29 +53,24 @@ func (a *App) deliver(ctx context.Context, r approvals.Request, d slackview.Deli
 
 // refresh redraws the approval message for the request's current state.
 // Every change of a request passes through here, so it also marks the
-// Home tabs the change concerns for a publish.
+// Home tabs the change concerns for a publish. The redraw is queued (a
+// newer one replaces one still waiting) and retried until it is made.
 func (a *App) refresh(ctx context.Context, r approvals.Request) {
 	a.homeChanged(r)
 	if r.MessageTS == "" {
 		return
 	}
-	_, _, _, err := a.api.UpdateMessageContext(ctx, r.Channel, r.MessageTS,
+	a.update(ctx, "approval message update", r.ID, r.Channel, r.MessageTS,
 		slack.MsgOptionText(slackview.FallbackText(r), false), slack.MsgOptionBlocks(slackview.ApprovalBlocks(r)...))
-	if err != nil {
-		a.slackFailed("chat.update", err)
-		a.log.Warn().Err(err).Str("request_id", r.ID).Msg("could not update the approval message")
-	}
 }
 
-// thread posts text in the approval message's thread.
+// thread posts text in the approval message's thread: queued behind what
+// the channel already has waiting, and retried until it is sent.
 func (a *App) thread(ctx context.Context, r approvals.Request, text string) {
 	if r.MessageTS == "" {
 		return
 	}
-	if _, _, err := a.api.PostMessageContext(ctx, r.Channel, slack.MsgOptionText(text, false), slack.MsgOptionTS(r.MessageTS)); err != nil {
-		a.slackFailed("chat.postMessage", err)
-		a.log.Warn().Err(err).Str("request_id", r.ID).Msg("could not post in the request's thread")
-	}
+	a.post(ctx, "thread reply", r.ID, r.Channel, 0, slack.MsgOptionText(text, false), slack.MsgOptionTS(r.MessageTS))
 }
 
 // announce posts one short line in the incident channel, when there is one,
@@ -93,14 +88,13 @@ func (a *App) announce(ctx context.Context, r approvals.Request, text string) {
 		if ch == "" {
 			continue
 		}
-		if _, _, err := a.api.PostMessageContext(ctx, ch, slack.MsgOptionText(text, false)); err != nil {
-			a.slackFailed("chat.postMessage", err)
-			a.log.Warn().Err(err).Str("request_id", r.ID).Str("channel_id", ch).Msg("could not post in the incident channel")
-		}
+		a.post(ctx, "announcement", r.ID, ch, 0, slack.MsgOptionText(text, false))
 	}
 }
 
-// whisper answers a clicker privately in the channel of the message clicked.
+// whisper answers a clicker privately in the channel of the message
+// clicked. It is not queued (an answer, not part of a request's record):
+// the client waits out a 429 and retries it.
 func (a *App) whisper(ctx context.Context, channel, userID, text string) {
 	if _, err := a.api.PostEphemeralContext(ctx, channel, userID, slack.MsgOptionText(text, false)); err != nil {
 		a.slackFailed("chat.postEphemeral", err)
@@ -108,16 +102,8 @@ func (a *App) whisper(ctx context.Context, channel, userID, text string) {
 	}
 }
 
-// dm writes to a person in their direct-message channel with the bot.
+// dm writes to a person in their direct-message channel with the bot,
+// queued and retried like every message of a request's life.
 func (a *App) dm(ctx context.Context, userID, text string) {
-	ch, _, _, err := a.api.OpenConversationContext(ctx, &slack.OpenConversationParameters{Users: []string{userID}})
-	if err != nil {
-		a.slackFailed("conversations.open", err)
-		a.log.Warn().Err(err).Str("user_id", userID).Msg("could not open a direct message")
-		return
-	}
-	if _, _, err := a.api.PostMessageContext(ctx, ch.ID, slack.MsgOptionText(text, false)); err != nil {
-		a.slackFailed("chat.postMessage", err)
-		a.log.Warn().Err(err).Str("user_id", userID).Msg("could not send a direct message")
-	}
+	a.sendDM(ctx, userID, slack.MsgOptionText(text, false))
 }

@@ -65,9 +65,8 @@ func (a *App) progress(ctx context.Context, r approvals.Request, p execution.Pro
 	log := a.log.With().Str("request_id", r.ID).Logger()
 	text := slackview.ProgressText(r, p)
 	if ts == "" {
-		_, posted, err := a.api.PostMessageContext(ctx, r.Channel, slack.MsgOptionText(text, false), slack.MsgOptionTS(r.MessageTS))
-		if err != nil {
-			a.slackFailed("chat.postMessage", err)
+		posted, err := a.post(ctx, "progress message", r.ID, r.Channel, 0, slack.MsgOptionText(text, false), slack.MsgOptionTS(r.MessageTS)).Wait(ctx)
+		if err != nil { // logged by the outbox
 			log.Warn().Err(err).Msg("could not post the progress message")
 			return
 		}
@@ -84,11 +83,15 @@ func (a *App) progress(ctx context.Context, r approvals.Request, p execution.Pro
 	a.homeChanged(rec)
 }
 
+// updateProgress queues the new text of the progress message (a newer
+// one replaces one still waiting); false when the outbox refused it.
 func (a *App) updateProgress(ctx context.Context, r approvals.Request, ts, text string) bool {
-	if _, _, _, err := a.api.UpdateMessageContext(ctx, r.Channel, ts, slack.MsgOptionText(text, false)); err != nil {
-		a.slackFailed("chat.update", err)
-		a.log.Warn().Err(err).Str("request_id", r.ID).Msg("could not update the progress message")
-		return false
+	res := a.update(ctx, "progress update", r.ID, r.Channel, ts, slack.MsgOptionText(text, false))
+	select {
+	case <-res.Done():
+		_, err := res.Wait(ctx)
+		return err == nil
+	default:
+		return true // queued
 	}
-	return true
 }
