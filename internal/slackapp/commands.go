@@ -113,14 +113,17 @@ func (a *App) createRequest(ctx context.Context, requester, channel string, d in
 	}
 	log := a.log.With().Str("user_id", requester).Str("request_id", req.ID).Logger()
 	ch := req.Channel
-	_, ts, err := a.api.PostMessageContext(ctx, ch, slack.MsgOptionText(slackview.FallbackText(req), false), slack.MsgOptionBlocks(slackview.ApprovalBlocks(req)...))
+	// Queued in the channel's lane (paced, in order) and retried through
+	// 429s and transient failures for up to approvalGiveUp.
+	ts, err := a.post(ctx, "approval message", req.ID, ch, approvalGiveUp,
+		slack.MsgOptionText(slackview.FallbackText(req), false), slack.MsgOptionBlocks(slackview.ApprovalBlocks(req)...)).Wait(ctx)
 	if err != nil {
-		a.slackFailed("chat.postMessage", err)
 		// Nobody can approve a request nobody sees: withdraw it.
-		if _, cerr := a.store.Withdraw(ctx, req.ID, "the approval message could not be posted in "+ch); cerr != nil {
+		np := &approvalNotPostedError{id: req.ID, channel: ch, err: err}
+		if _, cerr := a.store.Withdraw(ctx, req.ID, np.reason()); cerr != nil {
 			log.Error().Err(cerr).Msg("could not withdraw a request whose approval message failed")
 		}
-		return approvals.Request{}, fmt.Errorf("post approval message in %s: %w", ch, err)
+		return approvals.Request{}, np
 	}
 	if rec, err := a.store.SetMessage(ctx, req.ID, ch, ts); err != nil {
 		log.Error().Err(err).Msg("could not record the approval message")
