@@ -29,8 +29,11 @@ func Explain(log zerolog.Logger, err error) string {
 		refusal  *approvals.Refusal
 		rejected *restore.RejectedError
 		unknown  *restore.UnknownOutcomeError
+		unposted *approvalNotPostedError
 	)
 	switch {
+	case errors.As(err, &unposted):
+		return unposted.words()
 	case errors.As(err, &usage):
 		return ":warning: " + usage.Reply()
 	case AsField(err, &field):
