@@ -23,19 +23,33 @@ type Doer interface {
 // it and pass it to slack.OptionHTTPClient before slack.OptionRetryConfig,
 // so each retry passes through the hold too.
 type HoldingClient struct {
-	next Doer
-	now  func() time.Time
+	next   Doer
+	now    func() time.Time
+	shared SharedHolds // nil: this process only
 
 	mu    sync.Mutex
 	until map[string]time.Time // method -> end of its Retry-After
 }
 
-// NewHoldingClient wraps next. now is the clock (nil: time.Now).
-func NewHoldingClient(next Doer, now func() time.Time) *HoldingClient {
+// SharedHolds makes holds known to every replica of the bot: Slack's
+// limits are per app, so a Retry-After one replica was given binds them
+// all. Errors leave the caller with its own holds only.
+type SharedHolds interface {
+	Until(ctx context.Context, method string) (time.Time, error)
+	Hold(ctx context.Context, method string, until time.Time) error
+}
+
+// sharedTimeout bounds each look at the shared holds: a slow store must
+// not stall every Slack call.
+const sharedTimeout = 250 * time.Millisecond
+
+// NewHoldingClient wraps next. now is the clock (nil: time.Now); shared,
+// when not nil, also holds every other replica (and is told of theirs).
+func NewHoldingClient(next Doer, now func() time.Time, shared SharedHolds) *HoldingClient {
 	if now == nil {
 		now = time.Now
 	}
-	return &HoldingClient{next: next, now: now, until: map[string]time.Time{}}
+	return &HoldingClient{next: next, now: now, shared: shared, until: map[string]time.Time{}}
 }
 
 // Do waits for the method's hold to end (or the request's context), sends
@@ -47,7 +61,12 @@ func (c *HoldingClient) Do(r *http.Request) (*http.Response, error) {
 	}
 	resp, err := c.next.Do(r)
 	if err == nil && resp.StatusCode == http.StatusTooManyRequests {
-		c.hold(method, retryAfter(resp.Header.Get("Retry-After")))
+		until := c.hold(method, retryAfter(resp.Header.Get("Retry-After")))
+		if c.shared != nil {
+			ctx, cancel := context.WithTimeout(context.WithoutCancel(r.Context()), sharedTimeout)
+			_ = c.shared.Hold(ctx, method, until) // best effort: this replica holds anyway
+			cancel()
+		}
 	}
 	return resp, err
 }
@@ -61,6 +80,7 @@ func (c *HoldingClient) HeldFor(method string) time.Duration {
 
 func (c *HoldingClient) wait(ctx context.Context, method string) error {
 	for {
+		c.readShared(ctx, method)
 		d := c.HeldFor(method)
 		if d <= 0 {
 			return nil
@@ -75,10 +95,28 @@ func (c *HoldingClient) wait(ctx context.Context, method string) error {
 	}
 }
 
-func (c *HoldingClient) hold(method string, d time.Duration) {
+// readShared takes in a hold another replica recorded.
+func (c *HoldingClient) readShared(ctx context.Context, method string) {
+	if c.shared == nil {
+		return
+	}
+	sctx, cancel := context.WithTimeout(ctx, sharedTimeout)
+	defer cancel()
+	if until, err := c.shared.Until(sctx, method); err == nil && until.After(c.now()) {
+		c.holdUntil(method, until)
+	}
+}
+
+func (c *HoldingClient) hold(method string, d time.Duration) time.Time {
+	until := c.now().Add(d)
+	c.holdUntil(method, until)
+	return until
+}
+
+func (c *HoldingClient) holdUntil(method string, until time.Time) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	if until := c.now().Add(d); until.After(c.until[method]) {
+	if until.After(c.until[method]) {
 		c.until[method] = until
 	}
 }

@@ -2,6 +2,7 @@ package outbox_test
 
 import (
 	"context"
+	"fmt"
 	"net/http"
 	"sync"
 	"testing"
@@ -10,6 +11,7 @@ import (
 	"github.com/slack-go/slack"
 
 	"github.com/dbrestore/db-restore/internal/outbox"
+	"github.com/dbrestore/db-restore/internal/redistest"
 	"github.com/dbrestore/db-restore/internal/slackapp/slacktest"
 )
 
@@ -29,7 +31,7 @@ func TestHoldKeepsEveryGoroutineOutOfARetryAfter(t *testing.T) {
 				Do(*http.Request) (*http.Response, error)
 			} = &http.Client{Timeout: 10 * time.Second}
 			if tc.hold {
-				hc = outbox.NewHoldingClient(hc, nil)
+				hc = outbox.NewHoldingClient(hc, nil, nil)
 			}
 			api := slack.New("xoxb-t", slack.OptionAPIURL(fake.APIURL()), slack.OptionHTTPClient(hc),
 				slack.OptionRetryConfig(slack.RetryConfig{MaxRetries: 5, RetryAfterDuration: time.Second}))
@@ -56,6 +58,51 @@ func TestHoldKeepsEveryGoroutineOutOfARetryAfter(t *testing.T) {
 			}
 			if len(fake.Limited("usergroups.users.list")) == 0 {
 				t.Error("the rate was never reached")
+			}
+		})
+	}
+}
+
+// Two replicas over one Redis: a Retry-After one of them was given holds
+// the other too (Slack's limits are per app, not per process).
+func TestHoldIsSharedByReplicas(t *testing.T) {
+	for _, shared := range []bool{false, true} {
+		t.Run(fmt.Sprintf("shared=%v", shared), func(t *testing.T) {
+			rdb, prefix := redistest.New(t)
+			fake := slacktest.New(t, slacktest.Options{BotToken: "xoxb-t"})
+			fake.SetChannelRate(slacktest.Limit{N: 1, Window: 2 * time.Second})
+			replica := func() *slack.Client {
+				var holds outbox.SharedHolds
+				if shared {
+					holds = outbox.NewRedisHolds(rdb, prefix)
+				}
+				hc := outbox.NewHoldingClient(&http.Client{Timeout: 10 * time.Second}, nil, holds)
+				return slack.New("xoxb-t", slack.OptionAPIURL(fake.APIURL()), slack.OptionHTTPClient(hc),
+					slack.OptionRetryConfig(slack.RetryConfig{MaxRetries: 5, RetryAfterDuration: time.Second}))
+			}
+			a, b := replica(), replica()
+			ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+			defer cancel()
+			post := func(api *slack.Client) {
+				if _, _, err := api.PostMessageContext(ctx, "C1", slack.MsgOptionText("x", false)); err != nil {
+					t.Error(err)
+				}
+			}
+			post(a)
+			var wg sync.WaitGroup
+			wg.Go(func() { post(a) }) // 429, Retry-After 2: a waits it out
+			time.Sleep(200 * time.Millisecond)
+			post(b) // while a waits
+			wg.Wait()
+			v := fake.Violations()
+			if shared && len(v) != 0 {
+				t.Errorf("violations with shared holds: %q", v)
+			}
+			if !shared && len(v) == 0 {
+				t.Error("no violation without shared holds: the test does not show what sharing is for")
+			}
+			if n := len(fake.Messages("C1")); n != 3 {
+				t.Errorf("%d messages, want 3", n)
 			}
 		})
 	}

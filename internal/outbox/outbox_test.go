@@ -59,7 +59,7 @@ func msg(rec *recorder, lane, text string) Message {
 }
 
 func TestOrderAndPacePerLane(t *testing.T) {
-	const interval = 50 * time.Millisecond
+	const interval = 100 * time.Millisecond
 	b := New(Options{Log: zerolog.Nop(), Interval: interval, Burst: 2})
 	defer b.Close(testCtx(t))
 	rec := newRecorder()
@@ -95,8 +95,9 @@ func TestOrderAndPacePerLane(t *testing.T) {
 			}
 		}
 	}
-	// Two lanes go at the same time: 8 each at 2 per 100ms take ~300ms, not 700.
-	if took := at[len(at)-1].Sub(at[0]); took > 600*time.Millisecond {
+	// Two lanes go at the same time: 8 each at 2 per 200ms take ~600ms,
+	// one after the other they would take 1.4s.
+	if took := at[len(at)-1].Sub(at[0]); took > 1100*time.Millisecond {
 		t.Errorf("16 messages in two lanes took %v: the lanes did not run side by side", took)
 	}
 }
