@@ -106,21 +106,32 @@ func (s *Server) SetChannelRate(l Limit) {
 	s.rate.channel = l
 }
 
-// rateLimitedLocked checks one call against the rates that apply to it. It
-// returns the Retry-After to answer (0: within every rate, and the call is
-// counted) and records a violation when the call came before an earlier
-// Retry-After had passed.
-func (s *Server) rateLimitedLocked(name string, req *apiRequest, arrived time.Time) time.Duration {
-	if s.rate.off {
-		return 0
-	}
-	keys := s.rateKeysLocked(name, req)
-	for _, k := range keys {
+// earlyCallLocked records a violation when a call came before a
+// Retry-After given for its method (or its channel) had passed. It runs
+// even with the limits off, for the 429s a test injects.
+func (s *Server) earlyCallLocked(name string, req *apiRequest, arrived time.Time) {
+	for _, k := range s.rateKeysLocked(name, req, true) {
 		if ra, ok := s.rate.until[k.key]; ok && arrived.After(ra.given.Add(inFlightGrace)) && arrived.Before(ra.until) {
 			s.violateLocked("%s: called %v before the Retry-After given at %s had passed (%s)",
 				name, ra.until.Sub(arrived).Round(time.Millisecond), ra.given.Format("15:04:05.000"), k.what)
 		}
 	}
+}
+
+// toldToWaitLocked remembers a Retry-After given for a whole method.
+func (s *Server) toldToWaitLocked(name string, wait time.Duration) {
+	now := time.Now()
+	s.rate.until[name] = retryAfter{given: now, until: now.Add(wait)}
+}
+
+// rateLimitedLocked counts one call against the rates that apply to it.
+// It returns the Retry-After to answer (0: within every rate, and the
+// call is counted).
+func (s *Server) rateLimitedLocked(name string, req *apiRequest) time.Duration {
+	if s.rate.off {
+		return 0
+	}
+	keys := s.rateKeysLocked(name, req, false)
 	now := time.Now()
 	var wait time.Duration
 	for _, k := range keys {
@@ -148,13 +159,16 @@ type rateKey struct {
 	limit     Limit
 }
 
-// rateKeysLocked lists the rates one call counts against.
-func (s *Server) rateKeysLocked(name string, req *apiRequest) []rateKey {
+// rateKeysLocked lists the rates one call counts against; all adds the
+// method's own key even when it has no rate (injected 429s).
+func (s *Server) rateKeysLocked(name string, req *apiRequest, all bool) []rateKey {
 	var keys []rateKey
-	if l, ok := s.rate.limits[name]; ok {
+	if l, ok := s.rate.limits[name]; ok && !s.rate.off {
 		keys = append(keys, rateKey{key: name, what: fmt.Sprintf("%d a %v per workspace", l.N, l.Window), limit: l})
+	} else if all {
+		keys = append(keys, rateKey{key: name, what: "an injected 429"})
 	}
-	if name == "chat.postMessage" && s.rate.channel.N > 0 {
+	if name == "chat.postMessage" && s.rate.channel.N > 0 && !s.rate.off {
 		ch := s.resolveChannelLocked(req.str("channel"))
 		keys = append(keys, rateKey{key: name + "#" + ch, limit: s.rate.channel,
 			what: fmt.Sprintf("%d per %v in channel %s", s.rate.channel.N, s.rate.channel.Window, ch)})

@@ -198,9 +198,11 @@ func (s *Server) handleAPI(w http.ResponseWriter, r *http.Request) {
 // queued, else the method after the token check.
 func (s *Server) dispatchLocked(name string, req *apiRequest, arrived time.Time) (int, http.Header, reply) {
 	header := http.Header{}
+	s.earlyCallLocked(name, req, arrived)
 	if q := s.inject[name]; len(q) > 0 {
 		s.inject[name] = q[1:]
 		if q[0].retryAfter >= 0 {
+			s.toldToWaitLocked(name, time.Duration(q[0].retryAfter)*time.Second)
 			header.Set("Retry-After", strconv.Itoa(q[0].retryAfter))
 			return http.StatusTooManyRequests, header, fail("ratelimited")
 		}
@@ -213,7 +215,7 @@ func (s *Server) dispatchLocked(name string, req *apiRequest, arrived time.Time)
 	if code := s.checkTokenLocked(m.token, req.token); code != "" {
 		return http.StatusOK, header, fail(code)
 	}
-	if wait := s.rateLimitedLocked(name, req, arrived); wait > 0 {
+	if wait := s.rateLimitedLocked(name, req); wait > 0 {
 		return rateLimitReply(header, wait)
 	}
 	return http.StatusOK, header, m.fn(s, req)
