@@ -157,3 +157,29 @@ func limitedByMethod(calls []slacktest.Call) string {
 	}
 	return fmt.Sprint(by)
 }
+
+// BenchmarkApprovalMessagesAtSlacksPace is issue 16's figure: a burst of
+// 100 requests from 100 people into one channel, through the fake with
+// Slack's rates, timed until the 100th approval message is posted, against
+// the least time the per-channel rate allows. Run it with
+//
+//	go test -run '^$' -bench ApprovalMessagesAtSlacksPace -benchtime 1x ./cmd/bot
+func BenchmarkApprovalMessagesAtSlacksPace(b *testing.B) {
+	const n = 100
+	rate := slacktest.ChannelRate
+	floor := time.Duration(n-rate.N) * rate.Window / time.Duration(rate.N)
+	for range b.N {
+		h := newHarness(b)
+		h.env["RESTORE_USER_COMMANDS_PER_MINUTE"] = "0"
+		h.start()
+		start := time.Now()
+		h.flood(n)
+		h.waitLong("every approval message", 5*time.Minute, func() bool { return len(h.slack.Messages(approvals_)) >= n })
+		took := time.Since(start)
+		b.ReportMetric(took.Seconds(), "s/100-messages")
+		b.ReportMetric(took.Seconds()/floor.Seconds(), "x-slack-floor")
+		b.Logf("%d approval messages in %v; Slack's per-channel rate (%d per %v) allows them in no less than %v; %d calls answered 429, %d violations",
+			n, took.Round(time.Millisecond), rate.N, rate.Window, floor, len(h.slack.Limited("")), len(h.slack.Violations()))
+		h.stopAll()
+	}
+}

@@ -43,8 +43,13 @@ type approvalMsg struct {
 	blocks            json.RawMessage
 }
 
+// newSlack is the fake Slack without its rate limits: the subject here is
+// ack latency under a burst of -n approvals in one channel, which Slack's
+// one message a second per channel would spread over -n seconds (the bots
+// run unpaced, SLACK_POST_INTERVAL=0). The paced burst is measured by
+// BenchmarkApprovalMessagesAtSlacksPace in cmd/bot.
 func newSlack() (*slacktest.Server, error) {
-	return slacktest.NewServer(slacktest.Options{BotToken: botToken, AppToken: appToken})
+	return slacktest.NewServer(slacktest.Options{BotToken: botToken, AppToken: appToken, NoRateLimits: true})
 }
 
 func newWorld(cfg Config) (*world, error) {
@@ -104,6 +109,7 @@ func (w *world) botEnv(redisURL, prefix string) map[string]string {
 		"RESTORE_APPROVERS":          approver,
 		"RESTORE_APPROVAL_CHANNEL":   approvalChannel,
 		"LOG_LEVEL":                  "warn",
+		"SLACK_POST_INTERVAL":        "0", // against a fake without limits (newSlack)
 		// The burst is -n requests from -requesters people (10 each by
 		// default), all to be approved: the per-person limits would refuse
 		// most of them, so they are off here; BenchmarkApproveBesideFlood in
