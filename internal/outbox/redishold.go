@@ -50,7 +50,10 @@ func (h *RedisHolds) Hold(ctx context.Context, method string, until time.Time) e
 	if ttl <= 0 {
 		return nil
 	}
-	return holdScript.Run(ctx, h.rdb, []string{h.key(method)}, until.UnixMilli(), ttl.Milliseconds()+1).Err()
+	// Rounded up to the next millisecond: a hold read back must not end
+	// before the one this replica keeps.
+	end := until.Add(time.Millisecond - 1).UnixMilli()
+	return holdScript.Run(ctx, h.rdb, []string{h.key(method)}, end, ttl.Milliseconds()+2).Err()
 }
 
 var holdScript = redis.NewScript(`
