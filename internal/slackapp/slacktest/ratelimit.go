@@ -99,6 +99,24 @@ func (s *Server) SetRateLimit(method string, l Limit) {
 	s.rate.limits[method] = l
 }
 
+// OnlyRateLimits keeps the rates of the named methods and drops every
+// other one, chat.postMessage's per-channel rate too (unless named): for a
+// test about one method's rate that makes many other calls.
+func (s *Server) OnlyRateLimits(methods ...string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	keep := map[string]Limit{}
+	for _, m := range methods {
+		if l, ok := s.rate.limits[m]; ok {
+			keep[m] = l
+		}
+	}
+	s.rate.limits = keep
+	if _, ok := keep["chat.postMessage"]; !ok {
+		s.rate.channel = Limit{}
+	}
+}
+
 // SetChannelRate changes chat.postMessage's per-channel rate.
 func (s *Server) SetChannelRate(l Limit) {
 	s.mu.Lock()
