@@ -183,3 +183,24 @@ func BenchmarkApprovalMessagesAtSlacksPace(b *testing.B) {
 		h.stopAll()
 	}
 }
+
+// A bot stopped with a channel's backlog still queued sends it before it
+// exits, within the shutdown bound.
+func TestShutdownDrainsTheQueuedMessages(t *testing.T) {
+	const n = 8 // about 5 s of backlog at Slack's pace
+	h := newHarness(t)
+	b := h.start()
+	h.flood(n)
+	h.waitLong("the first approval messages", time.Minute, func() bool { return len(h.slack.Messages(approvals_)) >= 3 })
+	queued := n - len(h.slack.Messages(approvals_))
+	start := time.Now()
+	b.stop(t)
+	took := time.Since(start)
+	if got := len(h.slack.Messages(approvals_)); got != n {
+		t.Errorf("%d approval messages after the stop, want all %d (%d were queued when it began)", got, n, queued)
+	}
+	if took > 15*time.Second {
+		t.Errorf("stopping took %v", took)
+	}
+	t.Logf("stopped in %v with %d approval messages queued", took.Round(time.Millisecond), queued)
+}

@@ -221,6 +221,10 @@ func (b *Outbox) Close(ctx context.Context) {
 	b.cancel()
 }
 
+// Stop ends sending at once: what is queued, and what is given later,
+// ends with ErrStopped. Close still has to be called.
+func (b *Outbox) Stop() { b.cancel() }
+
 // Waiting is how many messages wait unsent in all lanes.
 func (b *Outbox) Waiting() int {
 	b.mu.Lock()

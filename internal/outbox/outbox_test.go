@@ -216,3 +216,24 @@ func TestFullLaneBlocksAndCloseDrainsThenStops(t *testing.T) {
 		t.Errorf("%d still waiting after Close", n)
 	}
 }
+
+func TestStopEndsQueuedAndLaterMessages(t *testing.T) {
+	b := New(Options{Log: zerolog.Nop(), Interval: time.Hour, Burst: 1})
+	rec := newRecorder()
+	first := b.Send(testCtx(t), msg(rec, "C", "first"))
+	queued := b.Send(testCtx(t), msg(rec, "C", "queued")) // an hour's pace away
+	if _, err := first.Wait(testCtx(t)); err != nil {
+		t.Fatal(err)
+	}
+	b.Stop()
+	if _, err := queued.Wait(testCtx(t)); !errors.Is(err, ErrStopped) {
+		t.Errorf("queued: %v, want ErrStopped", err)
+	}
+	if _, err := b.Send(testCtx(t), msg(rec, "D", "later")).Wait(testCtx(t)); !errors.Is(err, ErrStopped) {
+		t.Errorf("given after Stop: %v, want ErrStopped", err)
+	}
+	b.Close(testCtx(t))
+	if sent, _ := rec.snapshot(); fmt.Sprint(sent) != "[first]" {
+		t.Errorf("sent %v", sent)
+	}
+}
