@@ -141,7 +141,7 @@ func TestHomePublishesStayWithinTheRate(t *testing.T) {
 	// and the bot posts unpaced (100 messages in one channel would take
 	// two minutes at Slack's rate; TestFloodThroughSlacksRateLimits covers it).
 	h.slack.OnlyRateLimits("views.publish")
-	h.knobs.postInterval = -1
+	h.env["SLACK_POST_INTERVAL"] = "0"
 	// Slack's Tier 4 is about 100 a minute; the same shape, 100 times faster.
 	h.slack.SetPublishLimit(10, time.Second)
 	const interval = 200 * time.Millisecond

@@ -17,6 +17,7 @@ import (
 	"github.com/dbrestore/db-restore/internal/lifetime"
 	"github.com/dbrestore/db-restore/internal/limits"
 	"github.com/dbrestore/db-restore/internal/metrics"
+	"github.com/dbrestore/db-restore/internal/outbox"
 	"github.com/dbrestore/db-restore/internal/policy"
 	"github.com/dbrestore/db-restore/internal/redisconn"
 	"github.com/dbrestore/db-restore/internal/restore"
@@ -64,7 +65,7 @@ func build(ctx context.Context, p parts) (*bot, error) {
 	if err != nil {
 		return nil, err
 	}
-	api, err := slackClient(ctx, p.cfg, p.log)
+	api, err := slackClient(ctx, p.cfg, p.log, outbox.NewRedisHolds(p.conn.Client, p.cfg.RedisKeyPrefix))
 	if err != nil {
 		return nil, err
 	}
@@ -129,11 +130,18 @@ func newStore(ctx context.Context, p parts) (*approvals.Store, error) {
 }
 
 // slackClient is the Web API client, its bot token checked.
-func slackClient(ctx context.Context, cfg config.Config, log zerolog.Logger) (*slack.Client, error) {
+//
+// Every Web API call waits out a Retry-After given for its method to any
+// replica (the hold, shared in Redis), and slack-go retries a 429 itself
+// after its Retry-After: a 429 means Slack did nothing, so retrying it
+// never doubles a message. Other failures are not retried here (a retried
+// 5xx of chat.postMessage can post twice): the outbox decides per message.
+func slackClient(ctx context.Context, cfg config.Config, log zerolog.Logger, holds outbox.SharedHolds) (*slack.Client, error) {
 	api := slack.New(cfg.SlackBotToken,
 		slack.OptionAppLevelToken(cfg.SlackAppToken),
 		slack.OptionAPIURL(cfg.SlackAPIURL),
-		slack.OptionHTTPClient(slackapp.NewHTTPClient(30*time.Second)))
+		slack.OptionHTTPClient(outbox.NewHoldingClient(slackapp.NewHTTPClient(30*time.Second), nil, holds)),
+		slack.OptionRetryConfig(slack.RetryConfig{MaxRetries: 3, RetryAfterDuration: time.Second, RetryAfterJitter: 250 * time.Millisecond}))
 	auth, err := api.AuthTestContext(ctx)
 	var rejected slack.SlackErrorResponse
 	switch {
@@ -170,6 +178,7 @@ func appOptions(p parts, api *slack.Client, store *approvals.Store, exec slackap
 		Gate:    limits.NewGate(p.conn.Client, c.RedisKeyPrefix, c.CommandsPerMinute, p.now),
 		Workers: c.Workers, DecisionWorkers: c.DecisionWorkers, DecisionQueue: c.DecisionQueue, WorkQueue: c.WorkQueue,
 		HomeInterval: c.HomeInterval, HomeRate: c.HomeRate, HomeRateWindow: c.HomeRateWindow, ProgressInterval: c.ProgressInterval,
+		PostInterval: c.SlackPostInterval,
 	}
 	if client != nil { // an interface holding a nil pointer would not be nil
 		o.Catalog, o.Tables, o.Instances = client, client, client

@@ -44,7 +44,8 @@ func (b *bot) run(ctx context.Context, ln net.Listener) error {
 	}
 	err := g.Wait()
 	b.exec.Stop()
-	b.exec.Wait() // every safety-backup wait the executor started gives up or ends
+	b.exec.Wait()         // every safety-backup wait the executor started gives up or ends
+	b.app.DrainMessages() // what they told people is sent, within the drain bound
 	return err
 }
 

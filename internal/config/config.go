@@ -70,6 +70,10 @@ type Config struct {
 	MaxOpenPerUser    int // RESTORE_MAX_OPEN_PER_USER; 0 = no limit
 	CommandsPerMinute int // RESTORE_USER_COMMANDS_PER_MINUTE; 0 = no limit
 
+	// SlackPostInterval is SLACK_POST_INTERVAL: new messages to one channel
+	// at most 3 per 3×interval; 0 = unpaced (only against a fake Slack).
+	SlackPostInterval time.Duration
+
 	HealthAddr string        // HEALTH_ADDR; "off" disables the listener
 	LogLevel   zerolog.Level // LOG_LEVEL
 
@@ -109,6 +113,7 @@ func Load(getenv func(string) string) (Config, error) {
 		HealthAddr:      strings.TrimSpace(getenv("HEALTH_ADDR")),
 	}
 	loadSlack(&c, &p, d)
+	c.SlackPostInterval = p.duration(getenv, "SLACK_POST_INTERVAL", d.SlackPostInterval, 0, time.Minute)
 	loadRedis(&c, &p, getenv, d)
 	c.DryRun = p.boolean(getenv, "RESTORE_DRY_RUN", false)
 	loadCloud(&c, &p)

@@ -51,6 +51,7 @@ func Defaults() Config {
 	const jobPoll = 15 * time.Second
 	return Config{
 		SlackAPIURL:        "https://slack.com/api/",
+		SlackPostInterval:  time.Second, // chat.postMessage's rate per channel
 		RedisKeyPrefix:     "{db-restore}:",
 		RedisWaitReplicas:  -1,
 		RedisWaitTimeout:   2 * time.Second,

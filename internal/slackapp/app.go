@@ -86,8 +86,8 @@ type Options struct {
 	// restore's progress message.
 	ProgressInterval time.Duration
 	// PostInterval paces new messages in one channel: at most 3 within
-	// any 3×PostInterval (default 1s, Slack's chat.postMessage rate per
-	// channel); negative: unpaced, only against a fake without limits.
+	// any 3×PostInterval (Slack's chat.postMessage rate per channel is
+	// about one a second); 0: unpaced, only against a fake without limits.
 	PostInterval time.Duration
 }
 
@@ -109,6 +109,7 @@ type App struct {
 	opt        Options
 	out        *outbox.Outbox // every message of a request's life (send.go)
 	dms        dmChannels
+	sendUntil  atomic.Value // time.Time: the end of the drain bound, once Run stops
 
 	exec Executor // the restore's life after approval
 
@@ -187,6 +188,7 @@ func (a *App) Run(ctx context.Context) error {
 	err := a.serveSocket(ctx, func(l lane, job func(context.Context)) bool { return p.tryQueue(l, func() { job(work) }) })
 	stopped := ctx.Err() != nil
 	cancel()
+	a.stopSendingLater() // the outbox drains until botrun calls DrainMessages
 	background.Wait()
 	p.stop() // every accepted envelope's work finishes
 	if stopped {

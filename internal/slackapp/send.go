@@ -27,8 +27,34 @@ const approvalGiveUp = 2 * time.Minute
 // within the 20 s a SIGTERM allows.
 const drainBound = 10 * time.Second
 
+// newOutbox paces new messages at interval (0: unpaced).
 func newOutbox(a *App, interval time.Duration) *outbox.Outbox {
+	if interval <= 0 {
+		interval = -1
+	}
 	return outbox.New(outbox.Options{Log: a.log, Interval: interval, Failed: a.slackFailed})
+}
+
+// DrainMessages sends what is queued until the drain bound that began
+// when Run's context ended (or from now, when Run never stopped), then
+// stops the outbox: what is left ends unsent, logged. Call it once, after
+// everything that reports (the executor) has finished.
+func (a *App) DrainMessages() {
+	until := time.Now().Add(drainBound)
+	if t, ok := a.sendUntil.Load().(time.Time); ok {
+		until = t
+	}
+	ctx, cancel := context.WithDeadline(context.Background(), until)
+	defer cancel()
+	a.out.Close(ctx)
+}
+
+// stopSendingLater starts the drain bound: from now on the outbox sends
+// for at most drainBound, so work waiting on a message (an approval
+// message) is told it will not be sent and shutdown stays bounded.
+func (a *App) stopSendingLater() {
+	a.sendUntil.Store(time.Now().Add(drainBound))
+	time.AfterFunc(drainBound, a.out.Stop)
 }
 
 // post queues a new message in channel; the Result has its ts.
