@@ -96,10 +96,7 @@ func (a *App) postInThread(ctx context.Context, r lifetime.Record, text string, 
 	if len(blocks) > 0 {
 		opts = append(opts, slack.MsgOptionBlocks(blocks...))
 	}
-	if _, _, err := a.api.PostMessageContext(ctx, r.Channel, opts...); err != nil {
-		a.slackFailed("chat.postMessage", err)
-		a.log.Warn().Err(err).Str("request_id", r.RequestID).Msg("could not post in the request's thread")
-	}
+	a.post(ctx, "thread reply", r.RequestID, r.Channel, 0, opts...) // queued, paced, retried (send.go)
 }
 
 // lifetimeClick is a click on Keep 24h more or Delete now.
