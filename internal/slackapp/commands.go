@@ -119,8 +119,8 @@ func (a *App) createRequest(ctx context.Context, requester, channel string, d in
 		slack.MsgOptionText(slackview.FallbackText(req), false), slack.MsgOptionBlocks(slackview.ApprovalBlocks(req)...)).Wait(ctx)
 	if err != nil {
 		// Nobody can approve a request nobody sees: withdraw it.
-		np := &approvalNotPostedError{id: req.ID, channel: ch, err: err}
-		if _, cerr := a.store.Withdraw(ctx, req.ID, np.reason()); cerr != nil {
+		np := &slackview.ApprovalNotPostedError{RequestID: req.ID, Channel: ch, Err: err}
+		if _, cerr := a.store.Withdraw(ctx, req.ID, np.Reason()); cerr != nil {
 			log.Error().Err(cerr).Msg("could not withdraw a request whose approval message failed")
 		}
 		return approvals.Request{}, np

@@ -2,8 +2,6 @@ package slackapp
 
 import (
 	"context"
-	"errors"
-	"fmt"
 	"sync"
 	"time"
 
@@ -132,39 +130,4 @@ func (d *dmChannels) open(ctx context.Context, a *App, userID string) (string, e
 	}
 	d.ch[userID] = c.ID
 	return c.ID, nil
-}
-
-// approvalNotPostedError is a request withdrawn because its approval
-// message could not be posted: refused for good, or still failing after
-// approvalGiveUp of retries.
-type approvalNotPostedError struct {
-	id, channel string
-	err         error
-}
-
-func (e *approvalNotPostedError) Error() string {
-	return fmt.Sprintf("post approval message of %s in %s: %v", e.id, e.channel, e.err)
-}
-
-func (e *approvalNotPostedError) Unwrap() error { return e.err }
-
-// reason is the withdrawal's reason, kept in the request's history.
-func (e *approvalNotPostedError) reason() string {
-	if gave, ok := errors.AsType[*outbox.GaveUpError](e.err); ok {
-		return fmt.Sprintf("the approval message could not be posted in %s after retrying for %s", e.channel, gave.Tried.Round(time.Second))
-	}
-	return "the approval message could not be posted in " + e.channel
-}
-
-func (e *approvalNotPostedError) words() string {
-	why := "Slack refused it"
-	if se, ok := errors.AsType[slack.SlackErrorResponse](e.err); ok {
-		why = fmt.Sprintf("Slack refused it (`%s`; is the bot a member of the channel?)", esc(se.Err))
-	} else if gave, ok := errors.AsType[*outbox.GaveUpError](e.err); ok {
-		why = "Slack was still failing after retrying for " + gave.Tried.Round(time.Second).String()
-	} else if errors.Is(e.err, outbox.ErrStopped) || errors.Is(e.err, outbox.ErrClosed) {
-		why = "the bot was stopping"
-	}
-	return fmt.Sprintf(":warning: Request `%s` was withdrawn: its approval message could not be posted in <#%s> (%s). Nothing was restored; request it again later.",
-		e.id, e.channel, why)
 }

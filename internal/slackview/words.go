@@ -29,7 +29,7 @@ func Explain(log zerolog.Logger, err error) string {
 		refusal  *approvals.Refusal
 		rejected *restore.RejectedError
 		unknown  *restore.UnknownOutcomeError
-		unposted *approvalNotPostedError
+		unposted *ApprovalNotPostedError
 	)
 	switch {
 	case errors.As(err, &unposted):
