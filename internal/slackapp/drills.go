@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"strconv"
-	"strings"
 
 	"github.com/rs/zerolog"
 	"github.com/slack-go/slack"
@@ -13,7 +12,6 @@ import (
 	"github.com/dbrestore/db-restore/internal/drill"
 	"github.com/dbrestore/db-restore/internal/intake"
 	"github.com/dbrestore/db-restore/internal/msgtext"
-	"github.com/dbrestore/db-restore/internal/policy"
 	"github.com/dbrestore/db-restore/internal/slackview"
 )
 
@@ -42,11 +40,11 @@ func (n *DrillNotifier) DrillEvent(ctx context.Context, e drill.Event) {
 	}
 	switch e.Kind {
 	case drill.EventStarted:
-		n.post(ctx, ch, DrillStartedText(e))
+		n.post(ctx, ch, slackview.DrillStartedText(e))
 	case drill.EventEnded:
-		n.post(ctx, ch, DrillReportText(e))
+		n.post(ctx, ch, slackview.DrillReportText(e))
 		if !e.Run.Passed() && n.IncidentChannel != "" && n.IncidentChannel != ch {
-			n.post(ctx, n.IncidentChannel, fmt.Sprintf(":x: Restore drill *%s* failed: %s", msgtext.Esc(e.Drill.Name), msgtext.Esc(e.Run.Reason)))
+			n.post(ctx, n.IncidentChannel, slackview.DrillFailedText(e))
 		}
 	case drill.EventStaleBackup:
 		target := e.Channel
@@ -56,13 +54,13 @@ func (n *DrillNotifier) DrillEvent(ctx context.Context, e drill.Event) {
 		if target == "" {
 			target = n.Channel
 		}
-		n.post(ctx, target, StaleBackupText(e))
+		n.post(ctx, target, slackview.StaleBackupText(e))
 	case drill.EventOverdue:
 		target := n.IncidentChannel
 		if target == "" {
 			target = ch
 		}
-		n.post(ctx, target, DrillOverdueText(e))
+		n.post(ctx, target, slackview.DrillOverdueText(e))
 	}
 }
 
@@ -71,150 +69,6 @@ func (n *DrillNotifier) post(ctx context.Context, ch, text string) {
 		n.Log.Warn().Err(err).Str("channel", ch).Msg("Could not post a drill message.")
 	}
 }
-
-// DrillStartedText announces a run.
-func DrillStartedText(e drill.Event) string {
-	var names []string
-	for _, t := range e.Run.Targets {
-		names = append(names, msgtext.Instance(t.SourceName, t.SourceID))
-	}
-	who := "on schedule (" + msgtext.Esc(e.Drill.Schedule.String()) + ")"
-	if e.Run.Manual != "" {
-		who = "asked for by <@" + msgtext.Esc(e.Run.Manual) + ">"
-	}
-	return fmt.Sprintf(":test_tube: Restore drill *%s* started %s: restoring %s to a new instance (pay-per-use while it lives, deleted after the checks). No approval: the policy file's drills: is the approval. A report follows.",
-		msgtext.Esc(e.Drill.Name), who, orNothing(strings.Join(names, ", ")))
-}
-
-func orNothing(s string) string {
-	if s == "" {
-		return "no instance"
-	}
-	return s
-}
-
-// DrillReportText is the one report of a run.
-func DrillReportText(e drill.Event) string {
-	r := e.Run
-	var b strings.Builder
-	if r.Passed() {
-		fmt.Fprintf(&b, ":white_check_mark: Restore drill *%s* passed", msgtext.Esc(r.Drill))
-	} else {
-		fmt.Fprintf(&b, ":x: Restore drill *%s* FAILED: %s", msgtext.Esc(r.Drill), msgtext.Esc(r.Reason))
-	}
-	fmt.Fprintf(&b, " (run `%s`)\n", msgtext.Esc(r.ID))
-	for _, t := range r.Targets {
-		writeTarget(&b, t)
-	}
-	if s := e.Stats; s.Recoveries > 0 {
-		fmt.Fprintf(&b, "Median recovery of the last %d: %s", s.Recoveries, msgtext.About(s.Median))
-		if s.Trend != "" {
-			b.WriteString(", " + s.Trend)
-		}
-		b.WriteString(".\n")
-	}
-	return strings.TrimSpace(b.String())
-}
-
-func writeTarget(b *strings.Builder, t drill.TargetRun) {
-	from := "point in time " + slackview.StampOr(t.Instant)
-	if t.BackupID != "" {
-		from = "backup `" + msgtext.Esc(t.BackupID) + "` of " + slackview.StampOr(t.Instant)
-	}
-	if t.Age > 0 {
-		from += " (" + msgtext.About(t.Age) + " old)"
-	}
-	fmt.Fprintf(b, "• %s: %s", msgtext.Instance(t.SourceName, t.SourceID), from)
-	if t.NewName != "" {
-		fmt.Fprintf(b, " → `%s`", msgtext.Esc(t.NewName))
-	}
-	b.WriteString("\n")
-	if d := t.Recovery(); d > 0 {
-		fmt.Fprintf(b, "   recovery: %s to ACTIVE", msgtext.About(d))
-		if r := t.Ready(); r > 0 {
-			fmt.Fprintf(b, ", %s to checks done", msgtext.About(r))
-		}
-		b.WriteString("\n")
-	}
-	for _, c := range t.Checks {
-		mark, what := ":white_check_mark:", ""
-		if c.Got != "" {
-			what = ": " + msgtext.Esc(c.Got)
-		}
-		if !c.Pass {
-			mark, what = ":x:", ": "+msgtext.Esc(c.Reason)
-		}
-		fmt.Fprintf(b, "   %s `%s`%s\n", mark, msgtext.Esc(c.Check), what)
-	}
-	if !t.Pass && t.Reason != "" && len(t.Checks) == 0 {
-		fmt.Fprintf(b, "   :x: %s\n", msgtext.Esc(t.Reason))
-	}
-	if t.DeleteNote != "" {
-		fmt.Fprintf(b, "   instance %s\n", msgtext.Esc(t.DeleteNote))
-	}
-}
-
-// StaleBackupText says an instance's newest backup is too old.
-func StaleBackupText(e drill.Event) string {
-	what := "has no COMPLETED backup"
-	if e.Backup != nil {
-		what = fmt.Sprintf("has no backup newer than %s: its newest COMPLETED backup `%s` is %s old", msgtext.About(e.MaxAge), msgtext.Esc(e.Backup.ID), msgtext.About(e.Age))
-	}
-	return fmt.Sprintf(":warning: Stale backups: %s %s (max_backup_age %s). Said once; the bot says nothing more until a newer backup completes.",
-		msgtext.Instance(e.Instance.Name, e.Instance.ID), what, msgtext.Esc(policy.FormatDuration(e.MaxAge)))
-}
-
-// DrillOverdueText says a drill has not passed within twice its period.
-func DrillOverdueText(e drill.Event) string {
-	last := "it has never passed"
-	if !e.Stats.LastPass.IsZero() {
-		last = "its last pass was " + msgtext.Stamp(e.Stats.LastPass)
-	}
-	return fmt.Sprintf(":warning: Restore drill *%s* is overdue: %s (%s); next run %s.",
-		msgtext.Esc(e.Drill.Name), last, msgtext.Esc(e.Drill.Schedule.String()), slackview.StampOr(e.Next))
-}
-
-// DrillsText is the answer to /db-restore drills: each drill's schedule,
-// last run, median and trend, and next run.
-func DrillsText(rows []DrillRow) string {
-	if len(rows) == 0 {
-		return "No restore drills: add a `drills:` list to the policy file (see the README's Drills section)."
-	}
-	var b strings.Builder
-	b.WriteString("*Restore drills*\n")
-	for _, r := range rows {
-		fmt.Fprintf(&b, "• *%s* — %s; ", msgtext.Esc(r.Drill.Name), msgtext.Esc(r.Drill.Schedule.String()))
-		switch l := r.Stats.Last; {
-		case r.Running:
-			b.WriteString("running now; ")
-		case l == nil:
-			b.WriteString("never run; ")
-		case l.Passed():
-			fmt.Fprintf(&b, "last run passed %s (recovery %s); ", msgtext.Stamp(l.Ended), msgtext.About(l.Recovery()))
-		default:
-			fmt.Fprintf(&b, "last run FAILED %s: %s; ", msgtext.Stamp(l.Ended), msgtext.Esc(l.Reason))
-		}
-		if r.Stats.Recoveries > 0 {
-			fmt.Fprintf(&b, "median of the last %d: %s", r.Stats.Recoveries, msgtext.About(r.Stats.Median))
-			if r.Stats.Trend != "" {
-				b.WriteString(" (" + r.Stats.Trend + ")")
-			}
-			b.WriteString("; ")
-		}
-		fmt.Fprintf(&b, "next %s", slackview.StampOr(r.Next))
-		if n := len(r.Kept); n > 0 {
-			fmt.Fprintf(&b, "; %d %s still to delete", n, msgtext.Plural(n, "instance", "instances"))
-			for _, k := range r.Kept {
-				fmt.Fprintf(&b, " `%s`", msgtext.Esc(k.Name))
-			}
-		}
-		b.WriteString("\n")
-	}
-	return strings.TrimSpace(b.String())
-}
-
-// DrillRow is one drill in the listing.
-type DrillRow = drill.Status
 
 // DrillBoard is what the drill commands ask of the drill runner
 // (*drill.Runner).
@@ -238,7 +92,7 @@ func (a *App) onDrills(ctx context.Context, u user) {
 		a.tell(ctx, u, slackview.Explain(a.log, storeErr(err)))
 		return
 	}
-	a.tell(ctx, u, DrillsText(rows))
+	a.tell(ctx, u, slackview.DrillsText(rows))
 }
 
 // onDrillNow answers /db-restore drill NAME now (admins).

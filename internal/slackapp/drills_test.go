@@ -51,7 +51,7 @@ func sampleRun(pass bool) drill.Run {
 func TestDrillReportText(t *testing.T) {
 	e := drill.Event{Kind: drill.EventEnded, Drill: policy.Drill{Name: "orders-weekly"}, Run: sampleRun(true),
 		Stats: drill.Stats{Median: 12 * time.Minute, Recoveries: 4, Trend: "steady"}}
-	got := DrillReportText(e)
+	got := slackview.DrillReportText(e)
 	for _, want := range []string{":white_check_mark: Restore drill *orders-weekly* passed", "backup `b-1` of 2026-12-06 22:00 UTC (5.0 h old)",
 		"recovery: 12 min to ACTIVE, 13 min to checks done", "`SELECT COUNT(*) FROM shop.orders`: 1200", "instance deleted",
 		"Median recovery of the last 4: 12 min, steady", "orders-&lt;!channel&gt;"} {
@@ -119,13 +119,13 @@ func TestHomeDrillsSection(t *testing.T) {
 }
 
 func TestDrillsText(t *testing.T) {
-	if got := DrillsText(nil); !strings.Contains(got, "No restore drills") {
+	if got := slackview.DrillsText(nil); !strings.Contains(got, "No restore drills") {
 		t.Errorf("no drills: %q", got)
 	}
-	rows := []DrillRow{{Drill: policy.Drill{Name: "orders-weekly", Schedule: policy.Schedule{Every: 168 * time.Hour}},
+	rows := []drill.Status{{Drill: policy.Drill{Name: "orders-weekly", Schedule: policy.Schedule{Every: 168 * time.Hour}},
 		Stats: drill.Summarize([]drill.Run{sampleRun(false)}), Next: time.Date(2026, 12, 10, 0, 0, 0, 0, time.UTC),
 		Kept: []drill.Kept{{Name: "orders-prod-drill-202612070300"}}}}
-	got := DrillsText(rows)
+	got := slackview.DrillsText(rows)
 	for _, want := range []string{"*orders-weekly* — every 168h", "last run FAILED 2026-12-07 03:14 UTC: orders: got 1200; want &gt;= 5000",
 		"median of the last 1: 12 min", "next 2026-12-10 00:00 UTC; 1 instance still to delete `orders-prod-drill-202612070300`"} {
 		if !strings.Contains(got, want) {

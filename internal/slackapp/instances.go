@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"strings"
 	"time"
 
 	"github.com/slack-go/slack"
@@ -43,47 +42,19 @@ func (a *App) SweepInstances(ctx context.Context) {
 
 func (a *App) remindInstance(ctx context.Context, ev lifetime.Reminder) {
 	r := ev.Record
-	text := fmt.Sprintf(":alarm_clock: <@%s> the new instance `%s` (`%s`) is deleted in %s, at %s. It costs money while it lives.",
-		r.Requester, msgtext.Esc(r.Name), msgtext.Esc(r.InstanceID), msgtext.About(ev.Left), msgtext.Stamp(r.Expires))
-	keep := slack.NewButtonBlockElement(slackview.ActionKeep, r.RequestID, slackview.Plain("Keep 24h more"))
-	keep.Style = slack.StylePrimary
-	del := slack.NewButtonBlockElement(slackview.ActionDeleteNow, r.RequestID, slackview.Plain("Delete now"))
-	del.Style = slack.StyleDanger
-	del.Confirm = slack.NewConfirmationBlockObject(slackview.Plain("Delete the instance now?"),
-		slackview.Mrkdwn(slackview.Truncate("Delete `"+msgtext.Esc(r.Name)+"` now. Its data is gone with it.", 300)), slackview.Plain("Delete"), slackview.Plain("Cancel"))
-	blocks := []slack.Block{slack.NewSectionBlock(slackview.Mrkdwn(text), nil, nil), slack.NewActionBlock("lifetime", keep, del)}
+	text, blocks := slackview.InstanceReminder(ev)
 	a.postInThread(ctx, r, text, blocks...)
 }
 
 func (a *App) expiredInstance(ctx context.Context, ev lifetime.Expired) {
 	r := ev.Deleted.Record
 	if ev.Err != nil {
-		text := fmt.Sprintf(":warning: The new instance `%s` (`%s`) expired but was *not* deleted: %s. The bot tries again; check it in the GaussDB console.",
-			msgtext.Esc(r.Name), msgtext.Esc(r.InstanceID), msgtext.Esc(ev.Err.Error()))
-		if errors.Is(ev.Err, restore.ErrNotOwned) {
-			text = refusedWords(r, ev.Err)
-		}
-		a.postInThread(ctx, r, text)
+		a.postInThread(ctx, r, slackview.NotDeletedWords(r, ev.Err))
 		return
 	}
 	a.m.NewInstanceDeleted("expiry")
-	a.postInThread(ctx, r, deletedWords(ev.Deleted, "its lifetime ended"))
-	a.dm(ctx, r.Requester, deletedWords(ev.Deleted, "its lifetime ended"))
-}
-
-// refusedWords say, loudly, that the bot will not delete an instance that
-// is no longer provably the one it created for the request.
-func refusedWords(r lifetime.Record, err error) string {
-	return fmt.Sprintf(":rotating_light: <@%s> *Deletion refused:* instance `%s` (`%s`) does not carry this request's tags or ID any more, so the bot will never delete it: %s. It may still cost money: delete it by hand if it is yours.",
-		r.Requester, msgtext.Esc(r.Name), msgtext.Esc(r.InstanceID), msgtext.Esc(err.Error()))
-}
-
-func deletedWords(d lifetime.Deleted, why string) string {
-	r := d.Record
-	if d.Gone {
-		return fmt.Sprintf(":wastebasket: The new instance `%s` (`%s`) was already gone; nothing was deleted.", msgtext.Esc(r.Name), msgtext.Esc(r.InstanceID))
-	}
-	return fmt.Sprintf(":wastebasket: Deleted the new instance `%s` (`%s`): %s (delete job `%s`).", msgtext.Esc(r.Name), msgtext.Esc(r.InstanceID), why, msgtext.Esc(d.JobID))
+	a.postInThread(ctx, r, slackview.DeletedWords(ev.Deleted, "its lifetime ended"))
+	a.dm(ctx, r.Requester, slackview.DeletedWords(ev.Deleted, "its lifetime ended"))
 }
 
 // postInThread posts in the thread of the request a record belongs to.
@@ -151,14 +122,14 @@ func (a *App) onLifetimeClick(ctx context.Context, c lifetimeClick) {
 	}
 	d, err := a.opt.NewInstances.Delete(ctx, c.requestID, c.user)
 	if errors.Is(err, restore.ErrNotOwned) {
-		a.postInThread(ctx, rec, refusedWords(rec, err))
+		a.postInThread(ctx, rec, slackview.RefusedWords(rec, err))
 	}
 	if err != nil {
 		tell("The instance was not deleted: " + msgtext.Esc(err.Error()))
 		return
 	}
 	a.m.NewInstanceDeleted("asked")
-	a.postInThread(ctx, d.Record, deletedWords(d, fmt.Sprintf("<@%s> asked for it", c.user)))
+	a.postInThread(ctx, d.Record, slackview.DeletedWords(d, fmt.Sprintf("<@%s> asked for it", c.user)))
 }
 
 // onInstances lists the live instances the bot created.
@@ -172,21 +143,7 @@ func (a *App) onInstances(ctx context.Context, u user) {
 		a.tell(ctx, u, "Could not read the instances; try again.")
 		return
 	}
-	a.tell(ctx, u, instancesText(recs, a.opt.NewInstances.Registry().MaxLive(), a.now()))
-}
-
-func instancesText(recs []lifetime.Record, maxLive int, now time.Time) string {
-	if len(recs) == 0 {
-		return fmt.Sprintf("No instance created by the bot is alive (at most %d may be).", maxLive)
-	}
-	var b strings.Builder
-	fmt.Fprintf(&b, "*Instances the bot created* (%d of at most %d):\n", len(recs), maxLive)
-	for _, r := range recs {
-		fmt.Fprintf(&b, "• `%s` (`%s`) · %s · request `%s` by <@%s> · age %s · deleted at %s (in %s)\n",
-			msgtext.Esc(r.Name), msgtext.Esc(slackview.OrDash(r.InstanceID)), r.State, msgtext.Esc(r.RequestID), r.Requester,
-			msgtext.About(now.Sub(r.Created)), msgtext.Stamp(r.Expires), msgtext.About(r.Expires.Sub(now)))
-	}
-	return strings.TrimRight(b.String(), "\n")
+	a.tell(ctx, u, slackview.InstancesText(recs, a.opt.NewInstances.Registry().MaxLive(), a.now()))
 }
 
 // countInstances sets the live-instance gauge.

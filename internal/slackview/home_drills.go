@@ -48,11 +48,11 @@ func drillLine(d drill.Status) string {
 			line += " (" + d.Stats.Trend + ")"
 		}
 	}
-	return line + " · next " + StampOr(d.Next)
+	return line + " · next " + stampOr(d.Next)
 }
 
-// StampOr is a time as Slack shows it, or "?" for none.
-func StampOr(t time.Time) string {
+// stampOr is a time as Slack shows it, or "?" for none.
+func stampOr(t time.Time) string {
 	if t.IsZero() {
 		return "?"
 	}

@@ -29,13 +29,19 @@ func instanceBlocks(recs []lifetime.Record, now time.Time) []slack.Block {
 			stamp(r.Expires), msgtext.About(max(r.Expires.Sub(now), 0)))
 		b = append(b, slack.NewSectionBlock(Mrkdwn(Truncate(line, 3000)), nil, nil, slack.SectionBlockOptionBlockID("ni:"+r.RequestID)))
 		if r.State == lifetime.StateLive {
-			keep := slack.NewButtonBlockElement(ActionKeep, r.RequestID, Plain("Keep 24h more"))
-			del := slack.NewButtonBlockElement(ActionDeleteNow, r.RequestID, Plain("Delete now"))
-			del.Style = slack.StyleDanger
-			del.Confirm = slack.NewConfirmationBlockObject(Plain("Delete the instance now?"),
-				Mrkdwn(Truncate("Delete `"+esc(r.Name)+"` now. Its data is gone with it.", 300)), Plain("Delete"), Plain("Cancel"))
+			keep, del := lifetimeButtons(r)
 			b = append(b, slack.NewActionBlock("lifetime:"+r.RequestID, keep, del))
 		}
 	}
 	return b
+}
+
+// lifetimeButtons are Keep 24h more and Delete now (confirmed) for r's instance.
+func lifetimeButtons(r lifetime.Record) (keep, del *slack.ButtonBlockElement) {
+	keep = slack.NewButtonBlockElement(ActionKeep, r.RequestID, Plain("Keep 24h more"))
+	del = slack.NewButtonBlockElement(ActionDeleteNow, r.RequestID, Plain("Delete now"))
+	del.Style = slack.StyleDanger
+	del.Confirm = slack.NewConfirmationBlockObject(Plain("Delete the instance now?"),
+		Mrkdwn(Truncate("Delete `"+esc(r.Name)+"` now. Its data is gone with it.", 300)), Plain("Delete"), Plain("Cancel"))
+	return keep, del
 }
