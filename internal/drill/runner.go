@@ -68,7 +68,7 @@ type Planned struct {
 var ErrRejected = errors.New("refused")
 
 // Notifier is told of each run's start and end, and of overdue drills;
-// slackapp renders the events.
+// slackview words the events and slackapp posts them.
 type Notifier interface {
 	DrillEvent(ctx context.Context, e Event)
 }
