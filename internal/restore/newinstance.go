@@ -145,19 +145,7 @@ func (c CreateCall) check() error {
 			return err
 		}
 	}
-	switch n.RestoreType {
-	case TypeBackup:
-		if c.BackupID == "" || c.RestoreTimeMs != 0 {
-			return errors.New("a backup restore needs a backup ID and no restore time")
-		}
-	case TypeTimestamp:
-		if c.RestoreTimeMs <= 0 || c.BackupID != "" {
-			return errors.New("a timestamp restore needs a restore time and no backup ID")
-		}
-	default:
-		return fmt.Errorf("unknown restore type %q", n.RestoreType)
-	}
-	return nil
+	return checkPoint(n.RestoreType, c.BackupID, c.RestoreTimeMs)
 }
 
 // checkTag applies GaussDB's tag rules: key 1–36 characters, value up to

@@ -38,20 +38,14 @@ func (c *Client) CreateInstance(ctx context.Context, call CreateCall, pw Passwor
 		return Created{}, fmt.Errorf("create instance not sent: %w", err)
 	}
 	body := CreateBody(call, pw)
-	var (
-		sent atomic.Bool
-		resp *model.CreateGaussMySqlInstanceResponse
-	)
-	err := c.callTracked(ctx, &sent, func(g *gaussdb.GaussDBClient) error {
-		var err error
-		resp, err = g.CreateGaussMySqlInstance(&model.CreateGaussMySqlInstanceRequest{XLanguage: ptr(language), Body: body})
-		return err
+	resp, err := sendOnce(ctx, c, func(g *gaussdb.GaussDBClient) (*model.CreateGaussMySqlInstanceResponse, error) {
+		return g.CreateGaussMySqlInstance(&model.CreateGaussMySqlInstanceRequest{XLanguage: ptr(language), Body: body})
 	})
 	if err != nil {
-		return Created{}, classifyRestore(err, sent.Load())
+		return Created{}, err
 	}
-	if resp.HttpStatusCode < 200 || resp.HttpStatusCode > 299 {
-		return Created{}, &UnknownOutcomeError{Status: resp.HttpStatusCode, Cause: fmt.Errorf("unexpected status %d", resp.HttpStatusCode)}
+	if err := statusOK(resp.HttpStatusCode); err != nil {
+		return Created{}, err
 	}
 	out := Created{JobID: deref(resp.JobId)}
 	if resp.Instance != nil {

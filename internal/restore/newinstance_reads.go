@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"strings"
 
-	gaussdb "github.com/huaweicloud/huaweicloud-sdk-go-v3/services/gaussdb/v3"
 	"github.com/huaweicloud/huaweicloud-sdk-go-v3/services/gaussdb/v3/model"
 )
 
@@ -26,24 +25,11 @@ type Detail struct {
 // InstanceDetail reads one instance's details (ShowGaussMySqlInstanceInfo):
 // network, zone, flavor (of its master node), parameter template, address.
 func (c *Client) InstanceDetail(ctx context.Context, id string) (Detail, error) {
-	var out Detail
-	err := c.call(ctx, func(g *gaussdb.GaussDBClient) error {
-		resp, err := g.ShowGaussMySqlInstanceInfo(&model.ShowGaussMySqlInstanceInfoRequest{
-			XLanguage: ptr(language), InstanceId: id,
-		})
-		if err != nil {
-			return apiErr(err)
-		}
-		if resp.Instance == nil {
-			return fmt.Errorf("instance %s: %w", id, ErrNotFound)
-		}
-		out = fromFullDetail(*resp.Instance)
-		return nil
-	})
+	d, err := c.showInstance(ctx, id)
 	if err != nil {
-		return Detail{}, fmt.Errorf("show instance %s: %w", id, err)
+		return Detail{}, err
 	}
-	return out, nil
+	return fromFullDetail(d), nil
 }
 
 func fromFullDetail(d model.MysqlInstanceInfoDetail) Detail {
@@ -82,20 +68,9 @@ func (c *Client) InstancesTagged(ctx context.Context, key, value string) ([]Live
 	}
 	var out []Live
 	for page := 0; page < maxPages; page++ {
-		var (
-			items []model.MysqlInstanceListInfo
-			total int
-		)
-		err := c.call(ctx, func(g *gaussdb.GaussDBClient) error {
-			resp, err := g.ListGaussMySqlInstances(&model.ListGaussMySqlInstancesRequest{
-				XLanguage: ptr(language), DatastoreType: ptr(DatastoreType), Tags: ptr(key + "=" + value),
-				Offset: ptr(int32(page * pageSize)), Limit: ptr(int32(pageSize)),
-			})
-			if err != nil {
-				return apiErr(err)
-			}
-			items, total = deref(resp.Instances), int(deref(resp.TotalCount))
-			return nil
+		items, total, err := c.listPage(ctx, &model.ListGaussMySqlInstancesRequest{
+			XLanguage: ptr(language), DatastoreType: ptr(DatastoreType), Tags: ptr(key + "=" + value),
+			Offset: ptr(int32(page * pageSize)), Limit: ptr(int32(pageSize)),
 		})
 		if err != nil {
 			return nil, fmt.Errorf("instances tagged %s=%s: %w", key, value, err)

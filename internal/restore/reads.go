@@ -23,7 +23,17 @@ const maxPages = 100
 // Instance returns one instance by ID. A missing instance gives an error
 // for which IsNotFound is true.
 func (c *Client) Instance(ctx context.Context, id string) (Instance, error) {
-	var out Instance
+	d, err := c.showInstance(ctx, id)
+	if err != nil {
+		return Instance{}, err
+	}
+	return fromDetail(d), nil
+}
+
+// showInstance reads one instance (ShowGaussMySqlInstanceInfo) as the API
+// answers it; a missing instance wraps ErrNotFound.
+func (c *Client) showInstance(ctx context.Context, id string) (model.MysqlInstanceInfoDetail, error) {
+	var out model.MysqlInstanceInfoDetail
 	err := c.call(ctx, func(g *gaussdb.GaussDBClient) error {
 		resp, err := g.ShowGaussMySqlInstanceInfo(&model.ShowGaussMySqlInstanceInfoRequest{
 			XLanguage: ptr(language), InstanceId: id,
@@ -34,11 +44,11 @@ func (c *Client) Instance(ctx context.Context, id string) (Instance, error) {
 		if resp.Instance == nil {
 			return fmt.Errorf("instance %s: %w", id, ErrNotFound)
 		}
-		out = fromDetail(*resp.Instance)
+		out = *resp.Instance
 		return nil
 	})
 	if err != nil {
-		return Instance{}, fmt.Errorf("show instance %s: %w", id, err)
+		return model.MysqlInstanceInfoDetail{}, fmt.Errorf("show instance %s: %w", id, err)
 	}
 	return out, nil
 }
@@ -74,23 +84,12 @@ func (c *Client) ListInstances(ctx context.Context) ([]Instance, error) {
 func (c *Client) listInstances(ctx context.Context, name *string) ([]Instance, error) {
 	var out []Instance
 	for page := 0; page < maxPages; page++ {
-		var (
-			items []model.MysqlInstanceListInfo
-			total int
-		)
-		err := c.call(ctx, func(g *gaussdb.GaussDBClient) error {
-			resp, err := g.ListGaussMySqlInstances(&model.ListGaussMySqlInstancesRequest{
-				XLanguage:     ptr(language),
-				Name:          name,
-				DatastoreType: ptr(DatastoreType),
-				Offset:        ptr(int32(len(out))),
-				Limit:         ptr(int32(pageSize)),
-			})
-			if err != nil {
-				return apiErr(err)
-			}
-			items, total = deref(resp.Instances), int(deref(resp.TotalCount))
-			return nil
+		items, total, err := c.listPage(ctx, &model.ListGaussMySqlInstancesRequest{
+			XLanguage:     ptr(language),
+			Name:          name,
+			DatastoreType: ptr(DatastoreType),
+			Offset:        ptr(int32(len(out))),
+			Limit:         ptr(int32(pageSize)),
 		})
 		if err != nil {
 			return nil, err
@@ -103,6 +102,24 @@ func (c *Client) listInstances(ctx context.Context, name *string) ([]Instance, e
 		}
 	}
 	return nil, fmt.Errorf("more than %d pages", maxPages)
+}
+
+// listPage reads one page of ListGaussMySqlInstances: its items and the
+// total the API counts.
+func (c *Client) listPage(ctx context.Context, req *model.ListGaussMySqlInstancesRequest) ([]model.MysqlInstanceListInfo, int, error) {
+	var (
+		items []model.MysqlInstanceListInfo
+		total int
+	)
+	err := c.call(ctx, func(g *gaussdb.GaussDBClient) error {
+		resp, err := g.ListGaussMySqlInstances(req)
+		if err != nil {
+			return apiErr(err)
+		}
+		items, total = deref(resp.Instances), int(deref(resp.TotalCount))
+		return nil
+	})
+	return items, total, err
 }
 
 // CaseSensitivity returns the instance's effective lower_case_table_names

@@ -40,20 +40,14 @@ func (c *Client) Restore(ctx context.Context, call Call) (string, error) {
 	case TypeTimestamp:
 		body.RestoreTime = ptr(call.RestoreTimeMs)
 	}
-	var (
-		sent atomic.Bool
-		resp *model.RestoreOldInstanceResponse
-	)
-	err := c.callTracked(ctx, &sent, func(g *gaussdb.GaussDBClient) error {
-		var err error
-		resp, err = g.RestoreOldInstance(&model.RestoreOldInstanceRequest{XLanguage: ptr(language), Body: body})
-		return err
+	resp, err := sendOnce(ctx, c, func(g *gaussdb.GaussDBClient) (*model.RestoreOldInstanceResponse, error) {
+		return g.RestoreOldInstance(&model.RestoreOldInstanceRequest{XLanguage: ptr(language), Body: body})
 	})
 	if err != nil {
-		return "", classifyRestore(err, sent.Load())
+		return "", err
 	}
-	if resp.HttpStatusCode < 200 || resp.HttpStatusCode > 299 {
-		return "", &UnknownOutcomeError{Status: resp.HttpStatusCode, Cause: fmt.Errorf("unexpected status %d", resp.HttpStatusCode)}
+	if err := statusOK(resp.HttpStatusCode); err != nil {
+		return "", err
 	}
 	if resp.JobId == nil || *resp.JobId == "" {
 		return "", &UnknownOutcomeError{Status: resp.HttpStatusCode, Cause: errors.New("response has no job_id")}
@@ -72,17 +66,52 @@ func (c Call) check() error {
 	if c.SourceID == "" || c.TargetID == "" {
 		return errors.New("source and target instance IDs are required")
 	}
-	switch c.Type {
+	return checkPoint(c.Type, c.BackupID, c.RestoreTimeMs)
+}
+
+// checkPoint applies the restore-point rules that restores and creates
+// share: a backup restore names a backup and no time, a timestamp restore
+// a time and no backup.
+func checkPoint(typ, backupID string, restoreTimeMs int64) error {
+	switch typ {
 	case TypeBackup:
-		if c.BackupID == "" || c.RestoreTimeMs != 0 {
+		if backupID == "" || restoreTimeMs != 0 {
 			return errors.New("a backup restore needs a backup ID and no restore time")
 		}
 	case TypeTimestamp:
-		if c.RestoreTimeMs <= 0 || c.BackupID != "" {
+		if restoreTimeMs <= 0 || backupID != "" {
 			return errors.New("a timestamp restore needs a restore time and no backup ID")
 		}
 	default:
-		return fmt.Errorf("unknown restore type %q", c.Type)
+		return fmt.Errorf("unknown restore type %q", typ)
+	}
+	return nil
+}
+
+// sendOnce makes one tracked call that must never be repeated and
+// classifies its failure (*RejectedError, *UnknownOutcomeError, or not
+// sent at all).
+func sendOnce[R any](ctx context.Context, c *Client, do func(*gaussdb.GaussDBClient) (R, error)) (R, error) {
+	var (
+		sent atomic.Bool
+		resp R
+	)
+	err := c.callTracked(ctx, &sent, func(g *gaussdb.GaussDBClient) error {
+		var err error
+		resp, err = do(g)
+		return err
+	})
+	if err != nil {
+		var zero R
+		return zero, classifyRestore(err, sent.Load())
+	}
+	return resp, nil
+}
+
+// statusOK turns an answer outside 2xx into an unknown outcome.
+func statusOK(code int) error {
+	if code < 200 || code > 299 {
+		return &UnknownOutcomeError{Status: code, Cause: fmt.Errorf("unexpected status %d", code)}
 	}
 	return nil
 }
