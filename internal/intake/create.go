@@ -80,15 +80,26 @@ func (s *Service) Create(ctx context.Context, requester, channel string, d Draft
 // validate reads the draft's time in the requester's zone and checks the
 // restore against the cloud.
 func (s *Service) validate(ctx context.Context, d Draft, loc *time.Location) (restore.Plan, error) {
-	spec := restore.Spec{Source: d.Source, Target: d.Target, BackupID: d.BackupID, Tables: d.Tables, Suffix: d.Suffix}
-	if d.Time != "" {
-		t, err := command.ParseTime(d.Time, loc)
-		if err != nil {
-			return restore.Plan{}, err
-		}
-		spec.Time = t
+	t, err := draftTime(d.Time, loc)
+	if err != nil {
+		return restore.Plan{}, err
 	}
-	plan, err := s.o.Validator.Validate(ctx, spec)
+	spec := restore.Spec{Source: d.Source, Target: d.Target, BackupID: d.BackupID, Tables: d.Tables, Suffix: d.Suffix, Time: t}
+	return s.validated(s.o.Validator.Validate(ctx, spec))
+}
+
+// draftTime reads a draft's time= in the requester's zone; unset gives the
+// zero time.
+func draftTime(v string, loc *time.Location) (time.Time, error) {
+	if v == "" {
+		return time.Time{}, nil
+	}
+	return command.ParseTime(v, loc)
+}
+
+// validated passes a validation's answer on, counting a failure that is
+// not the requester's (anything but a FieldError) as a cloud API error.
+func (s *Service) validated(plan restore.Plan, err error) (restore.Plan, error) {
 	if err != nil {
 		var fe *restore.FieldError
 		if !errors.As(err, &fe) {

@@ -2,11 +2,9 @@ package intake
 
 import (
 	"context"
-	"errors"
 	"time"
 
 	"github.com/dbrestore/db-restore/internal/approvals"
-	"github.com/dbrestore/db-restore/internal/command"
 	"github.com/dbrestore/db-restore/internal/policy"
 	"github.com/dbrestore/db-restore/internal/restore"
 )
@@ -29,23 +27,12 @@ func (s *Service) validateNew(ctx context.Context, d Draft, loc *time.Location) 
 	if s.o.NewInstances == nil {
 		return restore.Plan{}, errNoNewInstances
 	}
-	spec := restore.NewSpec{Source: d.Source, BackupID: d.BackupID, Name: d.Name, Keep: d.Keep}
-	if d.Time != "" {
-		t, err := command.ParseTime(d.Time, loc)
-		if err != nil {
-			return restore.Plan{}, err
-		}
-		spec.Time = t
-	}
-	plan, err := s.o.NewInstances.Validate(ctx, spec)
+	t, err := draftTime(d.Time, loc)
 	if err != nil {
-		var fe *restore.FieldError
-		if !errors.As(err, &fe) {
-			s.o.Metrics.APIError("gaussdb", "validate")
-		}
 		return restore.Plan{}, err
 	}
-	return plan, nil
+	spec := restore.NewSpec{Source: d.Source, BackupID: d.BackupID, Name: d.Name, Keep: d.Keep, Time: t}
+	return s.validated(s.o.NewInstances.Validate(ctx, spec))
 }
 
 // newInstanceRule is the rule captured for a restore to a new instance:
