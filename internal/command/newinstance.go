@@ -30,17 +30,7 @@ func checkNewInstanceRequest(req Request, seen map[string]bool, keepText string)
 	if keepText != "" {
 		req.Keep, _ = parseKeep(keepText) // checked by checkValue
 	}
-	var missing []string
-	if req.Source == "" {
-		missing = append(missing, "source= (the instance to restore from)")
-	}
-	if req.BackupID == "" && req.Time == "" {
-		missing = append(missing, "backup= or time= (what to restore)")
-	}
-	if req.Reason == "" {
-		missing = append(missing, "reason= (why the restore is needed)")
-	}
-	if len(missing) > 0 {
+	if missing := missingWhole(req); len(missing) > 0 {
 		return nil, usageErr("missing %s, e.g. source=orders-prod target=new backup=BACKUP_ID reason=\"look at yesterday's orders\"",
 			joinAnd(missing))
 	}

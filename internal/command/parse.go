@@ -271,6 +271,15 @@ func parseRequest(text string, toks []token) (Command, error) {
 	if req.BackupID != "" && req.Time != "" {
 		return nil, usageErr("give backup= or time=, not both: backup= restores a backup, time= restores to a point in time")
 	}
+	if missing := missingWhole(req); len(missing) > 0 {
+		return nil, usageErr("missing %s, e.g. source=orders-prod backup=BACKUP_ID reason=\"recover rows deleted by job 4412\"",
+			joinAnd(missing))
+	}
+	return req, nil
+}
+
+// missingWhole lists what a whole-instance restore needs and lacks.
+func missingWhole(req Request) []string {
 	var missing []string
 	if req.Source == "" {
 		missing = append(missing, "source= (the instance to restore from)")
@@ -281,11 +290,7 @@ func parseRequest(text string, toks []token) (Command, error) {
 	if req.Reason == "" {
 		missing = append(missing, "reason= (why the restore is needed)")
 	}
-	if len(missing) > 0 {
-		return nil, usageErr("missing %s, e.g. source=orders-prod backup=BACKUP_ID reason=\"recover rows deleted by job 4412\"",
-			joinAnd(missing))
-	}
-	return req, nil
+	return missing
 }
 
 // field is where the value of key goes, or nil for an unknown key.
