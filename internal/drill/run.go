@@ -2,8 +2,9 @@ package drill
 
 import (
 	"fmt"
-	"slices"
 	"time"
+
+	"github.com/dbrestore/db-restore/internal/approvals"
 )
 
 // Run is one drill run: the period it belongs to, each instance restored
@@ -143,10 +144,10 @@ func Summarize(runs []Run) Stats {
 	if len(rec) > 0 {
 		s.LastRecovery = rec[0]
 	}
-	s.Median = median(rec)
+	s.Median = approvals.Median(rec)
 	if len(rec) >= 4 {
 		half := len(rec) / 2
-		newer, older := median(rec[:half]), median(rec[len(rec)-half:])
+		newer, older := approvals.Median(rec[:half]), approvals.Median(rec[len(rec)-half:])
 		s.TrendChange = float64(newer)/float64(older) - 1
 		switch pct := int(s.TrendChange*100 + 0.5*sign(s.TrendChange)); {
 		case pct >= 10:
@@ -165,16 +166,4 @@ func sign(f float64) float64 {
 		return -1
 	}
 	return 1
-}
-
-func median(ds []time.Duration) time.Duration {
-	if len(ds) == 0 {
-		return 0
-	}
-	s := slices.Clone(ds)
-	slices.Sort(s)
-	if n := len(s); n%2 == 0 {
-		return (s[n/2-1] + s[n/2]) / 2
-	}
-	return s[len(s)/2]
 }
