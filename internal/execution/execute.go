@@ -109,10 +109,7 @@ func (e *Executor) call(ctx context.Context, log zerolog.Logger, req approvals.R
 		e.m.RestoreCall("submitted")
 		e.submitted(ctx, log, req, jobID)
 	case errors.As(err, &rejected):
-		log.Warn().Err(err).Msg("restore refused by GaussDB")
-		e.m.RestoreCall("rejected")
-		e.finish(ctx, log, req, Refused{Status: rejected.Status, Code: rejected.Code, Message: rejected.Message,
-			Detail: fmt.Sprintf("GaussDB refused the restore: %s %s (HTTP %d)", rejected.Code, rejected.Message, rejected.Status)})
+		e.refusedBy(ctx, log, req, err, rejected, "restore", "the restore")
 	case restore.IsUnknownOutcome(err):
 		log.Error().Err(err).Msg("restore outcome unknown")
 		e.m.RestoreCall("unknown")
@@ -209,4 +206,14 @@ func plainReason(err error) string {
 		return s
 	}
 	return err.Error()
+}
+
+// refusedBy ends a request whose one call (call: restore, create) GaussDB
+// refused, so nothing was started; words name what was refused.
+func (e *Executor) refusedBy(ctx context.Context, log zerolog.Logger, req approvals.Request, err error,
+	rejected *restore.RejectedError, call, words string) {
+	log.Warn().Err(err).Msg(call + " refused by GaussDB")
+	e.m.RestoreCall("rejected")
+	e.finish(ctx, log, req, Refused{Status: rejected.Status, Code: rejected.Code, Message: rejected.Message,
+		Detail: fmt.Sprintf("GaussDB refused %s: %s %s (HTTP %d)", words, rejected.Code, rejected.Message, rejected.Status)})
 }

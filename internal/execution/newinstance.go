@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
-	"fmt"
 	"time"
 
 	"github.com/rs/zerolog"
@@ -101,10 +100,7 @@ func (e *Executor) newInstanceFailed(ctx context.Context, log zerolog.Logger, re
 	e.m.APIError("gaussdb", "create_instance")
 	switch {
 	case errors.As(err, &rejected):
-		log.Warn().Err(err).Msg("create refused by GaussDB")
-		e.m.RestoreCall("rejected")
-		e.finish(ctx, log, req, Refused{Status: rejected.Status, Code: rejected.Code, Message: rejected.Message,
-			Detail: fmt.Sprintf("GaussDB refused to create the instance: %s %s (HTTP %d)", rejected.Code, rejected.Message, rejected.Status)})
+		e.refusedBy(ctx, log, req, err, rejected, "create", "to create the instance")
 	case restore.IsUnknownOutcome(err):
 		log.Error().Err(err).Msg("create outcome unknown")
 		e.m.RestoreCall("unknown")
