@@ -32,40 +32,35 @@ type Metrics struct {
 func New() *Metrics {
 	m := &Metrics{
 		registry: prometheus.NewRegistry(),
-		transitions: prometheus.NewCounterVec(prometheus.CounterOpts{
-			Name: "db_restore_requests_total",
-			Help: "Restore requests entering each state (pending, executing, submitted, completed, failed, outcome_unknown, denied, cancelled, expired, dry_run).",
-		}, []string{"state"}),
-		decisions: prometheus.NewCounterVec(prometheus.CounterOpts{
-			Name: "db_restore_decisions_total",
-			Help: "Approve and Deny clicks and cancels, by result (counted, executing, done, refused).",
-		}, []string{"decision", "result"}),
-		restoreCalls: prometheus.NewCounterVec(prometheus.CounterOpts{
-			Name: "db_restore_restore_calls_total",
-			Help: "Restore decisions by outcome: submitted, rejected, unknown, not_sent, not_called, dry_run.",
-		}, []string{"outcome"}),
+		transitions: counterVec("db_restore_requests_total",
+			"Restore requests entering each state (pending, executing, submitted, completed, failed, outcome_unknown, denied, cancelled, expired, dry_run).", "state"),
+		decisions: counterVec("db_restore_decisions_total",
+			"Approve and Deny clicks and cancels, by result (counted, executing, done, refused).", "decision", "result"),
+		restoreCalls: counterVec("db_restore_restore_calls_total",
+			"Restore decisions by outcome: submitted, rejected, unknown, not_sent, not_called, dry_run.", "outcome"),
 		ackLatency: prometheus.NewHistogramVec(prometheus.HistogramOpts{
 			Name:    "db_restore_envelope_ack_seconds",
 			Help:    "From a Socket Mode envelope reaching the bot's event loop to its ack being queued for the socket.",
 			Buckets: []float64{.00001, .00005, .0001, .0005, .001, .005, .01, .05, .1, .5, 1, 3},
 		}, []string{"type"}),
-		apiErrors: prometheus.NewCounterVec(prometheus.CounterOpts{
-			Name: "db_restore_api_errors_total",
-			Help: "Failed Slack and cloud API calls, by API (slack, gaussdb) and method.",
-		}, []string{"api", "method"}),
+		apiErrors: counterVec("db_restore_api_errors_total",
+			"Failed Slack and cloud API calls, by API (slack, gaussdb) and method.", "api", "method"),
 		jobDuration: prometheus.NewHistogramVec(prometheus.HistogramOpts{
 			Name:    "db_restore_job_duration_seconds",
 			Help:    "Restore jobs from submission to their end, by outcome.",
 			Buckets: prometheus.ExponentialBuckets(30, 2, 12), // 30 s to about 17 h
 		}, []string{"outcome"}),
-		refused: prometheus.NewCounterVec(prometheus.CounterOpts{
-			Name: "db_restore_envelopes_refused_total",
-			Help: "Envelopes whose work was not done, by reason: busy (queue full), rate_limited (user over the command limit), duplicate (delivered again).",
-		}, []string{"reason"}),
+		refused: counterVec("db_restore_envelopes_refused_total",
+			"Envelopes whose work was not done, by reason: busy (queue full), rate_limited (user over the command limit), duplicate (delivered again).", "reason"),
 	}
 	m.registry.MustRegister(m.transitions, m.decisions, m.restoreCalls, m.ackLatency, m.apiErrors, m.jobDuration, m.refused,
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	return m
+}
+
+// counterVec is a counter with labels, named and explained.
+func counterVec(name, help string, labels ...string) *prometheus.CounterVec {
+	return prometheus.NewCounterVec(prometheus.CounterOpts{Name: name, Help: help}, labels)
 }
 
 // Handler serves the metrics in Prometheus's text format.

@@ -12,14 +12,10 @@ type instanceMetrics struct {
 func (m *Metrics) instances() *instanceMetrics {
 	m.instOnce.Do(func() {
 		m.inst = &instanceMetrics{
-			created: prometheus.NewCounterVec(prometheus.CounterOpts{
-				Name: "db_restore_new_instances_created_total",
-				Help: "Instances created for restores to a new instance, by how the create call ended (created, reconciled).",
-			}, []string{"how"}),
-			deleted: prometheus.NewCounterVec(prometheus.CounterOpts{
-				Name: "db_restore_new_instances_deleted_total",
-				Help: "Instances the bot deleted, by why (expiry, asked).",
-			}, []string{"why"}),
+			created: counterVec("db_restore_new_instances_created_total",
+				"Instances created for restores to a new instance, by how the create call ended (created, reconciled).", "how"),
+			deleted: counterVec("db_restore_new_instances_deleted_total",
+				"Instances the bot deleted, by why (expiry, asked).", "why"),
 			live: prometheus.NewGauge(prometheus.GaugeOpts{
 				Name: "db_restore_new_instances_live",
 				Help: "Instances the bot created that are alive (or being created or deleted) now.",
