@@ -186,7 +186,7 @@ func mineLine(r approvals.Request, now time.Time) string {
 		}
 	}
 	if len(r.Approvals) > 0 {
-		s += " (" + mentionList(approversOf(r)) + ")"
+		s += " (" + mentionList(approverIDs(r)) + ")"
 	}
 	if r.State == approvals.StateSubmitted && r.Progress != "" {
 		s += "\n" + ProgressBar(r.Progress)
@@ -210,7 +210,7 @@ func runningLine(r approvals.Request, now time.Time) string {
 }
 
 func recentLine(r approvals.Request, undo string) string {
-	s := fmt.Sprintf("%s `%s` %s · %s", outcomeEmoji(r.State), r.ID, stateWords(r.State), whatLine(r))
+	s := fmt.Sprintf("%s `%s` %s · %s", stateEmoji(r.State), r.ID, stateWords(r.State), whatLine(r))
 	if d := took(r); d != "" {
 		s += d
 	}
@@ -273,26 +273,6 @@ func ago(t, now time.Time) string {
 }
 
 func left(t, now time.Time) string { return RoundDur(max(t.Sub(now), 0)) }
-
-func approversOf(r approvals.Request) []string {
-	ids := make([]string, 0, len(r.Approvals))
-	for _, ap := range r.Approvals {
-		ids = append(ids, ap.User)
-	}
-	return ids
-}
-
-func outcomeEmoji(s approvals.State) string {
-	switch s {
-	case approvals.StateCompleted:
-		return ":white_check_mark:"
-	case approvals.StateDryRun:
-		return ":test_tube:"
-	case approvals.StateUnknown:
-		return ":grey_question:"
-	}
-	return ":x:"
-}
 
 // homeDecisionButtons are the approval message's Approve and Deny, with an
 // Approve confirmation that says what the approval binds: the exact
