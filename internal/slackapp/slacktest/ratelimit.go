@@ -161,7 +161,7 @@ func (s *Server) rateLimitedLocked(name string, req *apiRequest) time.Duration {
 		secs := time.Duration(math.Ceil(wait.Seconds())) * time.Second
 		for _, k := range keys {
 			if s.windowWaitLocked(k.key, k.limit, now) > 0 {
-				s.rate.until[k.key] = retryAfter{given: now, until: now.Add(secs)}
+				s.recordRetryAfterLocked(k.key, now, secs)
 			}
 		}
 		return secs
@@ -170,6 +170,19 @@ func (s *Server) rateLimitedLocked(name string, req *apiRequest) time.Duration {
 		s.rate.calls[k.key] = append(s.rate.calls[k.key], now)
 	}
 	return 0
+}
+
+// recordRetryAfterLocked remembers the Retry-After given for key. A 429
+// given while an earlier Retry-After for the key still runs (a call another
+// replica had in flight) does not move the recorded end: its whole-second
+// rounding can end up to a second after the first, and the replica that
+// obeyed the first would be blamed for a wait it was never told. Such a
+// later call is still answered 429 by the window itself.
+func (s *Server) recordRetryAfterLocked(key string, now time.Time, wait time.Duration) {
+	if cur, ok := s.rate.until[key]; ok && now.Before(cur.until) {
+		return
+	}
+	s.rate.until[key] = retryAfter{given: now, until: now.Add(wait)}
 }
 
 type rateKey struct {
