@@ -17,6 +17,8 @@ type Directory interface {
 // emoji are the emoji the bot uses (and common neighbours), as Slack names
 // them; anything else is shown as its :name:.
 var emoji = map[string]string{
+	"moneybag": "💰", "octagonal_sign": "🛑", "arrow_forward": "▶️", "building_construction": "🏗️",
+	"card_file_box": "🗃️", "heavy_multiplication_x": "✖️",
 	"warning": "⚠️", "x": "❌", "white_check_mark": "✅", "no_entry": "⛔", "information_source": "ℹ️",
 	"grey_question": "❔", "snowflake": "❄️", "alarm_clock": "⏰", "inbox_tray": "📥", "wastebasket": "🗑️",
 	"test_tube": "🧪", "shield": "🛡️", "rocket": "🚀", "hourglass_flowing_sand": "⏳", "hourglass": "⌛",
